@@ -1,0 +1,96 @@
+"""Plain, immutable records passed from stage to stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .audio import Clip
+
+PRIORITIES = ("urgent", "high", "normal", "low")
+PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
+PRIORITY_VI = {"urgent": "khẩn cấp", "high": "cao", "normal": "bình thường", "low": "thấp"}
+STATUSES = ("draft", "queued", "aired", "archived")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A news item as the queue holds it. `stations` empty means every station."""
+
+    id: int
+    title: str
+    body: str
+    priority: str = "normal"
+    category: str = ""
+    stations: tuple[str, ...] = ()
+    valid_from: date | None = None
+    valid_until: date | None = None
+    status: str = "queued"
+    created_at: datetime | None = None
+    air_count: int = 0
+
+    def targets(self, station_id: str) -> bool:
+        return not self.stations or station_id in self.stations
+
+    def valid_on(self, day: date) -> bool:
+        if self.valid_from and day < self.valid_from:
+            return False
+        return not (self.valid_until and day > self.valid_until)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One spoken part of a bulletin, its text already in spoken form."""
+
+    kind: str  # "greeting" | "headlines" | "item" | "closing"
+    text: str
+    item_id: int | None = None
+    title: str = ""
+    priority: str = ""
+
+
+@dataclass(frozen=True)
+class SpokenPart:
+    part: Part
+    clip: Clip
+    engine: str  # the engine that actually spoke it, e.g. "espeak"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the finished audio, as listed in the manifest."""
+
+    kind: str  # "jingle" | "pause" | "greeting" | "headlines" | "item" | "closing"
+    start_ms: int
+    end_ms: int
+    item_id: int | None = None
+    title: str = ""
+    text: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "item_id": self.item_id,
+            "title": self.title,
+            "start_s": round(self.start_ms / 1000, 3),
+            "end_s": round(self.end_ms / 1000, 3),
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    station_id: str | None = None
+    day: date | None = None
+    slot: str | None = None
+    length_s: int | None = None
+    engine: str | None = None
+    mark_aired: bool = True
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    mp3_path: str
+    manifest_path: str
+    transcript_path: str
+    manifest: dict = field(default_factory=dict)

@@ -170,7 +170,9 @@ def load_settings(home: str | Path | None = None) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"Tệp {path} không phải văn bản UTF-8.", "Lưu lại tệp với mã UTF-8.") from exc
+        raise ConfigError(
+            f"Tệp {path} không phải văn bản UTF-8.", "Lưu lại tệp với mã UTF-8."
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Tệp {path} sai cú pháp TOML: {exc}.") from exc
     return settings_from_dict(data, home_path)
@@ -284,7 +286,9 @@ def _slots(raw: Any, prefix: str) -> tuple[Slot, ...]:
             )
         time = _typed(sl["time"], str, f"{key}.time")
         if not _TIME_RE.match(time):
-            raise ConfigError(f"«{key}.time» = {time!r} không phải giờ hợp lệ (HH:MM hoặc HH:MM:SS).")
+            raise ConfigError(
+                f"«{key}.time» = {time!r} không phải giờ hợp lệ (HH:MM hoặc HH:MM:SS)."
+            )
         length = _typed(sl.get("length_s", 600), int, f"{key}.length_s")
         if not 20 <= length <= 7200:
             raise ConfigError(f"«{key}.length_s» = {length} phải trong khoảng 20–7200 giây.")
@@ -297,7 +301,8 @@ def _slots(raw: Any, prefix: str) -> tuple[Slot, ...]:
     return tuple(out)
 
 
-_DAY_RE = re.compile(r"^(\*|(mon|tue|wed|thu|fri|sat|sun|[0-6])(-(mon|tue|wed|thu|fri|sat|sun|[0-6]))?)$")
+_DAY = r"(mon|tue|wed|thu|fri|sat|sun|[0-6])"
+_DAY_RE = re.compile(rf"^(\*|{_DAY}(-{_DAY})?)$")
 
 
 def check_days(days: str, key: str) -> None:

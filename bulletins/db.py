@@ -1,0 +1,180 @@
+"""The database: SQLAlchemy 2 tables, opened through Alembic so every station's schema migrates.
+
+SQLite by default (a file in the home folder); any SQLAlchemy URL works, e.g. PostgreSQL for a
+district server. SQLite runs in WAL mode with a busy timeout so the web app, the scheduler and
+the CLI can share one file.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    inspect,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from .errors import QueueError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class NewsItem(Base):
+    __tablename__ = "news_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(10), default="normal", index=True)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    stations: Mapped[str] = mapped_column(String(1000), default="")  # comma-separated, "" = all
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    air_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_aired_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ItemAiring(Base):
+    """One airing (or download-only publication) of an item at a station."""
+
+    __tablename__ = "item_airings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("news_items.id"), index=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    slot: Mapped[str] = mapped_column(String(64))
+    aired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BulletinRecord(Base):
+    """A published bulletin file."""
+
+    __tablename__ = "bulletins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    slot: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(1000))
+    sha256: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(Float)
+    engine: Mapped[str] = mapped_column(String(100))
+    item_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    deferred_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BroadcastLog(Base):
+    """The broadcast log ("nhật ký phát"): one row per slot outcome."""
+
+    __tablename__ = "broadcast_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    slot: Mapped[str] = mapped_column(String(64))
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    file: Mapped[str] = mapped_column(String(1000), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    items: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of item ids
+    engine: Mapped[str] = mapped_column(String(100), default="")
+    outcome: Mapped[str] = mapped_column(String(16))  # aired|late|missed|failed|emergency
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin|editor|operator
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def get_engine(url: str) -> Engine:
+    """One migrated Engine per URL per process."""
+    with _engines_lock:
+        if url in _engines:
+            return _engines[url]
+        try:
+            if url.startswith("sqlite:///"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url)
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_pragmas)
+            migrate(engine)
+        except SQLAlchemyError as exc:
+            raise QueueError(
+                "Không mở được cơ sở dữ liệu.", "Kiểm tra «database_url» và quyền ghi thư mục.",
+                detail=str(exc),
+            ) from exc
+        _engines[url] = engine
+        return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def session_factory(url: str) -> sessionmaker:
+    return sessionmaker(get_engine(url), expire_on_commit=False)
+
+
+def table_names(url: str) -> list[str]:
+    return inspect(get_engine(url)).get_table_names()

@@ -105,7 +105,7 @@ class Lexicon:
         alternatives = "|".join(
             re.escape(k) for k in sorted(self.phrases, key=len, reverse=True))
         # Not inside a word nor a code part ("QĐ-TTg"); a station entry matches whole words.
-        return re.compile(rf"(?<![\w/&-])(?:{alternatives})(?!\w)")
+        return re.compile(rf"(?<![\w/&-])(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 _BUILTIN: Lexicon | None = None

@@ -137,7 +137,16 @@ _ETHNIC_RE = re.compile(r"(?<!\w)([HKMNRBDLPSTY])['’](?=[A-ZĐ])")
 def rule_phrases(text: str, ctx: Context) -> str:
     pattern = ctx.lexicon.phrase_re
     if pattern is not None:
-        text = _sub(ctx, pattern, "lexicon", lambda m: ctx.lexicon.phrases[m.group()], text)
+        def phrase(m: re.Match[str]) -> str | None:
+            written = m.group()
+            if written in ctx.lexicon.phrases:
+                return ctx.lexicon.phrases[written]
+            # An all-caps headline still matches ("PLEIKU"); other case changes do not.
+            if written.isupper() and len(written) > 3:
+                return ctx.lexicon.phrases_folded.get(written.lower())
+            return None
+
+        text = _sub(ctx, pattern, "lexicon", phrase, text)
     # Ê Đê and Jrai names: H'Bia → Hơ Bia, K'Ho → Cơ Ho.
     return _sub(ctx, _ETHNIC_RE, "name", lambda m: _ETHNIC_PREFIX[m.group(1)] + " ", text)
 
@@ -188,7 +197,8 @@ def rule_document_codes(text: str, ctx: Context) -> str:
     def state(m: re.Match[str]) -> str:
         parts = m.group(3).split("-")
         type_key = parts[0] if parts[0] in _TYPE_KEYS else None
-        issuers = parts[1:] if type_key else parts
+        # "245/UBND-VP": no type; UBND issued it, VP (the drafting office) is not read.
+        issuers = parts[1:] if type_key else parts[:1]
         return _code(m, ctx, m.group(1), m.group(2), type_key, issuers)
 
     def law(m: re.Match[str]) -> str:
@@ -220,7 +230,7 @@ def rule_roads(text: str, ctx: Context) -> str:
 # --- phone numbers: read digit by digit, in the groups they are written in ---
 
 _PHONE_RE = re.compile(
-    r"(?<![\w.,/+-])(?:(S?ĐT|SĐT|Đt|ĐTDĐ)\s*:?\s*)?((?:\+84|0)\d{1,4}(?:[ .-]?\d{2,4}){1,4})"
+    r"(?<![\w.,/+-])(?:(S?ĐT|Đt|ĐTDĐ)\s*(:?)\s*)?((?:\+84[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){1,4})"
     r"(?![\w/]|[.,]\d)")
 _HOTLINE_RE = re.compile(
     r"(?i:(gọi|gọi điện|gọi số|đường dây nóng|tổng đài|điện thoại|số máy|hotline)"
@@ -241,11 +251,11 @@ def _read_phone(written: str) -> str:
 
 def rule_phones(text: str, ctx: Context) -> str:
     def phone(m: re.Match[str]) -> str | None:
-        digits = re.sub(r"\D", "", m.group(2))
+        digits = re.sub(r"\D", "", m.group(3))
         if not (9 <= len(digits) <= 12):
             return None
-        prefix = {None: ""}.get(m.group(1), "điện thoại ")
-        return prefix + _read_phone(m.group(2))
+        prefix = "" if m.group(1) is None else f"điện thoại{m.group(2)} "
+        return prefix + _read_phone(m.group(3))
 
     def hotline(m: re.Match[str]) -> str:
         return m.group(0)[: m.start(2) - m.start(0)] + _read_phone(m.group(2).strip())
@@ -420,26 +430,38 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
 _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người", "hộ", "lượt", "ca", "buổi",
                "kỳ", "quý", "xã", "thôn", "làng", "con", "lớp", "học sinh", "khẩu", "lần", "đợt",
                "vụ", "sào", "công", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất", "chiếc"}
-_WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?([^\W\d_]+(?:\s[^\W\d_]+)?)")
+_WORD_SLASH_RE = re.compile(r"(?<![\w/])([^\W\d_]+)\s?/\s?([^\W\d_]+(?:\s[^\W\d_]+)?)")
 
 
 def rule_word_slashes(text: str, ctx: Context) -> str:
     units = _units()
 
     def slash(m: re.Match[str]) -> str | None:
-        right = m.group(1)
+        left, right = m.group(1), m.group(2)
         first = right.split()[0]
+        if not left.islower() or len(left) == 1 or len(first) == 1 or not first.islower():
+            return None  # HIV/AIDS, Đ/c, KH/TU: abbreviations, for the token rule
         if first in units:
-            return f" một {units[first]}{right[len(first):]}"
-        if right in _RATE_NOUNS:
-            return f" mỗi {right}"
+            return f"{left} một {units[first]}{right[len(first):]}"
         if first in _RATE_NOUNS:
-            return f" mỗi {right}"
-        if first[0].isupper() or first in ("hoặc",):  # HIV/AIDS, Đ/c: the token rule's
-            return None
-        return f" hoặc {right}"
+            return f"{left} mỗi {right}"
+        if "hoặc" in (left, first):
+            return f"{left} {right}"
+        return f"{left} hoặc {right}"
 
-    return _sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
+    for _ in range(3):  # "đồng/người/năm": each pass takes one slash of a chain
+        new = _sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+def rule_dashes(text: str, ctx: Context) -> str:
+    """A dash between phrases is a pause (the numbers have taken theirs already); run before
+    the abbreviations, whose spoken forms keep theirs ("kinh tế - xã hội")."""
+    text = re.sub(r"^[ \t]*[-–—•*+·>]+[ \t]+", "", text, flags=re.M)  # bullets
+    return re.sub(r"\s+[-–—]+\s+|(?<=\w)[–—](?=\w)", ", ", text)
 
 
 # --- Roman numerals and ordinals after trigger words ---
@@ -481,8 +503,12 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
             if piece.isdigit():
                 words.append(read_code_number(piece, ctx.settings) if len(piece) <= 3
                              else read_digits(piece))
+            elif piece in ctx.lexicon:
+                words.append(ctx.lexicon.get(piece) or piece)
+            elif piece.isupper():
+                words.append(_spell(piece, ctx) if len(piece) > 2 else _letter_names(piece))
             else:
-                words.append(_token(piece, ctx, m, compound=True))
+                words.append(piece)
         return " ".join(words)
 
     text = _sub(ctx, _VERSION_RE, "number",
@@ -523,10 +549,13 @@ _TOKEN_RE = re.compile(r"(?<![\w'’])[^\W\d_]+(?:[&/.\-][^\W\d_]+)*\.?")
 
 
 def _spell(token: str, ctx: Context) -> str:
-    letters = _letters()
     if token not in ctx.unknown:
         ctx.unknown.append(token)
-    return " ".join(letters.get(c.upper(), c.lower()) for c in token if c.isalpha())
+    return _letter_names(token)
+
+
+def _letter_names(token: str) -> str:
+    return " ".join(_letters().get(c.upper(), c.lower()) for c in token if c.isalpha())
 
 
 def _is_caps(token: str) -> bool:
@@ -607,12 +636,10 @@ _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
 
 def rule_symbols(text: str, ctx: Context) -> str:
     text = _SYMBOL_RE.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
-    text = re.sub(r"^[ \t]*[-–—•*+·>]+[ \t]+", "", text, flags=re.M)  # bullets
     text = re.sub(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](?!\w)", "", text)  # quotes
     text = re.sub(r"['‘’]", "", text)
     text = re.sub(r"\s*[(\[{]\s*", ", ", text)  # (kế hoạch toàn khóa) → , kế hoạch toàn khóa,
     text = re.sub(r"\s*[)\]}]", ",", text)
-    text = re.sub(r"\s+[-–—]+\s+|(?<=\w)[–—](?=\w)", ", ", text)  # dashes between phrases
     text = re.sub(r"…|\.{3,}", "...", text)
     text = re.sub(r"[/\\|_*#^@`•·]", " ", text)
     # Tidy the punctuation left behind.
@@ -671,6 +698,7 @@ RULES: tuple[Rule, ...] = (
     rule_alphanumeric,
     rule_numbers,
     rule_word_slashes,
+    rule_dashes,
     rule_abbreviations,
     rule_symbols,
     final_check,

@@ -500,7 +500,7 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
     def alnum(m: re.Match[str]) -> str:
         words = []
         for piece in re.findall(r"\d+|[^\W\d_]+", m.group()):
-            if piece.isdigit():
+            if piece.isascii() and piece.isdigit():
                 words.append(read_code_number(piece, ctx.settings) if len(piece) <= 3
                              else read_digits(piece))
             elif piece in ctx.lexicon:
@@ -661,25 +661,23 @@ _ALLOWED_PUNCT = set(" \n.,?!;:-")
 def final_check(text: str, ctx: Context) -> str:
     """No digit and no unreadable symbol may reach an engine: spell or drop, and report."""
     out = []
+    changed = False
     for c in text:
+        if c in _ALLOWED_PUNCT or (c.isalpha() and (c.isascii() or "\u00c0" <= c <= "\u1ef9")):
+            out.append(c)
+            continue
+        changed = True
         if c.isdigit():
-            try:
-                spoken = read_digits(str(int(c)))
-            except ValueError:
-                spoken = ""
+            spoken = read_digits(c) if c.isascii() else ""
             out.append(f" {spoken} ")
             ctx.warnings.append(f"Chữ số «{c}» còn sót, đã đọc từng chữ số (cần báo lỗi).")
-        elif c.isalpha() and c.isascii() or c in _ALLOWED_PUNCT or (
-                c.isalpha() and "\u00c0" <= c <= "\u1ef9"):
-            out.append(c)
         else:
             out.append(" ")
             ctx.warnings.append(f"Ký hiệu «{c}» không đọc được, đã bỏ (U+{ord(c):04X}).")
-    result = "".join(out)
-    if len(result) != len(text) or any(c.isdigit() for c in text):
-        result = re.sub(r"[ \t]+", " ", result)
-        result = re.sub(r" ([,.;:!?])", r"\1", result).strip()
-    return result
+    if not changed:
+        return text
+    result = re.sub(r"[ \t]+", " ", "".join(out))
+    return re.sub(r" ([,.;:!?])", r"\1", result).strip()
 
 
 Rule = Callable[[str, Context], str]

@@ -82,8 +82,11 @@ _VI_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚ
 _LEGACY_HINT = "Hãy lưu lại văn bản ở bảng mã Unicode (trong Unikey: Công cụ › Chuyển mã)."
 
 
+_TCVN3_SIGNS = frozenset(TCVN3_TO_UNICODE) - _VI_LATIN1  # "µ", "©", "¸" … but not "°", "²"
+
+
 def _odd_count(text: str) -> int:
-    return sum(1 for c in text if "\u00a1" <= c <= "\u00ff" and c not in _VI_LATIN1)
+    return sum(1 for c in text if c in _TCVN3_SIGNS)
 
 
 _SYLLABLE_RE = re.compile(
@@ -130,7 +133,8 @@ def convert_legacy(text: str) -> tuple[str, str | None]:
     vni_pairs = len(_VNI_PAIR_RE.findall(text))
     signal = max(odd, vni_pairs)
     letters = sum(1 for c in text if c.isalpha()) or 1
-    if signal < 3 or signal / letters < 0.02 or len(_VI_UNICODE_RE.findall(text)) > signal:
+    unicode_letters = len(_VI_UNICODE_RE.findall(text))
+    if signal < 3 or signal / letters < 0.02 or unicode_letters > signal:
         return text, None
     candidates = {
         "TCVN3": text.translate(_TCVN3_TABLE),
@@ -140,6 +144,8 @@ def convert_legacy(text: str) -> tuple[str, str | None]:
     neg_valid, best_odd, name = scored[0]
     if best_odd <= odd // 10 and -neg_valid >= 0.8:
         return candidates[name], name
+    if letters < 20 or signal / letters < 0.05 or unicode_letters:
+        return text, None  # a few odd symbols, not an encoding: the last check drops them
     raise NormalizeError(
         "Văn bản dùng bảng mã cũ (TCVN3/ABC hoặc VNI) không chuyển được sang Unicode.",
         _LEGACY_HINT,
@@ -214,6 +220,8 @@ def strip_unreadable(text: str, removed: list[str]) -> str:
             out.append("\n")
         elif c in ("\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\t"):
             out.append(" ")
+        elif c.isdigit() and not c.isascii() and unicodedata.category(c) == "Nd":
+            out.append(str(unicodedata.digit(c)))  # full-width and other scripts' digits
         elif c not in _KEEP_SO and _is_emoji_or_control(c):
             removed.append(c)
         else:

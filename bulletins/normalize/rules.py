@@ -232,10 +232,11 @@ def rule_roads(text: str, ctx: Context) -> str:
 _PHONE_RE = re.compile(
     r"(?<![\w.,/+-])(?:(S?ĐT|Đt|ĐTDĐ)\s*(:?)\s*)?((?:\+84[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){1,4})"
     r"(?![\w/]|[.,]\d)")
-_HOTLINE_RE = re.compile(
-    r"(?i:(gọi|gọi điện|gọi số|đường dây nóng|tổng đài|điện thoại|số máy|hotline)"
-    r"\s*(?:số\s*)?:?\s*)"
-    r"(\d[\d .]{1,14}\d|\d)(?![\w/]|[.,]\d)")
+# Patterns start at the digits and look back for their trigger word: a leading alternation
+# of words would be tried at every position of the text.
+_HOTLINE_RE = re.compile(r"(?<![\w.,/-])(\d[\d .]{1,14}\d|\d)(?![\w/]|[.,]\d)")
+_HOTLINE_BEFORE_RE = re.compile(
+    r"(?i:gọi|gọi điện|đường dây nóng|tổng đài|điện thoại|số máy|hotline)\s*(?:số\s*)?:?\s*$")
 
 
 def _read_phone(written: str) -> str:
@@ -257,8 +258,11 @@ def rule_phones(text: str, ctx: Context) -> str:
         prefix = "" if m.group(1) is None else f"điện thoại{m.group(2)} "
         return prefix + _read_phone(m.group(3))
 
-    def hotline(m: re.Match[str]) -> str:
-        return m.group(0)[: m.start(2) - m.start(0)] + _read_phone(m.group(2).strip())
+    def hotline(m: re.Match[str]) -> str | None:
+        if not _HOTLINE_BEFORE_RE.search(_before(m, 30)):
+            return None
+        written = m.group(1).rstrip()
+        return _read_phone(written) + m.group(1)[len(written):]
 
     text = _sub(ctx, _PHONE_RE, "phone", phone, text)
     return _sub(ctx, _HOTLINE_RE, "phone", hotline, text)
@@ -272,9 +276,9 @@ _DAY_RANGE_DATE_RE = re.compile(
     r"(?<![\w/.,-])(\d{1,2})\s?[-–]\s?(\d{1,2})([/.])(\d{1,2})(?:\3(\d{4}))?(?![\w/]|[.,-]\d)")
 _MONTH_YEAR_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{4})(?![\w/]|[.,-]\d)")
 _DATE_TRIGGER = r"ngày|hôm|sáng|trưa|chiều|tối|đêm|rạng sáng|khánh|mùng|mồng"
-_DAY_MONTH_RE = re.compile(
-    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay)\s+)(\d{{1,2}})([/.-])(\d{{1,2}})"
-    r"(?![\w/]|[.,-]\d)")
+_DAY_MONTH_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\w/]|[.,-]\d)")
+_DAY_MONTH_BEFORE_RE = re.compile(
+    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay))\s+$")
 
 
 def _valid(day: int, month: int) -> bool:
@@ -318,12 +322,13 @@ def rule_dates(text: str, ctx: Context) -> str:
         return f"{month_words} {read_year(year, s)}"
 
     def day_month(m: re.Match[str]) -> str | None:
-        day, month = int(m.group(2)), int(m.group(4))
-        trigger = m.group(1).strip().lower()
-        if not _valid(day, month):
+        day, month = int(m.group(1)), int(m.group(3))
+        before = _DAY_MONTH_BEFORE_RE.search(_before(m, 20))
+        if before is None or not _valid(day, month):
             return None
+        trigger = before.group(1).lower()
         # "từ 2-3 lần" is a range: hyphenated D-M needs a real date word before it.
-        if m.group(3) != "/" and not re.fullmatch(_DATE_TRIGGER, trigger):
+        if m.group(2) != "/" and not re.fullmatch(_DATE_TRIGGER, trigger):
             return None
         if trigger in ("mùng", "mồng"):
             day_words = read_number(day, s)
@@ -331,7 +336,7 @@ def rule_dates(text: str, ctx: Context) -> str:
             day_words = read_day(day, s)
         else:
             day_words = read_day(day, s) if day <= 10 else "ngày " + read_number(day, s)
-        return f"{m.group(1)}{day_words} {read_month(month, s)}"
+        return f"{day_words} {read_month(month, s)}"
 
     text = _sub(ctx, _FULL_DATE_RE, "date", full, text)
     text = _sub(ctx, _DAY_RANGE_DATE_RE, "date", day_range, text)
@@ -430,24 +435,28 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
 _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người", "hộ", "lượt", "ca", "buổi",
                "kỳ", "quý", "xã", "thôn", "làng", "con", "lớp", "học sinh", "khẩu", "lần", "đợt",
                "vụ", "sào", "công", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất", "chiếc"}
-_WORD_SLASH_RE = re.compile(r"(?<![\w/])([^\W\d_]+)\s?/\s?([^\W\d_]+(?:\s[^\W\d_]+)?)")
+_WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?([^\W\d_]+(?:\s[^\W\d_]+)?)")
+_LEFT_WORD_RE = re.compile(r"(?<![\w/])[^\W\d_]+$")
 
 
 def rule_word_slashes(text: str, ctx: Context) -> str:
+    if "/" not in text:
+        return text
     units = _units()
 
     def slash(m: re.Match[str]) -> str | None:
-        left, right = m.group(1), m.group(2)
+        found = _LEFT_WORD_RE.search(_before(m, 30))
+        left, right = (found.group() if found else ""), m.group(1)
         first = right.split()[0]
         if not left.islower() or len(left) == 1 or len(first) == 1 or not first.islower():
             return None  # HIV/AIDS, Đ/c, KH/TU: abbreviations, for the token rule
         if first in units:
-            return f"{left} một {units[first]}{right[len(first):]}"
+            return f" một {units[first]}{right[len(first):]}"
         if first in _RATE_NOUNS:
-            return f"{left} mỗi {right}"
+            return f" mỗi {right}"
         if "hoặc" in (left, first):
-            return f"{left} {right}"
-        return f"{left} hoặc {right}"
+            return f" {right}"
+        return f" hoặc {right}"
 
     for _ in range(3):  # "đồng/người/năm": each pass takes one slash of a chain
         new = _sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
@@ -469,22 +478,26 @@ def rule_dashes(text: str, ctx: Context) -> str:
 _ROMAN_TRIGGERS = (
     "lần thứ|thứ|khóa|khoá|đại hội|quý|thế kỷ|kỳ họp|kỳ|hạng|phần|chương|mục|đợt|quân khu|"
     "khu vực|nhóm|loại|cấp|tập|điều|giai đoạn|phiên|vòng|tiểu đoàn|trung đoàn|sư đoàn")
-_ROMAN_RE = re.compile(rf"(?<!\w)((?i:{_ROMAN_TRIGGERS})\s+)([IVXLC]+)(?!\w)")
-_ORDINAL_RE = re.compile(r"(?<!\w)((?i:thứ|hạng)\s+)(\d+)(?![\w/.,-])")
+_ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?!\w)")
+_ROMAN_BEFORE_RE = re.compile(rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+$")
+_ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/.,-])")
+_ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+$")
 
 
 def rule_ordinals(text: str, ctx: Context) -> str:
     def roman(m: re.Match[str]) -> str | None:
-        value = roman_to_int(m.group(2))
-        if value is None:
+        before = _ROMAN_BEFORE_RE.search(_before(m, 20))
+        value = roman_to_int(m.group(1)) if before else None
+        if before is None or value is None:
             return None
-        trigger = m.group(1).strip().lower()
-        spoken = (read_ordinal(value, ctx.settings) if trigger.endswith(("thứ", "hạng"))
-                  else read_number(value, ctx.settings))
-        return m.group(1) + spoken
+        trigger = before.group(1).lower()
+        return (read_ordinal(value, ctx.settings) if trigger.endswith(("thứ", "hạng"))
+                else read_number(value, ctx.settings))
 
-    def ordinal(m: re.Match[str]) -> str:
-        return m.group(1) + read_ordinal(int(m.group(2)), ctx.settings)
+    def ordinal(m: re.Match[str]) -> str | None:
+        if not _ORDINAL_BEFORE_RE.search(_before(m, 10)):
+            return None
+        return read_ordinal(int(m.group(1)), ctx.settings)
 
     text = _sub(ctx, _ROMAN_RE, "roman", roman, text)
     return _sub(ctx, _ORDINAL_RE, "ordinal", ordinal, text)
@@ -545,7 +558,10 @@ _SYLLABLE_RE = re.compile(
 # Keys the notes allow only inside compounds or codes (AN, CA, KT …).
 _COMPOUND_ONLY = {"AN", "CA", "KT", "XH", "QP", "QS", "TH", "MN"}
 _DOTTED = {"TP.", "TX.", "TT.", "H.", "Q.", "P.", "X.", "Tp."}
-_TOKEN_RE = re.compile(r"(?<![\w'’])[^\W\d_]+(?:[&/.\-][^\W\d_]+)*\.?")
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper())
+# Only tokens holding a capital letter can be abbreviations (lowercase "đ/c" is a phrase).
+_TOKEN_RE = re.compile(
+    rf"(?<![\w'’])(?=[^\W\d_]*[{_UPPER}])[^\W\d_]+(?:[&/.\-][^\W\d_]+)*\.?")
 
 
 def _spell(token: str, ctx: Context) -> str:
@@ -600,6 +616,9 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             if written[:-1] not in lex:
                 return None
         core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
+        if (core not in lex and core.isalpha() and not _is_caps(core)
+                and core not in ("TH", "ND")):
+            return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
         if core in lex or core.lower() in lex.phrases_folded:
             return _token(core, ctx, m, compound=False) + dot
         parts = re.split(r"([&/-])", core)
@@ -634,14 +653,20 @@ _SYMBOL_WORDS = {"&": " và ", "+": " và ", "=": " bằng ", "%": " phần tră
 _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
 
 
+_QUOTES_RE = re.compile(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](?!\w)")
+_ODD_SYMBOLS_RE = re.compile(r"[/\\|_*#^@`•·]")
+
+
 def rule_symbols(text: str, ctx: Context) -> str:
     text = _SYMBOL_RE.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
-    text = re.sub(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](?!\w)", "", text)  # quotes
-    text = re.sub(r"['‘’]", "", text)
-    text = re.sub(r"\s*[(\[{]\s*", ", ", text)  # (kế hoạch toàn khóa) → , kế hoạch toàn khóa,
-    text = re.sub(r"\s*[)\]}]", ",", text)
-    text = re.sub(r"…|\.{3,}", "...", text)
-    text = re.sub(r"[/\\|_*#^@`•·]", " ", text)
+    text = _QUOTES_RE.sub("", text)
+    text = re.sub(r"['‘’]", "", text)  # inside a word: O'Neil → ONeil
+    if "(" in text or "[" in text or "{" in text:
+        text = re.sub(r"\s*[(\[{]\s*", ", ", text)  # (toàn khóa) → , toàn khóa,
+        text = re.sub(r"\s*[)\]}]", ",", text)
+    if "…" in text or "...." in text:
+        text = re.sub(r"…|\.{3,}", "...", text)
+    text = _ODD_SYMBOLS_RE.sub(" ", text)
     # Tidy the punctuation left behind.
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r" ([,.;:!?])", r"\1", text)

@@ -85,8 +85,12 @@ _LEGACY_HINT = "Hãy lưu lại văn bản ở bảng mã Unicode (trong Unikey:
 _TCVN3_SIGNS = frozenset(TCVN3_TO_UNICODE) - _VI_LATIN1  # "µ", "©", "¸" … but not "°", "²"
 
 
+_TCVN3_SIGNS_RE = re.compile("[" + "".join(sorted(_TCVN3_SIGNS)) + "]")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
 def _odd_count(text: str) -> int:
-    return sum(1 for c in text if c in _TCVN3_SIGNS)
+    return len(_TCVN3_SIGNS_RE.findall(text))
 
 
 _SYLLABLE_RE = re.compile(
@@ -132,7 +136,9 @@ def convert_legacy(text: str) -> tuple[str, str | None]:
     odd = _odd_count(text)
     vni_pairs = len(_VNI_PAIR_RE.findall(text))
     signal = max(odd, vni_pairs)
-    letters = sum(1 for c in text if c.isalpha()) or 1
+    if signal < 3:
+        return text, None
+    letters = len(_LETTER_RE.findall(text)) or 1
     unicode_letters = len(_VI_UNICODE_RE.findall(text))
     if signal < 3 or signal / letters < 0.02 or unicode_letters > signal:
         return text, None
@@ -212,21 +218,28 @@ def strip_markup(text: str, removed: list[str]) -> str:
     return URL_RE.sub(drop_url, text)
 
 
+# Characters that need a look: anything but ASCII, Vietnamese letters and common punctuation.
+_SUSPECT_RE = re.compile(
+    "[^\n\x20-\x7e\u00c0-\u00ff\u0100-\u01b0\u1ea0-\u1ef9“”‘’–—…«»°²³]|[\u00d7\u00f7]")
+
+
 def strip_unreadable(text: str, removed: list[str]) -> str:
     """Remove emoji, control and zero-width characters; unify line breaks and spaces."""
-    out = []
-    for c in text:
+
+    def fix(m: re.Match[str]) -> str:
+        c = m.group()
         if c in ("\r", "\u2028", "\u2029", "\x0b", "\x0c", "\x85"):
-            out.append("\n")
-        elif c in ("\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\t"):
-            out.append(" ")
-        elif c.isdigit() and not c.isascii() and unicodedata.category(c) == "Nd":
-            out.append(str(unicodedata.digit(c)))  # full-width and other scripts' digits
-        elif c not in _KEEP_SO and _is_emoji_or_control(c):
+            return "\n"
+        if c in ("\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\t"):
+            return " "
+        if c.isdigit() and not c.isascii() and unicodedata.category(c) == "Nd":
+            return str(unicodedata.digit(c))  # full-width and other scripts' digits
+        if c not in _KEEP_SO and _is_emoji_or_control(c):
             removed.append(c)
-        else:
-            out.append(c)
-    return "".join(out)
+            return ""
+        return c
+
+    return _SUSPECT_RE.sub(fix, text)
 
 
 def repair(text: str) -> tuple[str, list[str], str | None]:

@@ -82,7 +82,8 @@ _DOC_TYPES = (
     "kết luận|thông báo|hướng dẫn|công văn|báo cáo|tờ trình|chương trình|đề án|văn bản|luật|"
     "công điện|quy chế|điều lệ|pháp lệnh|nghị quyết liên tịch"
 )
-_DOC_BEFORE_RE = re.compile(rf"(?i:{_DOC_TYPES})\s+(?:(?i:số)\s+)?$")
+_DOC_BEFORE_RE = re.compile(
+    rf"(?:(?i:{_DOC_TYPES})|\b(?:NQ|NĐ|QĐ|QĐi|CT|KH|KL|TB|HD|CV|BC|TT|TTLT|CTr|ĐA))\s+(?:(?i:số)\s+)?$")
 _TYPE_KEYS = {"NQ", "NĐ", "QĐ", "QĐi", "CT", "KH", "KL", "TB", "HD", "CV", "BC", "TTr", "CTr",
               "ĐA", "TT", "TTLT", "NQLT", "QC", "CĐ", "L", "PL", "UBTVQH"} - {"UBTVQH"}
 _TYPE_SPOKEN = {"TT": "thông tư", "CT": "chỉ thị", "QĐ": "quyết định", "KH": "kế hoạch",
@@ -182,12 +183,17 @@ def _code(m: re.Match[str], ctx: Context, number: str, year: str | None, type_ke
     if year:
         words.append("năm " + read_number(int(year), ctx.settings))
     spoken_issuers = [_issuer(p, ctx) for p in issuers]
-    after = _after(m).lower()
+    after = _after(m)
     # "… 01-KL/TW của Bộ Chính trị", "… ngày 3-9-2019 của Tỉnh ủy": the text names the issuer.
-    if spoken_issuers and not re.match(r"\W*của\b", after) and not all(
-            s.lower() in after for s in spoken_issuers):
+    names_it = _OWN_ISSUER_RE.match(after) or all(
+        s.lower() in after.lower() or re.search(rf"(?<!\w){re.escape(code)}(?!\w)", after)
+        for s, code in zip(spoken_issuers, issuers, strict=True))
+    if spoken_issuers and not names_it:
         words.append("của " + " và ".join(spoken_issuers))
     return " ".join(words)
+
+
+_OWN_ISSUER_RE = re.compile(r"\s*,?\s*(?:ngày\s+[\d/.-]+\s*,?\s*)?của\b")
 
 
 def rule_document_codes(text: str, ctx: Context) -> str:
@@ -230,8 +236,8 @@ def rule_roads(text: str, ctx: Context) -> str:
 # --- phone numbers: read digit by digit, in the groups they are written in ---
 
 _PHONE_RE = re.compile(
-    r"(?<![\w.,/+-])(?:(S?ĐT|Đt|ĐTDĐ)\s*(:?)\s*)?((?:\+84[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){1,4})"
-    r"(?![\w/]|[.,]\d)")
+    r"(?<![\w.,/+-])(?:(S?ĐT|Đt|ĐTDĐ)\s*(:?)\s*)?"
+    r"((?:\+84[ .-]?|0|\(0)\d{1,4}\)?(?:[ .-]?\d{2,4}){1,4})(?![\w/]|[.,]\d)")
 # Patterns start at the digits and look back for their trigger word: a leading alternation
 # of words would be tried at every position of the text.
 _HOTLINE_RE = re.compile(r"(?<![\w.,/-])(\d[\d .]{1,14}\d|\d)(?![\w/]|[.,]\d)")
@@ -240,7 +246,7 @@ _HOTLINE_BEFORE_RE = re.compile(
 
 
 def _read_phone(written: str) -> str:
-    groups = re.split(r"[ .-]", written)
+    groups = re.split(r"[ .()-]+", written.strip("()"))
     if len(groups) == 1 and len(written) >= 9 and written.startswith("0"):
         # 0905123456 → 0905 123 456: pauses help listeners write it down.
         groups = [written[:4], written[4:7], written[7:]]
@@ -281,13 +287,19 @@ _DAY_MONTH_BEFORE_RE = re.compile(
     rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay))\s+$")
 
 
+_COUNTERS = {"đợt", "lần", "kỳ", "số", "khóa", "khoá", "phiên", "quý", "tập", "tuần", "vòng"}
+_DATE_SPAN_RE = re.compile(
+    r"(?<![\w/.,-])(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s?[-–—]\s?(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
+    r"(?![\w/]|[.,-]\d)")
+
+
 def _valid(day: int, month: int) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12
 
 
-def _day_words(m: re.Match[str], day: int, ctx: Context) -> str:
+def _day_words(m: re.Match[str], day: int, ctx: Context, prev: str | None = None) -> str:
     """"ngày mùng tám", or just "mùng tám" when "ngày"/"mùng" is already written before."""
-    prev = _prev_word(m)
+    prev = _prev_word(m) if prev is None else prev
     if prev in ("mùng", "mồng"):
         return read_number(day, ctx.settings)
     words = read_day(day, ctx.settings)
@@ -297,11 +309,11 @@ def _day_words(m: re.Match[str], day: int, ctx: Context) -> str:
 def rule_dates(text: str, ctx: Context) -> str:
     s = ctx.settings
 
-    def full(m: re.Match[str]) -> str | None:
+    def full(m: re.Match[str], prev: str | None = None) -> str | None:
         day, month, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
         if not _valid(day, month):
             return None
-        return f"{_day_words(m, day, ctx)} {read_month(month, s)} {read_year(year, s)}"
+        return f"{_day_words(m, day, ctx, prev)} {read_month(month, s)} {read_year(year, s)}"
 
     def day_range(m: re.Match[str]) -> str | None:
         d1, d2, month = int(m.group(1)), int(m.group(2)), int(m.group(4))
@@ -316,6 +328,8 @@ def rule_dates(text: str, ctx: Context) -> str:
         month, year = int(m.group(1)), int(m.group(3))
         if not (1 <= month <= 12 and 1900 <= year <= 2100):
             return None
+        if _prev_word(m) in _COUNTERS:  # đợt 1/2026, quý 2/2026, số 5/2026
+            return f"{read_number(month, s)} {read_year(year, s)}"
         month_words = read_month(month, s)
         if _prev_word(m) == "tháng":
             month_words = month_words.removeprefix("tháng ")
@@ -338,6 +352,15 @@ def rule_dates(text: str, ctx: Context) -> str:
             day_words = read_day(day, s) if day <= 10 else "ngày " + read_number(day, s)
         return f"{day_words} {read_month(month, s)}"
 
+    def span(m: re.Match[str]) -> str | None:
+        first = _FULL_DATE_RE.fullmatch(m.group(1))
+        second = _FULL_DATE_RE.fullmatch(m.group(2))
+        if first is None or second is None:
+            return None
+        start, end = full(first, _prev_word(m)), full(second, "")
+        return f"{start} đến {end}" if start and end else None
+
+    text = _sub(ctx, _DATE_SPAN_RE, "date", span, text)
     text = _sub(ctx, _FULL_DATE_RE, "date", full, text)
     text = _sub(ctx, _DAY_RANGE_DATE_RE, "date", day_range, text)
     text = _sub(ctx, _MONTH_YEAR_RE, "date", month_year, text)
@@ -389,8 +412,13 @@ def _unit_re() -> re.Pattern[str]:
                       r"(?![\w²³])")
 
 
+_NEGATIVE_RE = re.compile(r"(?<![\w.,/-])[-−](?=\d[\d,]*\s?(?:°|độ))")
+
+
 def rule_units(text: str, ctx: Context) -> str:
     units = _units()
+    # -2°C: a minus sign before a temperature is "âm".
+    text = _sub(ctx, _NEGATIVE_RE, "number", lambda m: "âm ", text)
 
     def unit(m: re.Match[str]) -> str:
         spoken = ctx.num(m.group(2)) + " " + units.get(m.group(3), m.group(3))
@@ -456,7 +484,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             return f" mỗi {right}"
         if "hoặc" in (left, first):
             return f" {right}"
-        return f" hoặc {right}"
+        return f", {right}"  # hộ/khẩu, nam/nữ: a short pause reads both
 
     for _ in range(3):  # "đồng/người/năm": each pass takes one slash of a chain
         new = _sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
@@ -671,7 +699,7 @@ def rule_symbols(text: str, ctx: Context) -> str:
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r" ([,.;:!?])", r"\1", text)
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
-    text = re.sub(r",\s*(\.\.\.|[.!?])", r"\1", text)
+    text = re.sub(r"[,;:]\s*(\.\.\.|[.!?])", r"\1", text)
     text = re.sub(r"([,;:!?])(?=[^\s\d,.;:!?])", r"\1 ", text)
     text = re.sub(r"(?m)^[ ,;:]+|[ ,;:]+$", "", text)
     text = re.sub(r"\n{2,}", "\n", text)

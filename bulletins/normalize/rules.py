@@ -280,6 +280,8 @@ _FULL_DATE_RE = re.compile(
     r"(?<![\w/.,-])(\d{1,2})\s?([/.-])\s?(\d{1,2})\s?\2\s?(\d{4})(?![\w/]|[.,-]\d)")
 _DAY_RANGE_DATE_RE = re.compile(
     r"(?<![\w/.,-])(\d{1,2})\s?[-–]\s?(\d{1,2})([/.])(\d{1,2})(?:\3(\d{4}))?(?![\w/]|[.,-]\d)")
+_MONTH_SPAN_RE = re.compile(
+    r"(?<![\w/.,-])(\d{1,2})\s?[-–]\s?(\d{1,2})([/.-])(\d{4})(?![\w/]|[.,-]\d)")
 _MONTH_YEAR_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{4})(?![\w/]|[.,-]\d)")
 _DATE_TRIGGER = r"ngày|hôm|sáng|trưa|chiều|tối|đêm|rạng sáng|khánh|mùng|mồng"
 _DAY_MONTH_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\w/]|[.,-]\d)")
@@ -363,6 +365,16 @@ def rule_dates(text: str, ctx: Context) -> str:
     text = _sub(ctx, _DATE_SPAN_RE, "date", span, text)
     text = _sub(ctx, _FULL_DATE_RE, "date", full, text)
     text = _sub(ctx, _DAY_RANGE_DATE_RE, "date", day_range, text)
+    def month_span(m: re.Match[str]) -> str | None:
+        m1, m2, year = int(m.group(1)), int(m.group(2)), int(m.group(4))
+        if not (1 <= m1 < m2 <= 12 and 1900 <= year <= 2100):
+            return None
+        first = read_month(m1, s)
+        if _prev_word(m) == "tháng":
+            first = first.removeprefix("tháng ")
+        return f"{first} đến {read_month(m2, s)} {read_year(year, s)}"
+
+    text = _sub(ctx, _MONTH_SPAN_RE, "date", month_span, text)
     text = _sub(ctx, _MONTH_YEAR_RE, "date", month_year, text)
     return _sub(ctx, _DAY_MONTH_RE, "date", day_month, text)
 
@@ -442,6 +454,7 @@ def rule_ranges(text: str, ctx: Context) -> str:
 # --- slashes between numbers: fraction, ratio, school year ---
 
 _SLASH_NUM_RE = re.compile(rf"{_START}({NUM})\s?/\s?({NUM}){_END}")
+_RATIO_RE = re.compile(rf"{_START}({NUM}):({NUM}){_END}")
 
 
 def rule_number_slashes(text: str, ctx: Context) -> str:
@@ -455,7 +468,10 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
                 return f"{ctx.num(a)} phần {'tư' if y == 4 else ctx.num(b)}"
         return f"{ctx.num(a)} trên {ctx.num(b)}"  # 15/15 chỉ tiêu
 
-    return _sub(ctx, _SLASH_NUM_RE, "fraction", slash, text)
+    text = _sub(ctx, _SLASH_NUM_RE, "fraction", slash, text)
+    # tỷ lệ 1:2000 (a time like 7:30 has been read already)
+    return _sub(ctx, _RATIO_RE, "fraction",
+                lambda m: f"{ctx.num(m.group(1))} trên {ctx.num(m.group(2))}", text)
 
 
 # --- slashes between words: rates ("lần/năm" → "lần mỗi năm", "đồng/kg" → "đồng một ki-lô-gam")
@@ -618,8 +634,8 @@ def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> 
         if tok == "ĐT" and re.match(r"\s*:\s*\S", after):
             return "điện thoại"
         return spoken
-    if tok == "TH" and _prev_word(m) == "trường":
-        return "tiểu học"
+    if tok in ("TH", "MN") and _prev_word(m) == "trường":
+        return "tiểu học" if tok == "TH" else "mầm non"
     if tok == "ND" and _prev_word(m) == "hội":
         return "Nông dân"
     if not _is_caps(tok):
@@ -645,7 +661,7 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
                 return None
         core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
         if (core not in lex and core.isalpha() and not _is_caps(core)
-                and core not in ("TH", "ND")):
+                and core not in ("TH", "ND", "MN")):
             return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
         if core in lex or core.lower() in lex.phrases_folded:
             return _token(core, ctx, m, compound=False) + dot

@@ -15,9 +15,26 @@ import tempfile
 import wave
 from pathlib import Path
 
+import numpy as np
+
 from ..audio import Clip
 
 FORMAT_VERSION = 1  # bump when trimming or rendering changes what a cached clip holds
+
+
+def to_pcm16(clip: Clip) -> bytes:
+    """16-bit PCM whose round trip through Clip.from_pcm16 is exact (same 32768 scale).
+
+    Clip.to_pcm16 scales by 32767 but from_pcm16 by 32768, so repeated round trips drift;
+    this keeps fresh and cached speech sample-identical.
+    """
+    scaled = np.rint(clip.samples.astype(np.float64) * 32768.0)
+    return np.clip(scaled, -32768, 32767).astype("<i2").tobytes()
+
+
+def quantize(clip: Clip) -> Clip:
+    """The clip exactly as the cache will return it."""
+    return Clip.from_pcm16(to_pcm16(clip), clip.rate)
 
 
 def cache_key(engine: str, voice: str, params: str, rate: int, text: str) -> str:
@@ -56,7 +73,7 @@ class SpeechCache:
                     wav.setnchannels(1)
                     wav.setsampwidth(2)
                     wav.setframerate(clip.rate)
-                    wav.writeframes(clip.to_pcm16())
+                    wav.writeframes(to_pcm16(clip))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)

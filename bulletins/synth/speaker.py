@@ -12,7 +12,7 @@ from ..audio import Clip, resample
 from ..config import ENGINES, Settings, Station
 from ..errors import SynthesisError
 from .base import Engine, SpeechResult, SynthStats, trim_silence
-from .cache import SpeechCache, cache_key
+from .cache import SpeechCache, cache_key, quantize
 from .espeak import VOICES as ESPEAK_VOICES
 from .espeak import EspeakEngine
 from .estimate import (
@@ -155,7 +155,7 @@ class Speaker:
         measured_ms = len(raw.samples) * 1000 / raw.rate
         clip = resample(raw, self.rate) if len(raw.samples) else Clip(raw.samples, self.rate)
         # Quantize as the cache stores it, so fresh and cached speech are the same samples.
-        clip = Clip.from_pcm16(clip.to_pcm16(), self.rate)
+        clip = quantize(clip)
         try:
             self._cache.put(key, clip)
         except OSError as exc:  # a full disk must not stop the bulletin

@@ -62,6 +62,11 @@ class GttsEngine:
                     _reason_request(exc), "Kiểm tra kết nối Internet.", engine="gtts",
                     detail=repr(exc),
                 ) from exc
+            except Exception as exc:  # gTTS asserts on text, decodes lines: any is a failure
+                raise SynthesisError(
+                    "gTTS lỗi (phản hồi không hợp lệ hoặc câu không đọc được)",
+                    _hint(exc), engine="gtts", detail=repr(exc),
+                ) from exc
             if os.path.getsize(tmp) == 0:
                 raise SynthesisError("gTTS trả về tệp âm thanh rỗng.", engine="gtts")
             try:

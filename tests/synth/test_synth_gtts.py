@@ -229,3 +229,21 @@ def test_auto_estimates_with_gtts_then_espeak(settings, station, google):
     assert gtts_model.source == "default" and espeak_model.source == "calibrated"
     assert before != after
     assert CalibrationStore.at(settings.cache_dir / "calibration.json") is not None
+
+
+def test_fallback_mid_part_reports_both_engines(settings, station, google, mp3, caplog):
+    google.add(responses.POST, URL, body=batchexecute_body(mp3))
+    google.add(responses.POST, URL, status=429)
+    speaker = Speaker(settings, station, engine="auto")
+    result = speaker.speak(SENTENCES)
+    assert result.engine == "gtts+espeak"
+    assert speaker.engine_label == "auto (gtts→espeak:vi)"
+    assert speaker.stats.synthesized == 2 and len(speaker.stats.fallbacks) == 1
+    assert speaker.speak(["Phần tiếp theo."]).engine == "espeak"
+    assert len(google.calls) == 2
+
+
+def test_auto_falls_back_on_a_broken_response(settings, station, google, caplog):
+    google.add(responses.POST, URL, body=b"\xff\xfe jQ1olc \xff")  # not UTF-8
+    speaker = Speaker(settings, station, engine="auto")
+    _assert_fell_back(speaker, speaker.speak(SENTENCES), caplog, "không hợp lệ")

@@ -155,28 +155,39 @@ class CalibrationStore:
         models = data.get("models")
         return models if isinstance(models, dict) else {}
 
+    def _load(self, key: str) -> RateModel | None:
+        """Caller holds _lock."""
+        if key in self._models:
+            return self._models[key]
+        raw = self._read().get(key)
+        if raw is not None:
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                self._models[key] = RateModel.from_json(raw)
+        return self._models.get(key)
+
     def get(self, key: str, make: Callable[[], RateModel]) -> RateModel:
         """The stored model for `key`, else `make()` (e.g. calibrate) and store it."""
         with self._lock:
-            if key in self._models:
-                return self._models[key]
-            raw = self._read().get(key)
-            model: RateModel | None = None
-            if raw is not None:
-                with contextlib.suppress(KeyError, TypeError, ValueError):
-                    model = RateModel.from_json(raw)
+            model = self._load(key)
             if model is None:
                 model = make()
                 self._write({key: model})
             self._models[key] = model
             return model
 
-    def learn(self, key: str, samples: list[tuple[str, float]]) -> None:
-        """Add measured (sentence, trimmed duration ms) pairs to a loaded model and save."""
+    def learn(self, key: str, samples: list[tuple[str, float]],
+              default: Callable[[], RateModel] | None = None) -> None:
+        """Add measured (sentence, trimmed duration ms) pairs to a model and save it.
+
+        With no stored model, `default()` starts one; without a default the samples are
+        dropped (calibration will measure that voice when an estimate first needs it).
+        """
         if not samples:
             return
         with self._lock:
-            model = self._models.get(key)
+            model = self._load(key)
+            if model is None and default is not None:
+                model = self._models[key] = default()
             if model is None:
                 return
             for sentence, ms in samples:

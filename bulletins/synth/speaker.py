@@ -121,7 +121,8 @@ class Speaker:
             if fresh_ms is not None:
                 learned.setdefault(self._model_key(name), []).append((text, fresh_ms))
         for key, samples in learned.items():
-            self._calibration.learn(key, samples)
+            default = self._gtts_default if key.startswith("gtts|") else None
+            self._calibration.learn(key, samples, default)
         samples = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
         label = "+".join(spoke) if spoke else self._active_name
         return SpeechResult(Clip(samples.astype(np.float32, copy=False), self.rate), label)
@@ -182,7 +183,7 @@ class Speaker:
 
         def make() -> RateModel:
             if name == "gtts":
-                return RateModel.from_default(GTTS_DEFAULT)
+                return self._gtts_default()
             log.info("Đang hiệu chỉnh tốc độ đọc cho %s:%s", engine.name, engine.voice)
             # espeak speaks the whole text in about a second; a neural voice runs near
             # real time on a station PC, so it gets every fourth sentence (~9).
@@ -192,6 +193,10 @@ class Speaker:
             )
 
         return self._calibration.get(self._model_key(name), make)
+
+    @staticmethod
+    def _gtts_default() -> RateModel:
+        return RateModel.from_default(GTTS_DEFAULT)
 
     def estimate_ms(self, spoken_text: str) -> int:
         """Estimated length of `speak(split(spoken_text))`, in milliseconds."""

@@ -96,8 +96,8 @@ def test_gtts_success_decodes_the_mp3(settings, station, google, mp3):
 def test_gtts_success_is_learned(settings, station, google, mp3):
     google.add(responses.POST, URL, body=batchexecute_body(mp3))
     speaker = Speaker(settings, station, engine="gtts")
+    speaker.speak(SENTENCES)  # no estimate asked first: learning starts from the default
     model = speaker.rate_model()
-    speaker.speak(SENTENCES)
     assert model.source == "learned" and model.n == 2
     stored = json.loads((settings.cache_dir / "calibration.json").read_text(encoding="utf-8"))
     assert stored["models"]["gtts|vi|tld=com.vn"]["n"] == 2

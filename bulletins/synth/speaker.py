@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,8 @@ class Speaker:
     sentence is cached by content, so nothing is spoken twice.
     """
 
-    def __init__(self, settings: Settings, station: Station, engine: str | None = None):
+    def __init__(self, settings: Settings, station: Station, engine: str | None = None,
+                 *, engines: Mapping[str, Engine] | None = None):
         self.settings = settings
         self.station = station
         self.requested = engine or settings.engine_for(station)
@@ -51,9 +53,9 @@ class Speaker:
         self._cache = SpeechCache(settings.cache_dir / "speech")
         self._calibration = CalibrationStore.at(settings.cache_dir / "calibration.json")
         self._lock = threading.Lock()  # guards stats, fallback state and engine creation
-        self._engines: dict[str, Engine] = {}
+        # `engines` replaces real engines by name ("gtts", "espeak", "piper"), for tests.
+        self._engines: dict[str, Engine] = dict(engines or {})
         self._fallen_back = False
-        self._used: list[str] = []  # engines that spoke, in first-use order
         # Fail at construction on a bad explicit setup (e.g. unknown espeak voice).
         self._engine(self._primary_name)
 
@@ -150,7 +152,6 @@ class Speaker:
         if cached is not None:
             with self._lock:
                 self.stats.cache_hits += 1
-                self._note_used(name)
             return cached, name, None
         raw = trim_silence(engine.synthesize(text))
         measured_ms = len(raw.samples) * 1000 / raw.rate
@@ -163,12 +164,7 @@ class Speaker:
             log.warning("Không ghi được bộ đệm giọng đọc: %s", exc)
         with self._lock:
             self.stats.synthesized += 1
-            self._note_used(name)
         return clip, name, measured_ms
-
-    def _note_used(self, name: str) -> None:
-        if name not in self._used:
-            self._used.append(name)
 
     # -- estimates -------------------------------------------------------------
 
@@ -182,7 +178,7 @@ class Speaker:
         engine = self._engine(name)
 
         def make() -> RateModel:
-            if name == "gtts":
+            if name == "gtts" and isinstance(engine, GttsEngine):
                 return self._gtts_default()
             log.info("Đang hiệu chỉnh tốc độ đọc cho %s:%s", engine.name, engine.voice)
             # espeak speaks the whole text in about a second; a neural voice runs near
@@ -198,9 +194,15 @@ class Speaker:
     def _gtts_default() -> RateModel:
         return RateModel.from_default(GTTS_DEFAULT)
 
-    def estimate_ms(self, spoken_text: str) -> int:
-        """Estimated length of `speak(split(spoken_text))`, in milliseconds."""
-        sentences = split_sentences(spoken_text)
+    def estimate_ms(self, spoken_text: str | list[str]) -> int:
+        """Estimated length of `speak(split(spoken_text))`, in milliseconds.
+
+        Pass the normalizer's sentence list instead of a string to skip the rough split.
+        """
+        if isinstance(spoken_text, str):
+            sentences = split_sentences(spoken_text)
+        else:
+            sentences = [" ".join(s.split()) for s in spoken_text if speakable(s)]
         if not sentences:
             return 0
         model = self.rate_model()

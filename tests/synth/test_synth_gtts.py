@@ -199,22 +199,25 @@ def test_auto_falls_back_on_timeout_once(configure, station, caplog, monkeypatch
     assert elapsed < 3  # one 0.5 s timeout, then espeak
 
 
-@pytest.mark.parametrize("failure", ["429", "refused", "empty"])
-def test_explicit_gtts_failure_raises(settings, station, google, monkeypatch, failure):
-    if failure == "429":
-        google.add(responses.POST, URL, status=429)
-    elif failure == "empty":
-        google.add(responses.POST, URL, body=batchexecute_body(None))
-    else:
-        google.stop()  # real sockets: a closed local port
-        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{_closed_port()}")
-    speaker = Speaker(settings, station, engine="gtts")
+def _assert_raises_gtts_error(speaker: Speaker) -> None:
     with pytest.raises(SynthesisError) as err:
         speaker.speak(SENTENCES)
     assert err.value.engine == "gtts" and err.value.message.startswith("gTTS lỗi")
     assert err.value.hint and speaker.stats.fallbacks == []
-    if failure == "refused":
-        google.start()  # the fixture's context manager stops it again
+
+
+@pytest.mark.parametrize("failure", ["429", "empty"])
+def test_explicit_gtts_failure_raises(settings, station, google, failure):
+    if failure == "429":
+        google.add(responses.POST, URL, status=429)
+    else:
+        google.add(responses.POST, URL, body=batchexecute_body(None))
+    _assert_raises_gtts_error(Speaker(settings, station, engine="gtts"))
+
+
+def test_explicit_gtts_connection_refused_raises(settings, station, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    _assert_raises_gtts_error(Speaker(settings, station, engine="gtts"))
 
 
 def test_auto_estimates_with_gtts_then_espeak(settings, station, google):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ctypes
 import threading
 from ctypes import POINTER, c_int, c_short, c_uint, c_void_p
+from functools import cache
+from importlib import metadata
 
 import numpy as np
 
@@ -36,6 +38,14 @@ def _on_audio(wav: ctypes._Pointer, numsamples: int, _events: int) -> int:
     if numsamples > 0 and wav:
         _chunks.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
     return 0  # 0 = keep going
+
+
+@cache
+def _loader_version() -> str:
+    try:
+        return metadata.version("espeakng-loader")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _init() -> tuple[ctypes.CDLL, int]:
@@ -89,7 +99,8 @@ class EspeakEngine:
 
     @property
     def params(self) -> str:
-        return f"wpm={self.rate_wpm}"
+        # The library version is part of the sound: an upgrade re-speaks and recalibrates.
+        return f"wpm={self.rate_wpm};espeakng-loader={_loader_version()}"
 
     def synthesize(self, text: str) -> Clip:
         raw = text.encode("utf-8")

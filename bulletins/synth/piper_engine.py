@@ -17,7 +17,7 @@ from ..audio import Clip
 from ..errors import SynthesisError
 
 _LOCK = threading.Lock()
-_voices: dict[Path, Any] = {}
+_voices: dict[tuple[Path, str], Any] = {}  # (resolved path, size-mtime) -> PiperVoice
 
 
 class PiperEngine:
@@ -35,15 +35,25 @@ class PiperEngine:
         self.speaker = speaker
         self.voice = self.model.stem
 
+    def _stamp(self) -> str:
+        try:
+            st = self.model.stat()
+        except OSError:
+            return "missing"
+        return f"{st.st_size}-{st.st_mtime_ns}"
+
     @property
     def params(self) -> str:
-        return f"speaker={self.speaker}"
+        # A station may replace the model file in place: its size and time are part of
+        # the sound, so a new model is never served the old model's cached speech.
+        return f"speaker={self.speaker};model={self._stamp()}"
 
     def _load(self) -> Any:
         """Caller holds _LOCK."""
         path = self.model.resolve()
-        if path in _voices:
-            return _voices[path]
+        loaded = (path, self._stamp())
+        if loaded in _voices:
+            return _voices[loaded]
         try:
             from piper import PiperVoice
         except ImportError as exc:
@@ -73,7 +83,7 @@ class PiperEngine:
                 "Tải lại tệp .onnx và .onnx.json của giọng đọc.",
                 engine="piper", detail=repr(exc),
             ) from exc
-        _voices[path] = voice
+        _voices[loaded] = voice
         return voice
 
     def synthesize(self, text: str) -> Clip:

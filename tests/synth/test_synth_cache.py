@@ -48,6 +48,16 @@ def test_voice_and_rate_are_part_of_the_key(configure, station):
         "espeak", "vi", "wpm=150", 16000, "x")
 
 
+def test_library_version_is_part_of_the_key(settings, station, monkeypatch):
+    from bulletins.synth import espeak
+
+    Speaker(settings, station, engine="espeak").speak(SENTENCES[:1])
+    monkeypatch.setattr(espeak, "_loader_version", lambda: "9.9.9")
+    upgraded = Speaker(settings, station, engine="espeak")
+    upgraded.speak(SENTENCES[:1])
+    assert upgraded.stats.synthesized == 1
+
+
 def test_corrupt_entry_is_a_miss_and_is_rewritten(settings, station):
     speaker = Speaker(settings, station, engine="espeak")
     good = speaker.speak(SENTENCES[:1]).clip

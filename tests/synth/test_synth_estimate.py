@@ -54,7 +54,9 @@ def test_estimate_tracks_rate(configure, station):
 def test_calibration_is_stored_and_reused(settings, station, monkeypatch):
     Speaker(settings, station, engine="espeak").estimate_ms(PARAGRAPHS[0])
     data = json.loads((settings.cache_dir / "calibration.json").read_text(encoding="utf-8"))
-    model = data["models"]["espeak|vi|wpm=150"]
+    (key,) = data["models"]
+    assert key.startswith("espeak|vi|wpm=150;")
+    model = data["models"][key]
     assert model["source"] == "calibrated" and model["n"] > 20
     assert 150 < model["ms_per_syllable"] < 400
 

@@ -29,6 +29,19 @@ def test_piper_speaks_with_a_supplied_model(configure, station):
     assert len(again.clip.samples) > 0
 
 
+def test_replaced_model_file_changes_the_cache_key(tmp_path):
+    import os
+
+    from bulletins.synth.piper_engine import PiperEngine
+
+    model = tmp_path / "giong.onnx"
+    model.write_bytes(b"old model")
+    before = PiperEngine(model).params
+    model.write_bytes(b"new model, same path")
+    os.utime(model, ns=(1, 1))
+    assert PiperEngine(model).params != before
+
+
 def test_station_voice_may_name_a_model_relative_to_home(settings, tmp_path):
     (tmp_path / "giong.onnx").symlink_to(joe.model_path())
     (tmp_path / "giong.onnx.json").symlink_to(joe.config_path())

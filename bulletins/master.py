@@ -28,6 +28,10 @@ CHAPTER_KINDS = ("greeting", "headlines", "item", "closing")
 
 # A single loudnorm pass may land this far from the target before we correct it.
 _LOUDNORM_TOLERANCE_LU = 0.5
+# Each limiter pass costs a full run over the audio; these bounds keep us well inside the
+# 1 LU the finished file is held to.
+_LIMIT_TOLERANCE_LU = 0.3
+_MP3_TOLERANCE_LU = 0.5
 # Inputs quieter than this are silence for our purposes: there is nothing to normalize.
 _SILENCE_LUFS = -69.0
 
@@ -214,12 +218,14 @@ def master(program: Clip, segments: list[Segment], audio: AudioSettings, tags: T
 
     filtered = _filter(program, audio.highpass_hz, rate)
     want, pcm_ceiling = target, _pcm_ceiling(ceiling)
+    hint: dict[str, float] = {}
     for _ in range(3):
-        normalized, _, pcm_peak = _normalize(filtered, want, pcm_ceiling)
+        normalized, _, pcm_peak = _normalize(filtered, want, pcm_ceiling, hint)
         normalized = _fit_length(normalized, n_out)
         _encode(normalized, audio.bitrate_kbps, out_path)
         loud, peak = measure_loudness(out_path)
-        if loud < _SILENCE_LUFS or (abs(loud - target) <= 0.3 and peak <= ceiling + 0.2):
+        if loud < _SILENCE_LUFS or (abs(loud - target) <= _MP3_TOLERANCE_LU
+                                    and peak <= ceiling + 0.2):
             break
         # Encoding changed the figures (its low-pass takes some loudness, its quantization
         # adds overshoot): measure how much and master once more, aiming to compensate.
@@ -258,7 +264,8 @@ def _filter(clip: Clip, highpass_hz: int, rate: int) -> Clip:
     return _from_f32(out, rate)
 
 
-def _normalize(clip: Clip, target: float, pcm_ceiling: float) -> tuple[Clip, float, float]:
+def _normalize(clip: Clip, target: float, pcm_ceiling: float,
+               hint: dict[str, float] | None = None) -> tuple[Clip, float, float]:
     """Two passes: measure (BS.1770 loudness and true peak), then apply the gain that reaches
     `target`; when that gain would push true peaks over the ceiling, limit them, re-measure and
     re-aim. The result is verified by measurement, never assumed. Returns (clip, LUFS, dBTP).
@@ -274,7 +281,7 @@ def _normalize(clip: Clip, target: float, pcm_ceiling: float) -> tuple[Clip, flo
     if peak + gain <= pcm_ceiling:
         out = Clip((clip.samples * np.float32(10 ** (gain / 20))).astype(np.float32), clip.rate)
         return out, loud + gain, peak + gain  # a pure gain shifts both figures exactly
-    return _gain_limit(clip, gain, pcm_ceiling, want=target)
+    return _gain_limit(clip, gain, pcm_ceiling, want=target, hint=hint)
 
 
 def _pcm_ceiling(ceiling: float) -> float:
@@ -283,12 +290,17 @@ def _pcm_ceiling(ceiling: float) -> float:
 
 
 def _gain_limit(clip: Clip, gain_db: float, ceiling_dbtp: float, want: float,
-                passes: int = 4) -> tuple[Clip, float, float]:
+                passes: int = 4, hint: dict[str, float] | None = None
+                ) -> tuple[Clip, float, float]:
     """Apply `gain_db`, then a look-ahead limiter run at 4x rate to catch inter-sample peaks.
 
     Limiting lowers loudness, so the gain is re-aimed from a measurement after each pass
-    (secant steps: the limiter gives back only part of each extra dB).
+    (secant steps: the limiter gives back only part of each extra dB). `hint` carries the
+    last gain and slope between calls on the same audio, so a second call starts close.
     """
+    hint = {} if hint is None else hint
+    if "gain" in hint and "want" in hint:
+        gain_db = hint["gain"] + (want - hint["want"]) / hint["slope"]
     limit = 10 ** (ceiling_dbtp / 20)
     best: tuple[float, Clip, float, float] | None = None
     prev: tuple[float, float] | None = None  # (gain, loudness) of the previous pass
@@ -300,11 +312,13 @@ def _gain_limit(clip: Clip, gain_db: float, ceiling_dbtp: float, want: float,
         out = _fit_length(out, len(clip.samples))
         if best is None or abs(loud - want) < best[0]:
             best = (abs(loud - want), out, loud, peak)
-        if abs(loud - want) <= 0.15:
-            break
-        slope = 0.6  # typical share of extra gain that survives a limiter working hard
+        # 0.6: a typical share of extra gain that survives a limiter working hard.
+        slope = hint.get("slope", 0.6)
         if prev is not None and abs(gain_db - prev[0]) > 1e-3:
-            slope = min(1.0, max(0.2, (loud - prev[1]) / (gain_db - prev[0])))
+            slope = min(1.0, max(0.15, (loud - prev[1]) / (gain_db - prev[0])))
+        hint.update(gain=gain_db - (loud - want) / slope, want=want, slope=slope)
+        if abs(loud - want) <= _LIMIT_TOLERANCE_LU:
+            break
         prev = (gain_db, loud)
         gain_db += (want - loud) / slope
     if best is None:

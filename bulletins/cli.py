@@ -21,7 +21,7 @@ log = logging.getLogger("bulletins")
 class Context:
     """What every subcommand gets: the resolved home and, lazily, its settings."""
 
-    def __init__(self, home: str | None):
+    def __init__(self, home: str | None = None):
         self.home_arg = home
         self._settings: Settings | None = None
 

@@ -698,16 +698,17 @@ _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
 
 
 _QUOTES_RE = re.compile(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](?!\w)")
-_ODD_SYMBOLS_RE = re.compile(r"[/\\|_*#^@`•·]")
+_ODD_SYMBOLS_RE = re.compile(r"[/\\|_*#^@`•·©®™]")
 
 
 def rule_symbols(text: str, ctx: Context) -> str:
     text = _SYMBOL_RE.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
     text = _QUOTES_RE.sub("", text)
     text = re.sub(r"['‘’]", "", text)  # inside a word: O'Neil → ONeil
-    if "(" in text or "[" in text or "{" in text:
+    if any(c in text for c in "()[]{}"):
         text = re.sub(r"\s*[(\[{]\s*", ", ", text)  # (toàn khóa) → , toàn khóa,
         text = re.sub(r"\s*[)\]}]", ",", text)
+    text = text.replace("–", " ").replace("—", " ")  # dashes no rule has read
     if "…" in text or "...." in text:
         text = re.sub(r"…|\.{3,}", "...", text)
     text = _ODD_SYMBOLS_RE.sub(" ", text)

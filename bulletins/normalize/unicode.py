@@ -232,6 +232,8 @@ def strip_unreadable(text: str, removed: list[str]) -> str:
             return "\n"
         if c in ("\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\t"):
             return " "
+        if c in "\u2010\u2011\u2212":  # hyphen, non-breaking hyphen, minus sign
+            return "-"
         if c.isdigit() and not c.isascii() and unicodedata.category(c) == "Nd":
             return str(unicodedata.digit(c))  # full-width and other scripts' digits
         if c not in _KEEP_SO and _is_emoji_or_control(c):

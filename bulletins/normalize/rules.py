@@ -295,6 +295,12 @@ _DATE_SPAN_RE = re.compile(
     r"(?![\w/]|[.,-]\d)")
 
 
+# Dates half in words: "ngày 8 tháng 10 năm 2021", "tháng 4".
+_WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:tháng|THÁNG)\s+\d)")
+_WORDY_MONTH_RE = re.compile(
+    r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
+
+
 def _valid(day: int, month: int) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12
 
@@ -374,6 +380,10 @@ def rule_dates(text: str, ctx: Context) -> str:
             first = first.removeprefix("tháng ")
         return f"{first} đến {read_month(m2, s)} {read_year(year, s)}"
 
+    text = _sub(ctx, _WORDY_DAY_RE, "date", lambda m: m.group(1) + read_day(
+        int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
+    text = _sub(ctx, _WORDY_MONTH_RE, "date", lambda m: m.group(1) + read_month(
+        int(m.group(2)), s).removeprefix("tháng ") if 1 <= int(m.group(2)) <= 12 else None, text)
     text = _sub(ctx, _MONTH_SPAN_RE, "date", month_span, text)
     text = _sub(ctx, _MONTH_YEAR_RE, "date", month_year, text)
     return _sub(ctx, _DAY_MONTH_RE, "date", day_month, text)

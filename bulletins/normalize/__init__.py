@@ -7,7 +7,8 @@ Rules run in this order (see `rules.RULES`); each replaces what it recognises wi
 Unicode repair → lexicon phrases (place names, loanwords, COVID-19) → document codes →
 roads → phone numbers → dates → times → units/percent/money → ranges → number slashes →
 Roman numerals and ordinals → letters-with-digits → numbers → word slashes (rates) →
-abbreviations and unknown capitals → symbols and punctuation → the last check.
+dashes → abbreviations and unknown capitals → symbols and punctuation → the last check.
+`split_sentences` then cuts the spoken text into engine-sized sentences (rule 7).
 
 Conventions (chosen here; the tests hold them):
 - Tone marks: traditional placement, as in our lexicon and most newspapers: "hoà" → "hòa",
@@ -25,15 +26,22 @@ Conventions (chosen here; the tests hold them):
   nghìn/ngàn and linh/lẻ (northern defaults).
 - Dates: days 1–10 are "mùng": "ngày 8-10-2021" → "ngày mùng tám tháng mười năm hai nghìn
   không trăm hai mươi mốt"; "Quốc khánh 2/9" → "Quốc khánh mùng hai tháng chín"; April
-  is "tháng tư". D/M without a year is a date only after a date word (ngày, sáng, khánh,
-  từ, đến …); "ngày" is never doubled.
+  is "tháng tư" (also in "tháng 4"). D/M without a year is a date only after a date word
+  (ngày, sáng, khánh, từ, đến …); "ngày" is never doubled. M/YYYY is "tháng M năm YYYY",
+  but "N năm YYYY" after a counter ("đợt 1/2026", "quý 2/2026"). Spans: "25-26/11" →
+  "hai mươi lăm đến hai mươi sáu tháng mười một"; "tháng 10-12/2026" → "tháng mười đến
+  tháng mười hai năm …"; a dash between two full dates is "đến".
 - Times: "7h30" → "bảy giờ ba mươi phút", "7h-11h" → "từ bảy giờ đến mười một giờ"
   ("từ" is not repeated when written).
 - Ranges: a hyphen or dash between numbers is "đến" ("2-3 lần/năm" → "hai đến ba lần mỗi
   năm"). Slashes between numbers: "a phần b" for simple fractions (1/b up to 1/10, or b up
   to 4: "ba phần tư"), "đến" for consecutive years (năm học 2020/2021), else "trên"
-  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021"). Between words: a
-  unit after "/" is "một" (đồng/kg → "đồng một ki-lô-gam"), a counted noun "mỗi".
+  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021"); "tỷ lệ 1:2000" is
+  "một trên hai nghìn". Between words: a unit after "/" is "một" (đồng/kg → "đồng một
+  ki-lô-gam"), a counted noun "mỗi" (lần/năm, triệu đồng/hộ), anything else a comma pause
+  (hộ/khẩu → "hộ, khẩu"). Units are read only right after a number ("5 m" but "ông m").
+  Money: "35.000đ" and "35.000 VNĐ" → "ba mươi lăm nghìn đồng"; "1,2 tỷ" → "một phẩy hai
+  tỷ"; "%" → "phần trăm"; "-2°C" → "âm hai độ xê".
 - Document codes (never "trên", "trừ" or a date inside): the number (leading zeros as
   digits: "05" → "không năm"), "năm" + year for state codes, then "của" + issuer. The TYPE
   code is dropped when the preceding noun (or its abbreviation, "QĐ số") already names the

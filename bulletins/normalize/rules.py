@@ -135,19 +135,39 @@ _ETHNIC_PREFIX = {"H": "Hơ", "K": "Cơ", "M": "Mơ", "N": "Nơ", "R": "Rơ", "B
 _ETHNIC_RE = re.compile(r"(?<!\w)([HKMNRBDLPSTY])['’](?=[A-ZĐ])")
 
 
-def rule_phrases(text: str, ctx: Context) -> str:
-    pattern = ctx.lexicon.phrase_re
-    if pattern is not None:
-        def phrase(m: re.Match[str]) -> str | None:
-            written = m.group()
-            if written in ctx.lexicon.phrases:
-                return ctx.lexicon.phrases[written]
-            # An all-caps headline still matches ("PLEIKU"); other case changes do not.
-            if written.isupper() and len(written) > 3:
-                return ctx.lexicon.phrases_folded.get(written.lower())
-            return None
+_WORD_START_RE = re.compile(r"(?<![\w/&-])\w+")
 
-        text = _sub(ctx, pattern, "lexicon", phrase, text)
+
+def _match_phrase(text: str, pos: int, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
+    for key, spoken in candidates:
+        end = pos + len(key)
+        written = text[pos:end]
+        # An all-caps headline still matches ("PLEIKU"); other case changes do not.
+        if written == key or (written.isupper() and len(written) > 3
+                              and written.lower() == key.lower()):
+            if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
+                return written, spoken
+    return None
+
+
+def rule_phrases(text: str, ctx: Context) -> str:
+    index = ctx.lexicon.phrase_index
+    if index:
+        out: list[str] = []
+        last = 0
+        for m in _WORD_START_RE.finditer(text):
+            if m.start() < last:
+                continue  # inside a phrase already replaced
+            candidates = index.get(m.group().lower())
+            found = _match_phrase(text, m.start(), candidates) if candidates else None
+            if found is None:
+                continue
+            written, spoken = found
+            out.append(text[last:m.start()])
+            out.append(spoken)
+            ctx.changes.append(Change(written, spoken, "lexicon"))
+            last = m.start() + len(written)
+        text = "".join(out) + text[last:]
     # Ê Đê and Jrai names: H'Bia → Hơ Bia, K'Ho → Cơ Ho.
     return _sub(ctx, _ETHNIC_RE, "name", lambda m: _ETHNIC_PREFIX[m.group(1)] + " ", text)
 
@@ -635,7 +655,7 @@ def _is_caps(token: str) -> bool:
 def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> str:
     """Spoken form of one word-like token (no trailing dot)."""
     lex = ctx.lexicon
-    spoken = lex.get(tok)
+    spoken = lex.tokens.get(tok)
     if spoken is not None and (compound or tok not in _COMPOUND_ONLY):
         # Context: CT UBND is the chairman; TH after "trường" is a primary school.
         after = _after(m, 12)
@@ -659,24 +679,26 @@ def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> 
 
 def rule_abbreviations(text: str, ctx: Context) -> str:
     lex = ctx.lexicon
+    tokens = lex.tokens
 
     def token(m: re.Match[str]) -> str | None:
         written = m.group()
         after = _after(m, 3)
-        if written in _DOTTED or (written.endswith(".") and written in lex and "." in written[:-1]):
+        if written in _DOTTED or (written.endswith(".") and written in tokens
+                                  and "." in written[:-1]):
             # TP. Pleiku, X. Ia Hrú: only before a capitalised name or a number.
-            if re.match(r"\s?[A-ZĐ\u00c0-\u1ef8\d]", after) and written in lex:
-                return lex.get(written) + " "
-            if written[:-1] not in lex:
+            if re.match(r"\s?[A-ZĐ\u00c0-\u1ef8\d]", after) and written in tokens:
+                return tokens[written] + " "
+            if written[:-1] not in tokens:
                 return None
         core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
-        if (core not in lex and core.isalpha() and not _is_caps(core)
+        if (core not in tokens and core.isalpha() and not _is_caps(core)
                 and core not in ("TH", "ND", "MN")):
             return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
-        if core in lex or core.lower() in lex.phrases_folded:
+        if core in tokens or (_is_caps(core) and core.lower() in lex.phrases_folded):
             return _token(core, ctx, m, compound=False) + dot
         parts = re.split(r"([&/-])", core)
-        if len(parts) > 1 and any(_is_caps(p) or p in lex for p in parts[::2]):
+        if len(parts) > 1 and any(_is_caps(p) or p in tokens for p in parts[::2]):
             spoken = []
             for i, p in enumerate(parts):
                 if i % 2:

@@ -760,8 +760,15 @@ def rule_symbols(text: str, ctx: Context) -> str:
 _ALLOWED_PUNCT = set(" \n.,?!;:-")
 
 
+# Candidates for the last check: anything but ASCII letters, Vietnamese letters and pauses.
+_SUSPECT_RE = re.compile(
+    r"[^ \nA-Za-z.,?!;:\-\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u01b0\u1ea0-\u1ef9]")
+
+
 def final_check(text: str, ctx: Context) -> str:
     """No digit and no unreadable symbol may reach an engine: spell or drop, and report."""
+    if not _SUSPECT_RE.search(text):
+        return text
     out = []
     changed = False
     for c in text:

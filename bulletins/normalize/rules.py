@@ -100,6 +100,9 @@ def read_written_number(written: str, settings: NormalizeSettings | None = None)
     return read_number(int(digits), settings)
 
 
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?…]\s+|\n\s*)$")
+
+
 def _sub(ctx: Context, pattern: re.Pattern[str], rule: str,
          fn: Callable[[re.Match[str]], str | None], text: str) -> str:
     """re.sub that records every change; `fn` returns None to leave a match alone."""
@@ -108,8 +111,13 @@ def _sub(ctx: Context, pattern: re.Pattern[str], rule: str,
         spoken = fn(m)
         if spoken is None:
             return m.group()
-        if spoken != m.group():
-            ctx.changes.append(Change(m.group().strip(), spoken.strip(), rule))
+        written = m.group()
+        # A sentence that began with "UBND", "HTX" or "5" still begins with a capital.
+        if (spoken[:1].islower() and (written[:1].isupper() or written[:1].isdigit())
+                and _SENTENCE_START_RE.search(m.string, 0, m.start())):
+            spoken = spoken[0].upper() + spoken[1:]
+        if spoken != written:
+            ctx.changes.append(Change(written.strip(), spoken.strip(), rule))
         return spoken
 
     return pattern.sub(repl, text)

@@ -95,7 +95,11 @@ def read_written_number(written: str, settings: NormalizeSettings | None = None)
         integer, fraction = written.split(",", 1)
         return read_decimal(integer.replace(".", ""), fraction, settings)
     digits = written.replace(".", "")
-    if len(digits) > 15:  # an account or serial number, not a quantity
+    # An account, ID or serial number, not a quantity: ungrouped and long, or a long run
+    # behind a zero ("05" hộ is still "năm").
+    if "." not in written and (len(digits) >= 10 or (digits[0] == "0" and len(digits) >= 4)):
+        return read_digits(digits)
+    if len(digits) > 15:
         return read_digits(digits)
     return read_number(int(digits), settings)
 
@@ -485,8 +489,13 @@ _RANGE_RE = re.compile(rf"{_START}({NUM}){DASH}({NUM}){_END}")
 
 
 def rule_ranges(text: str, ctx: Context) -> str:
-    return _sub(ctx, _RANGE_RE, "range",
-                lambda m: f"{ctx.num(m.group(1))} đến {ctx.num(m.group(2))}", text)
+    def number_range(m: re.Match[str]) -> str:
+        a, b = m.group(1), m.group(2)
+        if a.isdigit() and b.isdigit() and int(a) >= int(b):  # a score, "tỷ số 2-1"
+            return f"{ctx.num(a)} {ctx.num(b)}"
+        return f"{ctx.num(a)} đến {ctx.num(b)}"
+
+    return _sub(ctx, _RANGE_RE, "range", number_range, text)
 
 
 # --- slashes between numbers: fraction, ratio, school year ---

@@ -206,11 +206,12 @@ def _issuer(part: str, ctx: Context) -> str:
 def _code(m: re.Match[str], ctx: Context, number: str, year: str | None, type_key: str | None,
           issuers: list[str]) -> str:
     words = []
-    if type_key is not None and not _DOC_BEFORE_RE.search(_before(m)):
+    if (type_key is not None and not _DOC_BEFORE_RE.search(_before(m))
+            and _prev_word(m) != "số"):
         # The preceding noun does not name the type: say it ("kế hoạch số bốn mươi sáu").
         type_spoken = _TYPE_SPOKEN.get(type_key) or ctx.lexicon.get(type_key) or _spell(
             type_key, ctx)
-        words.append(type_spoken + (" số" if not _prev_word(m) == "số" else ""))
+        words.append(type_spoken + " số")
     words.append(read_code_number(number, ctx.settings))
     if year:
         words.append("năm " + read_number(int(year), ctx.settings))

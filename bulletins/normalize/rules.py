@@ -743,7 +743,7 @@ def relabel_unknown(ctx: Context) -> None:
 
 _SYMBOL_WORDS = {"&": " và ", "+": " và ", "=": " bằng ", "%": " phần trăm ", "‰": " phần nghìn ",
                  "°": " độ ", "~": " khoảng ", "≈": " khoảng ", "×": " nhân ", "≥": " từ ",
-                 "≤": " đến ", "№": " số ", "§": " điều "}
+                 "≤": " đến ", "№": " số ", "§": " điều ", "<": " nhỏ hơn ", ">": " lớn hơn "}
 _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
 
 

@@ -78,7 +78,14 @@ def read_written_number(written: str, settings: NormalizeSettings | None = None)
     return read_number(int(digits), settings)
 
 
-SENTENCE_START_RE = re.compile(r"(?:^|[.!?…]\s+|\n\s*)$")
+def at_sentence_start(m: re.Match[str]) -> bool:
+    """Whether the match opens a sentence (looks at a few characters only: O(1))."""
+    start = m.start()
+    window = m.string[max(0, start - 8):start]
+    stripped = window.rstrip(" \t")
+    if not stripped:
+        return start == len(window)  # only spaces since the start of the text
+    return stripped[-1] == "\n" or (stripped[-1] in ".!?…" and stripped != window)
 
 
 def sub(ctx: Context, pattern: re.Pattern[str], rule: str,
@@ -92,7 +99,7 @@ def sub(ctx: Context, pattern: re.Pattern[str], rule: str,
         written = m.group()
         # A sentence that began with "UBND", "HTX" or "5" still begins with a capital.
         if (spoken[:1].islower() and (written[:1].isupper() or written[:1].isdigit())
-                and SENTENCE_START_RE.search(m.string, 0, m.start())):
+                and at_sentence_start(m)):
             spoken = spoken[0].upper() + spoken[1:]
         if spoken != written:
             ctx.changes.append(Change(written.strip(), spoken.strip(), rule))

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import re
 
-from .context import Change, Context, is_caps, prev_word, spell, sub, text_after
+from .context import (
+    Change,
+    Context,
+    is_caps,
+    prev_word,
+    spell,
+    sub,
+    text_after,
+    text_before,
+)
 from .numerals import read_digits
 
 # --- rule: phrases from the lexicon (place names, loanwords, COVID-19) ---
@@ -16,6 +25,12 @@ _ETHNIC_RE = re.compile(r"(?<!\w)([HKMNRBDLPSTY])['’](?=[A-ZĐ])")
 
 
 _WORD_START_RE = re.compile(r"(?<![\w/&-])\w+")
+
+
+def _ends_sentence(text: str, end: int) -> bool:
+    """After a dotted phrase ("v.v."): the text ends, a line ends or a capital follows."""
+    rest = text[end:end + 4].lstrip(" \t")
+    return not rest or rest[0] == "\n" or rest[0].isupper()
 
 
 def _match_phrase(text: str, pos: int, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
@@ -43,6 +58,9 @@ def rule_phrases(text: str, ctx: Context) -> str:
             if found is None:
                 continue
             written, spoken = found
+            end = m.start() + len(written)
+            if written.endswith(".") and _ends_sentence(text, end):
+                spoken += "."  # "… v.v. Bà con" : the dot also ended the sentence
             out.append(text[last:m.start()])
             out.append(spoken)
             ctx.changes.append(Change(written, spoken, "lexicon"))
@@ -86,11 +104,13 @@ def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> 
     spoken = lex.tokens.get(tok)
     if spoken is not None and (compound or tok not in _COMPOUND_ONLY):
         # Context: CT UBND is the chairman; TH after "trường" is a primary school.
-        after = text_after(m, 12)
+        after = text_after(m, 40)
         if tok == "CT" and re.match(r"\s+(UBND|HĐND|UBMTTQ|MTTQ|Hội|xã|huyện|tỉnh)\b", after):
             return "Chủ tịch"
         if tok == "ĐT" and re.match(r"\s*:\s*\S", after):
             return "điện thoại"
+        if tok == "ĐV" and re.search(r"ĐTN|ĐVTN|Đoàn", text_before(m, 60) + after):
+            return "đoàn viên"
         return spoken
     if tok in ("TH", "MN") and prev_word(m) == "trường":
         return "tiểu học" if tok == "TH" else "mầm non"
@@ -153,7 +173,8 @@ def relabel_unknown(ctx: Context) -> None:
 
 _SYMBOL_WORDS = {"&": " và ", "+": " và ", "=": " bằng ", "%": " phần trăm ", "‰": " phần nghìn ",
                  "°": " độ ", "~": " khoảng ", "≈": " khoảng ", "×": " nhân ", "≥": " từ ",
-                 "≤": " đến ", "№": " số ", "§": " điều ", "<": " nhỏ hơn ", ">": " lớn hơn "}
+                 "≤": " đến ", "№": " số ", "§": " điều ", "<": " nhỏ hơn ", ">": " lớn hơn ",
+                 "$": " đô la "}
 _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
 
 

@@ -23,11 +23,11 @@ _DOC_TYPES = (
 )
 _DOC_BEFORE_RE = re.compile(
     rf"(?:(?i:{_DOC_TYPES})|\b(?:NQ|NĐ|QĐ|QĐi|CT|KH|KL|TB|HD|CV|BC|TT|TTLT|CTr|ĐA))\s+(?:(?i:số)\s+)?$")
+# TYPE parts of state codes ("QĐ" in 123/QĐ-UBND); anything else there is an issuer.
 _TYPE_KEYS = {"NQ", "NĐ", "QĐ", "QĐi", "CT", "KH", "KL", "TB", "HD", "CV", "BC", "TTr", "CTr",
-              "ĐA", "TT", "TTLT", "NQLT", "QC", "CĐ", "L", "PL", "UBTVQH"} - {"UBTVQH"}
+              "ĐA", "TT", "TTLT", "NQLT", "QC", "CĐ", "L", "PL"}
 _TYPE_SPOKEN = {"TT": "thông tư", "CT": "chỉ thị", "QĐ": "quyết định", "KH": "kế hoạch",
                 "QC": "quy chế", "CĐ": "công điện"}
-
 
 
 # --- rule 2: document codes ---

@@ -65,15 +65,15 @@ DASH = r"\s?[-–—]\s?"
 
 
 def read_written_number(written: str, settings: NormalizeSettings | None = None) -> str:
+    """Read a written number: "1.500.000", "1,2", "05", "21"."""
     if "," in written:
         integer, fraction = written.split(",", 1)
         return read_decimal(integer.replace(".", ""), fraction, settings)
     digits = written.replace(".", "")
-    # An account, ID or serial number, not a quantity: ungrouped and long, or a long run
-    # behind a zero ("05" hộ is still "năm").
-    if "." not in written and (len(digits) >= 10 or (digits[0] == "0" and len(digits) >= 4)):
-        return read_digits(digits)
-    if len(digits) > 15:
+    # An account, ID or serial number, not a quantity: ungrouped and long, a long run behind
+    # a zero ("05 hộ" is still "năm hộ"), or beyond what is ever counted.
+    if ("." not in written and (len(digits) >= 10 or (digits[0] == "0" and len(digits) >= 4))
+            or len(digits) > 15):
         return read_digits(digits)
     return read_number(int(digits), settings)
 
@@ -119,8 +119,6 @@ def text_after(m: re.Match[str], n: int = 60) -> str:
 def prev_word(m: re.Match[str]) -> str:
     words = re.findall(r"\w+", text_before(m, 20))
     return words[-1].lower() if words else ""
-
-
 
 
 def spell(token: str, ctx: Context) -> str:

@@ -120,8 +120,6 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
     return text
 
 
-
-
 # --- Roman numerals and ordinals after trigger words ---
 
 _ROMAN_TRIGGERS = (

@@ -70,15 +70,11 @@ def rule_phrases(text: str, ctx: Context) -> str:
     return sub(ctx, _ETHNIC_RE, "name", lambda m: _ETHNIC_PREFIX[m.group(1)] + " ", text)
 
 
-
-
 def rule_dashes(text: str, ctx: Context) -> str:
     """A dash between phrases is a pause (the numbers have taken theirs already); run before
     the abbreviations, whose spoken forms keep theirs ("kinh tế - xã hội")."""
     text = re.sub(r"^[ \t]*[-–—•*+·>]+[ \t]+", "", text, flags=re.M)  # bullets
     return re.sub(r"\s+[-–—]+\s+|(?<=\w)[–—](?=\w)", ", ", text)
-
-
 
 
 # --- rule 5: abbreviations and unknown capitals ---
@@ -94,8 +90,6 @@ _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper())
 # Only tokens holding a capital letter can be abbreviations (lowercase "đ/c" is a phrase).
 _TOKEN_RE = re.compile(
     rf"(?<![\w'’])(?=[^\W\d_]*[{_UPPER}])[^\W\d_]+(?:[&/.\-][^\W\d_]+)*\.?")
-
-
 
 
 def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> str:

@@ -14,7 +14,7 @@ from bulletins.news import NewsQueue
 SAMPLE = Path(__file__).resolve().parent.parent / "bulletins" / "data" / "sample_news.json"
 
 
-def load_sample(settings: Settings, copies: int = 1) -> list[int]:
+def load_sample(settings: Settings, copies: int = 1, urgent: bool = True) -> list[int]:
     """Queue the bundled sample news (optionally several times, to have more than fits)."""
     items = json.loads(SAMPLE.read_text(encoding="utf-8"))
     q = NewsQueue(settings)
@@ -22,6 +22,8 @@ def load_sample(settings: Settings, copies: int = 1) -> list[int]:
     for n in range(copies):
         for raw in items:
             raw = dict(raw)
+            if not urgent and raw["priority"] == "urgent":
+                raw["priority"] = "high"
             if n:
                 raw["title"] = f"{raw['title']} (bản {n + 1})"
                 raw["priority"] = "normal" if raw["priority"] == "urgent" else raw["priority"]

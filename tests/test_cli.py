@@ -77,7 +77,7 @@ def test_normalize_reads_stdin_line_by_line(home):
 def test_build_prints_the_mp3_path_last(home):
     assert bulletins(home, "news", "import", str(SAMPLE)).returncode == 0
     p = bulletins(home, "build", "--station", "ia-hru", "--date", "2026-11-25", "--slot",
-                  "sang", "--length", "60", "--engine", "espeak")
+                  "sang", "--length", "120", "--engine", "espeak")
     assert p.returncode == 0, p.stderr
     last = p.stdout.strip().splitlines()[-1]
     assert last.endswith("audio_out/ia-hru/2026-11-25/sang.mp3") and Path(last).is_file()
@@ -113,7 +113,7 @@ def test_a_killed_build_leaves_no_mp3_at_the_final_path(home):
     assert not (out / "sang.mp3").exists()
     assert not (out / "sang.json").exists()
     # The next build cleans up and publishes normally; nothing in the queue was lost.
-    p = bulletins(home, "build", "--date", "2026-11-25", "--slot", "sang", "--length", "60",
+    p = bulletins(home, "build", "--date", "2026-11-25", "--slot", "sang", "--length", "120",
                   "--engine", "espeak")
     assert p.returncode == 0, p.stderr
     assert (out / "sang.mp3").is_file()

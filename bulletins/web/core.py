@@ -1,0 +1,91 @@
+"""The web's only door to the pipeline: normalize, estimate, preview and build.
+
+Nothing here re-implements a stage; each function calls the core module the CLI uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..config import Settings
+from ..errors import BulletinError
+
+
+@dataclass
+class SpokenPreview:
+    spoken: str
+    unknown: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    estimated_ms: int = 0
+    changes: list[Any] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "ok": True,
+            "spoken": self.spoken,
+            "unknown": self.unknown,
+            "warnings": self.warnings,
+            "estimated_s": round(self.estimated_ms / 1000, 1),
+        }
+
+
+def _lexicon(settings: Settings):
+    from ..normalize import load_lexicon
+
+    path = settings.lexicon_path
+    return load_lexicon(path) if path.is_file() else None
+
+
+def speak_preview(settings: Settings, station_id: str | None, text: str) -> SpokenPreview:
+    """The spoken form of `text`, its unknown abbreviations and its estimated reading time."""
+    from ..normalize import normalize
+    from ..synth import Speaker
+
+    station = settings.station(station_id or None)
+    result = normalize(text, lexicon=_lexicon(settings))
+    estimated = Speaker(settings, station).estimate_ms(result.spoken) if result.spoken else 0
+    return SpokenPreview(
+        spoken=result.spoken,
+        unknown=list(dict.fromkeys(result.unknown)),
+        warnings=[str(w) for w in result.warnings],
+        estimated_ms=int(estimated),
+        changes=list(result.changes),
+    )
+
+
+def preview(settings: Settings, station_id: str, day: date, slot: str):
+    from ..pipeline import preview as _preview
+
+    return _preview(settings, station_id, day, slot)
+
+
+def build(settings: Settings, station_id: str, day: date, slot: str):
+    from ..models import BuildRequest
+    from ..pipeline import build_bulletin
+
+    return build_bulletin(settings, BuildRequest(station_id=station_id, day=day, slot=slot))
+
+
+_LEX_KEY_RE = re.compile(r"^[^\t\r\n]{1,40}$")
+_LEX_VALUE_RE = re.compile(r"^[^\t\r\n]{1,200}$")
+
+
+def add_to_lexicon(settings: Settings, word: str, spoken: str) -> None:
+    """Append `word<TAB>spoken` to the station lexicon (one entry a line, UTF-8)."""
+    word, spoken = word.strip(), spoken.strip()
+    if not _LEX_KEY_RE.match(word):
+        raise BulletinError("Từ viết tắt không hợp lệ.", "Viết 1–40 ký tự, không xuống dòng.")
+    if not _LEX_VALUE_RE.match(spoken):
+        raise BulletinError("Cách đọc không hợp lệ.", "Viết 1–200 ký tự, không xuống dòng.")
+    path = settings.lexicon_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = ""
+    if path.is_file():
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            prefix = "\n"
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"{prefix}{word}\t{spoken}\n")

@@ -45,10 +45,10 @@ def _check_token(request: Request, st: Station) -> None:
     raise HTTPException(403, "Cần mã truy cập (token) đúng để tải bản tin của đài này.")
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+def _sub(parent: ET.Element, tag: str, content: str | None = None, **attrs: str) -> ET.Element:
     el = ET.SubElement(parent, tag, attrs)
-    if text is not None:
-        el.text = text
+    if content is not None:
+        el.text = content
     return el
 
 

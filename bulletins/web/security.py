@@ -126,32 +126,36 @@ class LoginThrottle:
 def authenticate(settings: Settings, name: str, password: str) -> User:
     """Check a name and password; lock the account after MAX_FAILED failures in a row."""
     Session = session_factory(settings.db_url)
-    with Session.begin() as s:
+    error: AuthError | None = None
+    with Session.begin() as s:  # commits the failure count even when the login fails
         user = s.scalar(select(User).where(User.name == name.strip()))
+        now = utcnow()
         if user is None:
             hash_password(password)  # same cost whether or not the user exists
-            raise AuthError("Sai tên đăng nhập hoặc mật khẩu.")
-        now = utcnow()
-        if user.locked_until and user.locked_until > now:
+            error = AuthError("Sai tên đăng nhập hoặc mật khẩu.")
+        elif user.locked_until and user.locked_until > now:
             left = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            raise AuthError(
+            error = AuthError(
                 "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần.",
                 f"Thử lại sau khoảng {left} phút.",
             )
-        if not verify_password(user.password_hash, password):
+        elif not verify_password(user.password_hash, password):
             user.failed_logins += 1
+            error = AuthError("Sai tên đăng nhập hoặc mật khẩu.")
             if user.failed_logins >= MAX_FAILED:
                 user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
                 user.failed_logins = 0
-                raise AuthError(
+                error = AuthError(
                     "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần.",
                     f"Thử lại sau {LOCK_MINUTES} phút.",
                 )
-            raise AuthError("Sai tên đăng nhập hoặc mật khẩu.")
-        user.failed_logins = 0
-        user.locked_until = None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        s.flush()
-        s.expunge(user)
-        return user
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            s.flush()
+            s.expunge(user)
+    if error is not None:
+        raise error
+    return user

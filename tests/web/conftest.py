@@ -43,6 +43,17 @@ max_upload_bytes = 200000
 """
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch):
+    """Cheap argon2 parameters in tests; production keeps argon2-cffi's defaults."""
+    from argon2 import PasswordHasher
+
+    from bulletins.web import security
+
+    monkeypatch.setattr(security, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     (tmp_path / "bulletins.toml").write_text(CONFIG, encoding="utf-8")

@@ -147,7 +147,7 @@ def _error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         fields = []
         for err in exc.errors():
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            loc = [str(p) for p in list(err.get("loc", ()))[1:]]  # drop "body"/"query"/"path"
             if loc:
                 fields.append(".".join(loc))
         where = f" (trường: {', '.join(dict.fromkeys(fields))})" if fields else ""

@@ -87,4 +87,115 @@ def _parse_day(value: str | None) -> date | None:
     return parse_date(value, "--date", "") if value else None
 
 
-commands = [news]
+@click.command("normalize")
+@click.argument("text")
+@click.option("--details", is_flag=True, help="In thêm các thay đổi và từ viết tắt chưa biết.")
+@pass_ctx
+def normalize_cmd(ctx, text: str, details: bool) -> None:
+    """In dạng đọc của TEXT; với '-' đọc từng dòng từ đầu vào chuẩn."""
+    from .normalize import load_lexicon, normalize
+
+    settings = ctx.settings
+    lexicon = load_lexicon(settings.lexicon_path)
+    lines = sys.stdin.read().splitlines() if text == "-" else [text]
+    for line in lines:
+        result = normalize(line, lexicon, settings.normalize)
+        click.echo(result.spoken)
+        if details:
+            for ch in result.changes:
+                click.echo(f"  {ch.rule}: {ch.original} → {ch.spoken}", err=True)
+            if result.unknown:
+                click.echo("  Chưa biết: " + ", ".join(result.unknown), err=True)
+        for w in result.warnings:
+            click.echo(f"Cảnh báo: {w}", err=True)
+
+
+@click.command("build")
+@click.option("--station", default=None, help="Mã đài (mặc định: đài đầu tiên).")
+@click.option("--date", "day", default=None, help="Ngày phát (mặc định: hôm nay).")
+@click.option("--slot", default=None, help="Tên khung giờ (mặc định: khung giờ sắp tới).")
+@click.option("--length", "length_s", type=click.IntRange(20, 7200), default=None,
+              help="Độ dài khung giờ, giây (mặc định: theo cấu hình, 600).")
+@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak", "piper"]), default=None,
+              help="Bộ đọc (mặc định: theo cấu hình).")
+@click.option("--no-mark", is_flag=True,
+              help="Không đánh dấu các tin là đã phát (dựng thử, nghe trước).")
+@pass_ctx
+def build(ctx, station: str | None, day: str | None, slot: str | None, length_s: int | None,
+          engine: str | None, no_mark: bool) -> None:
+    """Dựng một bản tin và in đường dẫn tệp MP3 (dòng cuối)."""
+    from .models import BuildRequest
+
+    req = BuildRequest(station_id=station, day=_parse_day(day), slot=slot, length_s=length_s,
+                       engine=engine, mark_aired=not no_mark)
+    result = _run_build(ctx.settings, req)
+    _report(result.manifest)
+    click.echo(result.mp3_path)
+
+
+def _run_build(settings, req):  # noqa: ANN001, ANN202
+    from .pipeline import build_bulletin
+
+    if not sys.stderr.isatty():
+        return build_bulletin(settings, req)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    labels = {"plan": "Chọn tin", "synth": "Tổng hợp giọng đọc", "master": "Xử lý âm thanh",
+              "done": "Xong"}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("Dựng bản tin", total=1)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=labels.get(stage, stage), completed=done, total=total)
+
+        return build_bulletin(settings, req, progress=progress)
+
+
+def _report(manifest: dict) -> None:
+    out = lambda s: click.echo(s, err=True)  # noqa: E731
+    n, d = len(manifest["items"]), len(manifest["deferred"])
+    out(f"Bản tin {manifest['station']} {manifest['date']} {manifest['slot']}: "
+        f"{manifest['duration_s']:.1f} giây / {manifest['slot_s']:.0f} giây, {n} tin, "
+        f"{d} tin chờ bản tin sau; độ to {manifest['loudness_lufs']:.1f} LUFS; "
+        f"giọng đọc {manifest['engine']}.")
+    for msg in [*manifest.get("fallbacks", []), *manifest.get("warnings", [])]:
+        out(f"Cảnh báo: {msg}")
+    if manifest.get("unknown_tokens"):
+        out("Từ viết tắt chưa biết (đã đánh vần): " + ", ".join(manifest["unknown_tokens"]))
+
+
+@click.command("demo")
+@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak", "piper"]),
+              default="espeak", show_default=True, help="Bộ đọc cho bản tin mẫu.")
+@pass_ctx
+def demo(ctx, engine: str) -> None:
+    """Dựng một bản tin mẫu từ tin có sẵn, không cần mạng, và in đường dẫn MP3."""
+    from dataclasses import replace
+
+    from .config import load_settings
+    from .models import BuildRequest
+
+    base = ctx.settings
+    home = base.home / "demo"
+    home.mkdir(parents=True, exist_ok=True)
+    db = home / "bulletins.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    settings = load_settings(home)
+    if settings.stations == base.stations and not (home / "bulletins.toml").exists():
+        settings = replace(settings, stations=base.stations)
+    sample = Path(__file__).parent / "data" / "sample_news.json"
+    queue = NewsQueue(settings)
+    items = queue.import_file(sample, created_by="demo")
+    click.echo(f"Đã nạp {len(items)} tin mẫu vào {home}.", err=True)
+    station = settings.stations[0]
+    req = BuildRequest(station_id=station.id, day=date.today(), slot=station.slots[0].name,
+                       engine=engine)
+    result = _run_build(settings, req)
+    _report(result.manifest)
+    click.echo(f"Bản ghi: {result.transcript_path}", err=True)
+    click.echo(result.mp3_path)
+
+
+commands = [news, normalize_cmd, build, demo]

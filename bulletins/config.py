@@ -92,10 +92,10 @@ class NormalizeSettings:
 class PlaybackSettings:
     player: str = "builtin"
     command: str = "mpv --no-video {file}"
-    lead_minutes: float = 30
-    grace_minutes: float = 10
+    lead_minutes: float = 30.0
+    grace_minutes: float = 10.0
     on_missing: str = "build"  # or "last_good": what to play when the build is missing
-    timeout_margin_s: float = 60
+    timeout_margin_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,8 @@ def _section(cls: type, table: Any, prefix: str) -> Any:
         raise ConfigError(f"«[{prefix}]» phải là một bảng (table).")
     allowed = {f.name for f in fields(cls)}
     _no_unknown(table, allowed, prefix + ".")
-    types = {f.name: type(f.default) for f in fields(cls)}
+    names = {"str": str, "int": int, "float": float, "bool": bool}
+    types = {f.name: names[str(f.type)] for f in fields(cls)}
     values = {k: _typed(v, types[k], f"{prefix}.{k}") for k, v in table.items()}
     return cls(**values)
 

@@ -1,0 +1,137 @@
+"""Fit: bring a bulletin into its slot using measured lengths (pure).
+
+The finished bulletin is never longer than the slot. When enough news is waiting it ends
+within `fill_margin_s` of it. Two tools, in this order: choosing which items air (urgent
+always, then priority and queue order, swapping a deferred item in where that fills the
+slot better) and a bounded, pitch-preserving tempo change (at most ±max_tempo_change) that
+speeds speech up to fit one more item or slows it down to close a small gap.
+
+Lengths are split into `speech_ms` (scaled by tempo) and `gap_ms` (jingles and pauses,
+never scaled), so the prediction is exact for the layout in `timeline`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import SlotOverflowError
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An item's measured share of the bulletin."""
+
+    item_id: int
+    speech_ms: int
+    gap_ms: int
+    urgent: bool = False
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class FitChoice:
+    item_ids: tuple[int, ...]  # in airing order
+    deferred_ids: tuple[int, ...]
+    tempo: float
+    predicted_ms: int
+    warnings: tuple[str, ...] = ()
+
+
+def _total(fixed_speech: int, fixed_gap: int, units: Sequence[Unit], tempo: float) -> int:
+    speech = fixed_speech + sum(u.speech_ms for u in units)
+    gap = fixed_gap + sum(u.gap_ms for u in units)
+    return int(speech / tempo + gap + 0.999)
+
+
+def choose_fit(
+    fixed_speech_ms: int,
+    fixed_gap_ms: int,
+    units: Sequence[Unit],
+    slot_ms: int,
+    safety_ms: int = 400,
+    fill_margin_ms: int = 15_000,
+    max_tempo_change: float = 0.08,
+) -> FitChoice:
+    """Pick items (given in priority/queue order) and a tempo so the bulletin fits the slot."""
+    limit = slot_ms - safety_ms
+    aim = max(limit - 1500, slot_ms - fill_margin_ms // 2)
+    fast, slow = 1.0 + max_tempo_change, 1.0 - max_tempo_change
+    warnings: list[str] = []
+
+    def total(sel: Sequence[Unit], tempo: float = 1.0) -> int:
+        return _total(fixed_speech_ms, fixed_gap_ms, sel, tempo)
+
+    if total([], fast) > limit:
+        raise SlotOverflowError(
+            f"Khung giờ {slot_ms // 1000} giây quá ngắn: lời chào và kết thúc đã dài hơn.",
+            "Tăng «length_s» của khung giờ.",
+        )
+    selected: list[Unit] = []
+    for u in (u for u in units if u.urgent):
+        if total([u], fast) > limit:
+            raise SlotOverflowError(
+                f"Tin khẩn «{u.title}» (số {u.item_id}) dài hơn cả khung giờ "
+                f"{slot_ms // 1000} giây.",
+                "Hãy rút gọn tin hoặc tăng độ dài khung giờ.",
+            )
+        if total([*selected, u], fast) <= limit:
+            selected.append(u)
+        else:
+            warnings.append(
+                f"Tin khẩn «{u.title}» (số {u.item_id}) không còn chỗ, chuyển sang bản tin sau."
+            )
+    optional = [u for u in units if not u.urgent]
+    for u in optional:
+        if total([*selected, u]) <= limit:
+            selected.append(u)
+    # Not full yet: take more items if a bounded speed-up makes room for them.
+    if total(selected) < slot_ms - fill_margin_ms:
+        for u in optional:
+            if u not in selected and total([*selected, u], fast) <= limit:
+                selected.append(u)
+    # Still short: swap one chosen optional item for a longer waiting one.
+    if total(selected, fast) < slot_ms - fill_margin_ms:
+        selected = _best_swap(selected, optional, total, limit, fast)
+    for u in optional:
+        if total([u], fast) > limit:
+            warnings.append(
+                f"Tin «{u.title}» (số {u.item_id}) dài hơn cả khung giờ {slot_ms // 1000} giây; "
+                "hãy rút gọn tin."
+            )
+
+    natural = total(selected)
+    speech = fixed_speech_ms + sum(u.speech_ms for u in selected)
+    gap = fixed_gap_ms + sum(u.gap_ms for u in selected)
+    tempo = 1.0
+    if natural > limit or natural < slot_ms - fill_margin_ms:
+        wanted = speech / max(1, aim - gap)
+        if natural > limit:
+            tempo = min(max(wanted, 1.0), fast)
+        elif wanted >= slow:
+            tempo = min(wanted, 1.0)
+    while total(selected, tempo) > limit and tempo < fast:
+        tempo = min(fast, tempo + 0.002)
+    order = {u.item_id: i for i, u in enumerate(units)}
+    selected.sort(key=lambda u: order[u.item_id])
+    chosen = {u.item_id for u in selected}
+    return FitChoice(
+        item_ids=tuple(u.item_id for u in selected),
+        deferred_ids=tuple(u.item_id for u in units if u.item_id not in chosen),
+        tempo=round(tempo, 4),
+        predicted_ms=total(selected, tempo),
+        warnings=tuple(warnings),
+    )
+
+
+def _best_swap(selected, optional, total, limit, fast):  # noqa: ANN001, ANN202
+    best, best_len = selected, total(selected, fast)
+    waiting = [u for u in optional if u not in selected]
+    for out in [u for u in selected if not u.urgent]:
+        rest = [u for u in selected if u is not out]
+        for new in waiting:
+            cand = [*rest, new]
+            length = total(cand, fast)
+            if best_len < length <= limit:
+                best, best_len = cand, length
+    return list(best)

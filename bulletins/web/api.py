@@ -171,7 +171,7 @@ async def speak_preview(body: SpeakIn, request: Request, state: StateDep,
                             status_code=413)
     try:
         result = await run_in_threadpool(core.speak_preview, state.settings, body.station,
-                                         body.text)
+                                         body.text, state.speakers)
     except ImportError:
         return JSONResponse({"ok": False, "error": "Bộ chuẩn hóa văn bản chưa được cài đặt."},
                             status_code=503)
@@ -195,10 +195,11 @@ async def preview(state: StateDep, _u: Builder, station: str = "", day: str = ""
                   slot: str = "") -> dict:
     c = choose(state.settings, station, day, slot)
     raw = await _core(core.preview, state.settings, c.station.id, c.day, c.slot)
-    v = flatten(raw, c.slot_s)
+    v = flatten(raw)
     return {"ok": True, "station": c.station.id, "day": c.day.isoformat(), "slot": c.slot,
             "slot_ms": v.slot_ms, "total_ms": v.total_ms, "chosen": v.chosen,
-            "deferred": v.deferred, "parts": v.parts, "script": v.script}
+            "deferred": v.deferred, "too_long": v.too_long,
+            "script": [{"part": label, "text": text} for label, text in v.script]}
 
 
 @router.post("/build", summary="Dựng bản tin ngay")

@@ -32,21 +32,24 @@ class SpokenPreview:
         }
 
 
-def _lexicon(settings: Settings):
-    from ..normalize import load_lexicon
+def speak_preview(settings: Settings, station_id: str | None, text: str,
+                  speakers: dict | None = None) -> SpokenPreview:
+    """The spoken form of `text`, its unknown abbreviations and its estimated reading time.
 
-    path = settings.lexicon_path
-    return load_lexicon(path) if path.is_file() else None
-
-
-def speak_preview(settings: Settings, station_id: str | None, text: str) -> SpokenPreview:
-    """The spoken form of `text`, its unknown abbreviations and its estimated reading time."""
-    from ..normalize import normalize
+    `speakers` caches one Speaker per station between calls (the web app keeps one).
+    """
+    from ..normalize import load_lexicon, normalize
     from ..synth import Speaker
 
     station = settings.station(station_id or None)
-    result = normalize(text, lexicon=_lexicon(settings))
-    estimated = Speaker(settings, station).estimate_ms(result.spoken) if result.spoken else 0
+    result = normalize(text, load_lexicon(settings.lexicon_path), settings.normalize)
+    estimated = 0
+    if result.spoken.strip():
+        cache = speakers if speakers is not None else {}
+        speaker = cache.get(station.id)
+        if speaker is None:
+            speaker = cache[station.id] = Speaker(settings, station)
+        estimated = speaker.estimate_ms(result.spoken)
     return SpokenPreview(
         spoken=result.spoken,
         unknown=list(dict.fromkeys(result.unknown)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -30,6 +30,7 @@ class WebState:
     Session: sessionmaker
     templates: Jinja2Templates
     throttle: LoginThrottle
+    speakers: dict = field(default_factory=dict)  # one synth.Speaker per station, for estimates
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def spoken_for(state, item_values: dict, station: str | None = None):
         return None, None
     station = station or (item_values.get("stations") or [None])[0]
     try:
-        return core.speak_preview(state.settings, station, text), None
+        return core.speak_preview(state.settings, station, text, state.speakers), None
     except ImportError:
         return None, "Bộ chuẩn hóa văn bản chưa được cài đặt."
     except BulletinError as exc:
@@ -91,7 +91,8 @@ def estimates(state, items: list[Item]) -> dict[int, float]:
     for it in items:
         try:
             station = it.stations[0] if it.stations else None
-            res = core.speak_preview(state.settings, station, f"{it.title}. {it.body}")
+            res = core.speak_preview(state.settings, station, f"{it.title}. {it.body}",
+                                     state.speakers)
         except ImportError:
             return out
         except Exception:

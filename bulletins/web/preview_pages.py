@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,17 +21,6 @@ log = logging.getLogger("bulletins.web")
 router = APIRouter(include_in_schema=False)
 
 
-def next_slot(station: Station, now: datetime | None = None) -> tuple[date, str]:
-    """The first slot today that has not started yet, else tomorrow's first slot."""
-    now = now or datetime.now()
-    slots = sorted(station.slots, key=lambda s: s.hms)
-    for s in slots:
-        h, m, sec = s.hms
-        if (h, m, sec) > (now.hour, now.minute, now.second):
-            return now.date(), s.name
-    return now.date() + timedelta(days=1), slots[0].name if slots else "sang"
-
-
 @dataclass
 class Choice:
     station: Station
@@ -42,8 +31,11 @@ class Choice:
 
 def choose(settings: Settings, station: str, day: str, slot: str) -> Choice:
     """Validated station, day and slot from query or form values (defaults: the next slot)."""
+    from ..pipeline import next_slot
+
     st = settings.station(station or None)
-    default_day, default_slot = next_slot(st)
+    default_day, next_one = next_slot(st, datetime.now())
+    default_slot = next_one.name
     the_day = parse_day(day) or default_day
     name = slot if any(s.name == slot for s in st.slots) else default_slot
     if not slot and day and parse_day(day) and the_day != default_day:
@@ -53,61 +45,27 @@ def choose(settings: Settings, station: str, day: str, slot: str) -> Choice:
 
 @dataclass
 class PreviewView:
-    """The core's Preview, flattened for the template."""
+    """The core's Preview, flattened for the template and the API."""
 
     chosen: list[dict] = field(default_factory=list)
     deferred: list[dict] = field(default_factory=list)
-    parts: list[dict] = field(default_factory=list)
+    too_long: list[dict] = field(default_factory=list)
     total_ms: int = 0
     slot_ms: int = 0
-    script: str = ""
+    script: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return default
+def flatten(p: Any) -> PreviewView:
+    """pipeline.Preview -> PreviewView (items as plain dicts with their estimates)."""
+    est = p.item_estimates_ms or {}
 
+    def rows(items: Any) -> list[dict]:
+        return [{"id": i.id, "title": i.title, "priority": i.priority, "category": i.category,
+                 "estimated_ms": est.get(i.id)} for i in items]
 
-def _item_row(it: Any, estimates: dict) -> dict:
-    iid = _get(it, "id", "item_id")
-    return {
-        "id": iid,
-        "title": _get(it, "title", default=""),
-        "priority": _get(it, "priority", default="normal"),
-        "category": _get(it, "category", default=""),
-        "estimated_ms": _get(it, "estimated_ms", default=estimates.get(iid)),
-    }
-
-
-def flatten(p: Any, slot_s: int) -> PreviewView:
-    parts_raw = _get(p, "parts", default=[]) or []
-    parts = []
-    estimates: dict = {}
-    for part in parts_raw:
-        ms = _get(part, "estimated_ms", "ms", default=0) or 0
-        inner = _get(part, "part", default=part)
-        iid = _get(inner, "item_id", default=None)
-        if iid is not None:
-            estimates[iid] = ms
-        parts.append({"kind": _get(inner, "kind", default=""), "item_id": iid,
-                      "title": _get(inner, "title", default=""), "estimated_ms": int(ms)})
-    est = _get(p, "estimated_ms", default=None)
-    if isinstance(est, dict):
-        estimates.update(est)
-    chosen = [_item_row(i, estimates) for i in (_get(p, "chosen", "items", default=[]) or [])]
-    deferred = [_item_row(i, estimates) for i in (_get(p, "deferred", default=[]) or [])]
-    total = _get(p, "total_ms", "estimated_total_ms", default=None)
-    if total is None:
-        total = est if isinstance(est, int) else sum(x["estimated_ms"] for x in parts)
-    return PreviewView(
-        chosen=chosen, deferred=deferred, parts=parts, total_ms=int(total or 0),
-        slot_ms=int(_get(p, "slot_ms", default=slot_s * 1000) or slot_s * 1000),
-        script=str(_get(p, "script", "text", "script_text", default="") or ""),
-    )
+    return PreviewView(chosen=rows(p.chosen), deferred=rows(p.deferred),
+                       too_long=rows(p.too_long), total_ms=int(p.estimated_ms),
+                       slot_ms=int(p.slot_ms), script=[(str(a), str(b)) for a, b in p.script])
 
 
 def _page(request: Request, state, choice: Choice, error: str | None = None,
@@ -115,7 +73,7 @@ def _page(request: Request, state, choice: Choice, error: str | None = None,
     view, preview_error = None, None
     try:
         raw = core.preview(state.settings, choice.station.id, choice.day, choice.slot)
-        view = flatten(raw, choice.slot_s)
+        view = flatten(raw)
     except ImportError:
         preview_error = "Chức năng dựng bản tin chưa được cài đặt."
     except BulletinError as exc:

@@ -85,9 +85,9 @@ def test_preview_page_shows_plan(as_role, monkeypatch):
     later = SimpleNamespace(id=8, title="Họp dân", priority="low", category="")
 
     def fake(settings, station, day, slot):
-        return SimpleNamespace(chosen=[item], deferred=[later], parts=[],
-                               estimated_ms={7: 61_000, 8: 30_000}, total_ms=450_000,
-                               slot_ms=600_000, script="Kính thưa bà con…")
+        return SimpleNamespace(chosen=(item,), deferred=(later,), too_long=(),
+                               item_estimates_ms={7: 61_000, 8: 30_000}, estimated_ms=450_000,
+                               slot_ms=600_000, script=[("Lời chào", "Kính thưa bà con…")])
 
     monkeypatch.setattr(core, "preview", fake)
     client, _ = as_role("editor")

@@ -22,11 +22,19 @@ class SpokenPreview:
     estimated_ms: int = 0
     changes: list[Any] = field(default_factory=list)
 
+    @property
+    def marks(self) -> list[str]:
+        """What to highlight in the spoken text: how each unknown word came out (spelled)."""
+        out = [c.spoken for c in self.changes
+               if getattr(c, "original", None) in self.unknown and getattr(c, "spoken", "")]
+        return list(dict.fromkeys(out + self.unknown))
+
     def to_json(self) -> dict:
         return {
             "ok": True,
             "spoken": self.spoken,
             "unknown": self.unknown,
+            "marks": self.marks,
             "warnings": self.warnings,
             "estimated_s": round(self.estimated_ms / 1000, 1),
         }

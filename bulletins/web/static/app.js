@@ -75,7 +75,7 @@
         if (mine !== seq) { return; }
         state.textContent = "";
         est.textContent = fmt(j.estimated_s);
-        renderSpoken(spoken, j.spoken, j.unknown);
+        renderSpoken(spoken, j.spoken, j.marks || j.unknown);
         renderUnknown(list, j.unknown);
       }).catch(function (err) {
         if (mine !== seq) { return; }

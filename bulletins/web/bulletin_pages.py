@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from ..config import Settings
-from ..db import BroadcastLog, utcnow
+from ..db import BroadcastLog, NewsItem, utcnow
 from .deps import Listener, Logger, StateDep, flash, render
 from .files import find_published, list_published, parse_day
 
@@ -21,7 +21,7 @@ _COLORS = {"jingle": "#7b61ff", "pause": "#d0d4da", "greeting": "#2f80ed",
            "headlines": "#27ae60", "item": "#f2994a", "closing": "#2f80ed"}
 
 
-def timeline(manifest: dict) -> list[dict]:
+def timeline(manifest: dict, urgent: frozenset[int] = frozenset()) -> list[dict]:
     """Segments as percentages of the whole, for the SVG timeline."""
     segs = manifest.get("segments") or []
     total = float(manifest.get("duration_s") or 0)
@@ -37,12 +37,13 @@ def timeline(manifest: dict) -> list[dict]:
         if end <= start:
             continue
         kind = str(s.get("kind") or "")
-        urgent = kind == "item" and s.get("priority") == "urgent"
+        is_urgent = kind == "item" and (s.get("priority") == "urgent"
+                                        or s.get("item_id") in urgent)
         out.append({
             "n": i, "kind": kind, "title": s.get("title") or "", "item_id": s.get("item_id"),
             "start_s": start, "end_s": end, "x": start / total * 100,
             "w": max((end - start) / total * 100, 0.15),
-            "color": "#d93025" if urgent else _COLORS.get(kind, "#9aa0a6"),
+            "color": "#d93025" if is_urgent else _COLORS.get(kind, "#9aa0a6"),
             "text": s.get("text") or "",
         })
     return out
@@ -60,6 +61,28 @@ def log_rows(state, station: str, day: date | None = None, slot: str | None = No
                         BroadcastLog.scheduled_at < start + timedelta(days=1))
         q = q.order_by(BroadcastLog.id.desc()).limit(limit)
         return list(s.scalars(q))
+
+
+def _urgent_ids(state, pub) -> frozenset[int]:
+    """Which items of this bulletin are urgent (the manifest does not carry priorities)."""
+    ids = [s.get("item_id") for s in pub.manifest.get("segments") or []
+           if isinstance(s, dict) and isinstance(s.get("item_id"), int)]
+    if not ids:
+        return frozenset()
+    with state.Session() as db:
+        rows = db.scalars(select(NewsItem.id).where(NewsItem.id.in_(ids),
+                                                    NewsItem.priority == "urgent"))
+        return frozenset(rows)
+
+
+def _titles(state, ids: list) -> list[tuple[int, str]]:
+    ids = [i for i in ids if isinstance(i, int)]
+    if not ids:
+        return []
+    with state.Session() as db:
+        rows = db.execute(select(NewsItem.id, NewsItem.title).where(NewsItem.id.in_(ids)))
+        found = {row.id: row.title for row in rows}
+    return [(i, found.get(i, "")) for i in ids]
 
 
 def _station(settings: Settings, station: str):
@@ -94,9 +117,9 @@ def bulletin_detail(station: str, day: str, slot: str, request: Request, state: 
         raise HTTPException(404, "Chưa có bản tin này. Hãy dựng bản tin trước.")
     the_day = parse_day(day)
     return render(request, "bulletin.html", {
-        "station": st, "pub": pub, "segments": timeline(pub.manifest),
+        "station": st, "pub": pub, "segments": timeline(pub.manifest, _urgent_ids(state, pub)),
         "log": log_rows(state, st.id, the_day, slot), "outcomes": OUTCOMES,
-        "deferred": pub.manifest.get("deferred") or [],
+        "deferred": _titles(state, pub.manifest.get("deferred") or []),
     })
 
 

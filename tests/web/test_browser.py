@@ -77,6 +77,11 @@ class Shots:
             page.screenshot(path=str(self.dir / f"{name}.png"), full_page=True)
 
 
+def _needs_pipeline() -> None:
+    for stage in ("normalize", "synth", "master", "publish"):
+        pytest.importorskip(f"bulletins.{stage}", reason=f"bulletins.{stage} not merged yet")
+
+
 def _login(page, base: str, name: str) -> None:
     page.goto(f"{base}/login")
     page.fill("#name", name)
@@ -86,6 +91,7 @@ def _login(page, base: str, name: str) -> None:
 
 
 def test_editor_from_login_to_downloaded_bulletin(chromium, server, users, settings, tmp_path):
+    _needs_pipeline()
     from bulletins.news import NewsQueue
 
     shots = Shots()
@@ -174,6 +180,7 @@ def test_editor_from_login_to_downloaded_bulletin(chromium, server, users, setti
 
 def test_operator_feed_reader_receives_the_bulletin(server, users, settings):
     """After a build, the operator's feed reader sees it and its enclosure downloads."""
+    _needs_pipeline()
     import feedparser
     import httpx
 

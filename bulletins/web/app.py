@@ -200,7 +200,7 @@ def create_app(settings: Settings) -> FastAPI:
     _error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.get("/healthz", tags=["hệ thống"])
+    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["hệ thống"])
     def healthz() -> JSONResponse:
         from sqlalchemy import text
 

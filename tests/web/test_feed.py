@@ -78,6 +78,14 @@ def test_range_requests(client, published):
     assert r.status_code == 416
 
 
+def test_head_requests_for_podcast_apps(client, published):
+    r = client.head("/audio/ia-hru/2026-11-25/sang.mp3")
+    assert r.status_code == 200 and r.content == b""
+    assert int(r.headers["content-length"]) == published.stat().st_size
+    assert client.head("/feeds/ia-hru.xml").status_code == 200
+    assert client.head("/healthz").status_code == 200
+
+
 def test_transcript_and_manifest_download(client, published):
     r = client.get("/audio/ia-hru/2026-11-25/sang.txt")
     assert r.status_code == 200 and "Ia Hrú" in r.text

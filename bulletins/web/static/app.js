@@ -114,6 +114,13 @@
     });
   }
 
+  // Ask before destructive buttons (e.g. deleting a user).
+  document.querySelectorAll("button[data-confirm]").forEach(function (b) {
+    b.addEventListener("click", function (e) {
+      if (!window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
+
   // Timeline: click a segment (or its time) to play from there.
   var player = document.getElementById("player");
   if (player) {

@@ -103,7 +103,10 @@ def _register_edges() -> None:
     for cmd in commands_core.commands:
         cli.add_command(cmd)
     # scheduler commands (issue 4)
-    # web commands (issue 5)
+    from .web import commands as commands_web
+
+    for cmd in commands_web.commands:
+        cli.add_command(cmd)
 
 
 _register_edges()

@@ -45,6 +45,7 @@ def main() -> None:
         req = BuildRequest("ia-hru", date(2026, 11, 25), "sang", 600, "espeak", mark_aired=False)
         cold, res = timed(lambda: build_bulletin(settings, req))
         warm, _ = timed(lambda: build_bulletin(settings, req))
+        build_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         # Baseline: the bulletin's own spoken text, engine alone, one encode.
         spoken = " ".join(s["text"] for s in res.manifest["segments"] if s["text"])
@@ -59,7 +60,6 @@ def main() -> None:
 
         base, _ = timed(raw)
         audio_s = res.manifest["duration_s"]
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"bulletin: {audio_s:.1f} s of audio, {len(res.manifest['items'])} items, "
               f"{len(sentences)} sentences")
         print(f"baseline (espeak alone + one MP3 encode): {base:6.2f} s")
@@ -67,7 +67,7 @@ def main() -> None:
               f"({cold / base:.2f}x baseline, {audio_s / cold:.0f}x real time)")
         print(f"build, warm cache:                        {warm:6.2f} s  "
               f"({warm / base:.2f}x baseline, {audio_s / warm:.0f}x real time)")
-        print(f"peak memory (this process): {peak_mb:.0f} MB")
+        print(f"peak memory of the builds (process maximum RSS): {build_mb:.0f} MB")
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -1,6 +1,6 @@
 """Loudness and peak control in-process (numpy/scipy): fast enough for a modest PC.
 
-BS.1770 integrated loudness comes from pyloudnorm; true peak is measured 4x oversampled,
+BS.1770 integrated loudness uses pyloudnorm's filter design; true peak is measured 4x oversampled,
 as BS.1770 asks. The limiter is a look-ahead gain envelope computed on the oversampled
 signal, so inter-sample peaks are caught too. Files are still checked afterwards with
 ffmpeg's own ebur128 meter (master.measure_loudness), an independent implementation.
@@ -17,16 +17,42 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import butter, firwin, sosfilt, upfirdn
 
 _OVERSAMPLE = 4
-_meters: dict[int, pyloudnorm.Meter] = {}
+
+
+@cache
+def _k_weighting(rate: int) -> tuple[np.ndarray, ...]:
+    # pyloudnorm designs BS.1770's two K-weighting stages for any sample rate.
+    filters = pyloudnorm.Meter(rate)._filters
+    return tuple(np.concatenate([f.b, f.a]) for f in filters.values())
 
 
 def integrated_lufs(x: np.ndarray, rate: int) -> float:
+    """BS.1770-4 gated integrated loudness of mono audio.
+
+    Same filters and gating as pyloudnorm (the tests compare the two), computed from
+    per-100 ms energies so a ten-minute bulletin needs no float64 copy of itself.
+    """
     if len(x) < rate // 2:  # BS.1770 needs at least one 400 ms block
-        x = np.concatenate([x, np.zeros(rate // 2 - len(x) + 1, dtype=x.dtype)])
-    meter = _meters.setdefault(rate, pyloudnorm.Meter(rate))
+        x = np.concatenate([x, np.zeros(rate // 2 - len(x) + 1, dtype=np.float32)])
+    y = np.asarray(x, dtype=np.float32)
+    for ba in _k_weighting(rate):
+        y = sosfilt(ba.reshape(1, 6), y).astype(np.float32)
+    hop = rate // 10  # blocks of 400 ms with 75 % overlap are four 100 ms hops
+    n_hops = len(y) // hop
+    energy = np.square(y[: n_hops * hop].reshape(n_hops, hop), dtype=np.float32).sum(
+        axis=1, dtype=np.float64)
+    block = (energy[:-3] + energy[1:-2] + energy[2:-1] + energy[3:]) / (4 * hop)
+    if len(block) == 0:
+        return -math.inf
     with np.errstate(divide="ignore"):
-        value = meter.integrated_loudness(x.astype(np.float64))
-    return float(value) if math.isfinite(value) else -math.inf
+        loud = -0.691 + 10 * np.log10(block)
+    gated = block[loud >= -70.0]
+    if len(gated) == 0:
+        return -math.inf
+    relative = -0.691 + 10 * math.log10(gated.mean()) - 10.0
+    with np.errstate(divide="ignore"):
+        keep = gated[-0.691 + 10 * np.log10(gated) >= relative]
+    return -0.691 + 10 * math.log10(keep.mean()) if len(keep) else -math.inf
 
 
 @cache
@@ -35,17 +61,33 @@ def _interpolator() -> np.ndarray:
     return (firwin(48, 1 / _OVERSAMPLE) * _OVERSAMPLE).astype(np.float32)
 
 
-def _oversampled_abs(x: np.ndarray) -> np.ndarray:
+def _sample_peaks(x: np.ndarray, block: int = 1 << 18) -> np.ndarray:
+    """For each sample, the largest |value| of the 4x oversampled signal around it.
+
+    Worked in blocks (with the filter's reach as margin) so a ten-minute bulletin never
+    holds its 4x copy in memory at once.
+    """
     h = _interpolator()
-    y = upfirdn(h, x.astype(np.float32), up=_OVERSAMPLE)
     delay = (len(h) - 1) // 2
-    return np.abs(y[delay: delay + len(x) * _OVERSAMPLE])
+    margin = len(h)
+    x = x.astype(np.float32, copy=False)
+    out = np.empty(len(x), dtype=np.float32)
+    for start in range(0, len(x), block):
+        lo, hi = max(0, start - margin), min(len(x), start + block + margin)
+        y = upfirdn(h, x[lo:hi], up=_OVERSAMPLE)[delay:]
+        first = (start - lo) * _OVERSAMPLE
+        n = min(block, len(x) - start)
+        seg = np.abs(y[first: first + n * _OVERSAMPLE])
+        if len(seg) < n * _OVERSAMPLE:
+            seg = np.pad(seg, (0, n * _OVERSAMPLE - len(seg)))
+        out[start: start + n] = seg.reshape(n, _OVERSAMPLE).max(axis=1)
+    return out
 
 
 def true_peak_dbtp(x: np.ndarray) -> float:
     if len(x) == 0:
         return -math.inf
-    peak = float(np.max(_oversampled_abs(x)))
+    peak = float(np.max(_sample_peaks(x)))
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -60,10 +102,7 @@ def highpass(x: np.ndarray, rate: int, hz: int) -> np.ndarray:
 def limit(x: np.ndarray, rate: int, ceiling_dbtp: float, lookahead_ms: float = 5.0) -> np.ndarray:
     """Keep true peaks at or under the ceiling with a smooth look-ahead gain envelope."""
     ceiling = 10 ** (ceiling_dbtp / 20)
-    over = _oversampled_abs(x)
-    n = len(x)
-    # Per-sample peak of the oversampled signal around each original sample.
-    peaks = over[: n * _OVERSAMPLE].reshape(n, _OVERSAMPLE).max(axis=1)
+    peaks = _sample_peaks(x)
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9)).astype(np.float32)
     if need.min() >= 1.0:
         return x

@@ -113,10 +113,10 @@ def play_emergency(settings: Settings, play_fn: PlayFn, bulletin: dict) -> dict:
                    items=bulletin["items"], engine=bulletin.get("engine", ""))
     ok, error = play_fn(path, float(bulletin.get("duration_s") or 0))
     outcome = "emergency" if ok else "failed"
-    book.finish(row, outcome, datetime.now().astimezone(), error)
     if ok:
         NewsQueue(settings).mark_aired(bulletin["items"], bulletin["station"], started.date(),
                                        bulletin["slot"])
+    book.finish(row, outcome, datetime.now().astimezone(), error)
     log.info("emergency bulletin at %s: %s %s", bulletin["station"], outcome, error)
     return {"station": bulletin["station"], "outcome": outcome, "error": error}
 

@@ -155,9 +155,12 @@ class BuiltinPlayer:
                 f"Không mở được thiết bị âm thanh mặc định ({exc}). Máy có loa/sound card "
                 "không? Hoặc đặt [playback] player = \"command\"."
             ) from exc
-        log.info("playing %s on %s (%s)", path, device.name, device.backend)
+        log.info("playing %s on the default output (%s)", path, device.backend)
         try:
-            device.start(stream)
+            try:
+                device.start(stream)
+            except miniaudio.MiniaudioError as exc:
+                raise PlayError(f"Không phát được ra thiết bị âm thanh: {exc}") from exc
             deadline = time.monotonic() + timeout_s
             while not done.is_set():
                 if cancel.is_set():

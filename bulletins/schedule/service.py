@@ -398,10 +398,10 @@ class Service:
                 items=choice.items, engine=choice.engine, error=choice.note)
             ok, error = self._play(station_id, choice.path, choice.duration_s)
             outcome = ("late" if late else "aired") if ok else "failed"
-            self.book.finish(row, outcome, self.now(), error)
-            if ok and choice.items:
+            if ok and choice.items:  # before the row is closed: a reader of the log sees both
                 NewsQueue(self.settings).mark_aired(choice.items, station_id, sched.date(),
                                                     slot_name)
+            self.book.finish(row, outcome, self.now(), error)
             log.info("%s/%s at %s: %s %s", station_id, slot_name, sched, outcome, error)
 
     def _choose(self, st: Station, sl: Slot, sched: datetime) -> _Choice:

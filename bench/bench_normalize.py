@@ -1,0 +1,75 @@
+"""Benchmark: normalize a ten-minute bulletin's text (~1500 words). Prints figures.
+
+    python bench/bench_normalize.py [--runs 50]
+
+The target (issue 3) is under 50 ms per bulletin on a station PC; this is a report, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from bulletins.normalize import Lexicon, normalize, split_sentences
+
+ITEMS = [
+    "Sáng 25/11/2026, UBND xã Ia Hrú tổ chức Hội nghị triển khai Kế hoạch số 46-KH/TU ngày "
+    "8-10-2021 của Ban Thường vụ Tỉnh ủy. Đến nay, toàn xã có 1.234 hộ, trong đó 56 hộ nghèo, "
+    "chiếm 4,5%; thu nhập bình quân đạt 45 triệu đồng/người/năm.",
+    "Thực hiện Nghị định 100/2019/NĐ-CP và Thông tư 01/2021/TT-BNV, Công an xã phối hợp với "
+    "Đoàn TNCS Hồ Chí Minh, Hội LHPN tuyên truyền ATGT cho 450 lượt người, phát 1.500 tờ rơi.",
+    "Lịch cắt điện: từ 7h-11h30 ngày 2/12 tại thôn Plei Ring, Ia Sol; bà con liên hệ "
+    "0269 3823 456 để biết thêm chi tiết. Giá cà phê hôm nay 120.000 đồng/kg, tăng 2-3% "
+    "so với tuần trước.",
+    "Đại hội Đảng toàn quốc lần thứ XIII đã xác định mục tiêu phát triển KT-XH giai đoạn "
+    "2021-2025; xã phấn đấu đạt 19/19 tiêu chí NTM, tỷ lệ tham gia BHYT đạt 95,2%, "
+    "trồng mới 120 ha cao su, làm 5 km đường bê tông với tổng vốn 3,5 tỷ đồng.",
+    "Ngày 15/8 âm lịch, Chi hội CCB thôn tổ chức Tết Trung thu cho 200 em thiếu nhi; chị "
+    "H'Bia, anh Ksor Phước cùng Đ/c Bí thư Đảng ủy xã đã trao 50 suất quà, mỗi suất "
+    "200.000đ. Chương trình kết thúc lúc 21h.",
+]
+
+
+def bulletin_text(words: int = 1500) -> str:
+    paragraphs: list[str] = []
+    count = 0
+    i = 0
+    while count < words:
+        paragraph = ITEMS[i % len(ITEMS)]
+        paragraphs.append(paragraph)
+        count += len(paragraph.split())
+        i += 1
+    return "\n".join(paragraphs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--words", type=int, default=1500)
+    args = parser.parse_args()
+
+    text = bulletin_text(args.words)
+    lexicon = Lexicon.builtin()
+    t0 = time.perf_counter()
+    normalize(text, lexicon)  # first call: loads data files and compiles patterns
+    first_ms = (time.perf_counter() - t0) * 1000
+
+    times = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        result = normalize(text, lexicon)
+        split_sentences(result.spoken)
+        times.append((time.perf_counter() - t0) * 1000)
+
+    print(f"input: {len(text.split())} words, {len(text)} characters")
+    print(f"output: {len(result.spoken.split())} words, {len(result.changes)} changes")
+    print(f"first call (cold, incl. loading data): {first_ms:.1f} ms")
+    print(f"normalize + split, {args.runs} runs: median {statistics.median(times):.1f} ms, "
+          f"min {min(times):.1f} ms, max {max(times):.1f} ms")
+    print("target: < 50 ms per bulletin ->",
+          "OK" if statistics.median(times) < 50 else "TOO SLOW")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Vietnamese text normalization: text in, text as a commune announcer would read it out.
+
+    >>> to_spoken("UBND xã họp lúc 7h30 ngày 2/9")
+    'Ủy ban nhân dân xã họp lúc bảy giờ ba mươi phút ngày mùng hai tháng chín'
+
+Rules run in this order (see `rules.RULES`); each replaces what it recognises with words:
+Unicode repair → lexicon phrases (place names, loanwords, COVID-19) → document codes →
+roads → phone numbers → dates → times → units/percent/money → ranges → number slashes →
+Roman numerals and ordinals → letters-with-digits → numbers → word slashes (rates) →
+abbreviations and unknown capitals → symbols and punctuation → the last check.
+
+Conventions (chosen here; the tests hold them):
+- Tone marks: traditional placement, as in our lexicon and most newspapers: "hoà" → "hòa",
+  "uỷ" → "ủy", "khoẻ" → "khỏe" (only syllable-final oa/oe/uy, never after q: "quý").
+- Legacy encodings: text in TCVN3 (ABC) or VNI, arriving as Latin-1/cp1252 characters
+  ("Hµ Néi", "Haø Noäi"), is detected by the density of characters Unicode Vietnamese never
+  uses and converted; the result must read as Vietnamese syllables, otherwise NormalizeError.
+  TCVN3 has no toned capitals (they came from .VnTimeH fonts), so those come out lowercase.
+- Numbers: 21 "hai mươi mốt", 24 "hai mươi tư", 25 "hai mươi lăm", 14 "mười bốn",
+  15 "mười lăm", 105 "một trăm linh năm", 2021 "hai nghìn không trăm hai mươi mốt".
+  An all-zero group between spoken parts is said: 1.000.500 "một triệu không nghìn năm
+  trăm" (plain "một triệu năm trăm" is heard as 1.500.000). "." groups thousands, ","
+  is the decimal point: 0,05 "không phẩy không năm"; leading zeros of a fraction are
+  "không", the rest is read as a number up to three digits. `NormalizeSettings` chooses
+  nghìn/ngàn and linh/lẻ (northern defaults).
+- Dates: days 1–10 are "mùng": "ngày 8-10-2021" → "ngày mùng tám tháng mười năm hai nghìn
+  không trăm hai mươi mốt"; "Quốc khánh 2/9" → "Quốc khánh mùng hai tháng chín"; April
+  is "tháng tư". D/M without a year is a date only after a date word (ngày, sáng, khánh,
+  từ, đến …); "ngày" is never doubled.
+- Times: "7h30" → "bảy giờ ba mươi phút", "7h-11h" → "từ bảy giờ đến mười một giờ"
+  ("từ" is not repeated when written).
+- Ranges: a hyphen or dash between numbers is "đến" ("2-3 lần/năm" → "hai đến ba lần mỗi
+  năm"). Slashes between numbers: "a phần b" for simple fractions (1/b up to 1/10, or b up
+  to 4: "ba phần tư"), "đến" for consecutive years (năm học 2020/2021), else "trên"
+  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021"). Between words: a
+  unit after "/" is "một" (đồng/kg → "đồng một ki-lô-gam"), a counted noun "mỗi".
+- Document codes (never "trên", "trừ" or a date inside): the number (leading zeros as
+  digits: "05" → "không năm"), "năm" + year for state codes, then "của" + issuer. The TYPE
+  code is dropped when the preceding noun already names the type, else said before the
+  number: "Kế hoạch số 46-KH/TU" → "Kế hoạch số bốn mươi sáu của Tỉnh ủy";
+  "Thông tư 01/2021/TT-BNV" → "Thông tư không một năm hai nghìn không trăm hai mươi mốt
+  của Bộ Nội vụ". The issuer is left out when the text itself goes on "của …" or names
+  it within the next words ("… 01-KL/TW của Bộ Chính trị").
+- Phone numbers: digit by digit in their written groups, groups separated by commas for a
+  pause ("0269 3823 456" → "không hai sáu chín, ba tám hai ba, bốn năm sáu").
+- Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư"; Roman numerals only after trigger
+  words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười lăm").
+- Abbreviations: the lexicon (case-sensitive, longest match, compounds split on - & /);
+  dotted keys (TP., X.) only before a capitalised name or number; unknown all-capital
+  tokens are spelled with Vietnamese letter names and listed in `Normalized.unknown`; an
+  all-capital Vietnamese syllable (a headline's "THÔNG BÁO") is read as a word.
+- Punctuation that gives pauses (. , ; : ? ! ...) is kept; brackets become commas; quotes,
+  HTML, URLs, e-mail addresses and emoji are dropped; Vietnamese capitalization is kept.
+- Rule 8, the last check: the output never holds a digit or a symbol an engine cannot read.
+  Should one remain (a bug or a lexicon gap), it is spelled (digits) or dropped (symbols),
+  never passed on silently: a Vietnamese warning goes to `Normalized.warnings` and to the
+  "bulletins.normalize" logger. We do not raise: a bulletin must still go on air.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from ..config import NormalizeSettings
+from ..errors import NormalizeError
+from .lexicon import Lexicon, load_lexicon
+from .numerals import read_date, read_digits, read_number, read_time, read_weekday
+from .rules import RULES, Change, Context, relabel_unknown
+from .split import split_sentences
+from .unicode import repair
+
+__all__ = [
+    "Change",
+    "Lexicon",
+    "NormalizeError",
+    "Normalized",
+    "load_lexicon",
+    "normalize",
+    "read_date",
+    "read_digits",
+    "read_number",
+    "read_time",
+    "read_weekday",
+    "split_sentences",
+    "to_spoken",
+]
+
+log = logging.getLogger("bulletins.normalize")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """The spoken text and what happened on the way, for the editor's preview."""
+
+    spoken: str
+    changes: list[Change] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # all-caps tokens spelled out
+    warnings: list[str] = field(default_factory=list)  # Vietnamese, for the editor
+
+
+def normalize(text: str, lexicon: Lexicon | None = None,
+              settings: NormalizeSettings | None = None) -> Normalized:
+    """Rewrite `text` as it must be spoken. Raises NormalizeError only for legacy-encoded
+    text that cannot be converted."""
+    ctx = Context(lexicon if lexicon is not None else Lexicon.builtin(),
+                  settings or NormalizeSettings())
+    repaired, removed, encoding = repair(text)
+    if encoding:
+        ctx.changes.append(Change(encoding, "Unicode", "unicode"))
+        ctx.warnings.append(f"Văn bản ở bảng mã cũ {encoding} đã được chuyển sang Unicode; "
+                            "hãy nghe lại trước khi phát.")
+    for piece in removed:
+        ctx.changes.append(Change(piece, "", "unicode"))
+    spoken = repaired
+    for rule in RULES:
+        spoken = rule(spoken, ctx)
+    relabel_unknown(ctx)
+    for warning in ctx.warnings:
+        log.warning("%s", warning)
+    return Normalized(spoken, ctx.changes, ctx.unknown, ctx.warnings)
+
+
+def to_spoken(text: str, lexicon: Lexicon | None = None,
+              settings: NormalizeSettings | None = None) -> str:
+    """Only the spoken text of `normalize`."""
+    return normalize(text, lexicon, settings).spoken

@@ -1,0 +1,129 @@
+"""Lexicons: "written<TAB>spoken" files, the built-in one and a station's own.
+
+Entries are case-sensitive and match whole words. Two kinds are applied differently:
+- *tokens* (abbreviations: UBND, KT-XH, TTg, TP., Đ/c) are looked up word by word after the
+  numbers are read, with compounds split on - & /;
+- *phrases* (anything holding a lowercase-only word, a digit or a space: "Pleiku",
+  "Ia Hrú", "COVID-19") are replaced first, before numbers, so "COVID-19" stays whole.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from ..errors import NormalizeError
+
+_BUILTIN_FILES = ("abbreviations.tsv", "names.tsv")
+
+
+def parse_tsv(text: str, source: str) -> dict[str, str]:
+    """Parse "written<TAB>spoken" lines; # starts a comment line; blank lines are skipped."""
+    entries: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = unicodedata.normalize("NFC", raw.rstrip("\r\n"))
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise NormalizeError(
+                f"Tệp từ điển {source}, dòng {number}: không đúng dạng «chữ viết<TAB>cách đọc».",
+                "Mỗi dòng gồm chữ viết, một dấu TAB, rồi cách đọc; dòng bắt đầu bằng # là ghi chú.",
+                detail=f"{source}:{number}: {raw!r}",
+            )
+        entries[parts[0].strip()] = parts[1].strip()
+    return entries
+
+
+def read_data(name: str) -> str:
+    return resources.files("bulletins.normalize").joinpath("data", name).read_text("utf-8")
+
+
+def is_token_key(key: str) -> bool:
+    """Abbreviation-like keys (UBND, TTg, ThS, TP., Đ/c, KH&CN) go to the token pass."""
+    if any(c.isdigit() or c.isspace() for c in key) or not key[0].isupper():
+        return False
+    return sum(1 for c in key if c.isupper()) >= 2 or any(c in "./&" for c in key)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """An immutable written → spoken mapping. `merged` returns a new Lexicon."""
+
+    entries: Mapping[str, str] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def builtin(cls) -> Lexicon:
+        return _builtin()
+
+    @classmethod
+    def load(cls, path: Path | str) -> Lexicon:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise NormalizeError(
+                f"Tệp từ điển {p} không phải văn bản UTF-8.",
+                "Hãy lưu tệp ở dạng văn bản Unicode (UTF-8).",
+            ) from exc
+        except OSError as exc:
+            raise NormalizeError(f"Không đọc được tệp từ điển {p}.", detail=str(exc)) from exc
+        return cls(parse_tsv(text, str(p)), (str(p),))
+
+    def merged(self, other: Lexicon) -> Lexicon:
+        """`other`'s entries override ours (a station's file over the built-in lexicon)."""
+        return Lexicon({**self.entries, **other.entries}, self.sources + other.sources)
+
+    def get(self, written: str) -> str | None:
+        return self.entries.get(written)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, written: object) -> bool:
+        return written in self.entries
+
+    @cached_property
+    def phrases(self) -> dict[str, str]:
+        return {k: v for k, v in self.entries.items() if not is_token_key(k)}
+
+    @cached_property
+    def phrases_folded(self) -> dict[str, str]:
+        """Phrase entries by lowercase key, so "PLEIKU" in a headline still matches."""
+        return {k.lower(): v for k, v in self.phrases.items()}
+
+    @cached_property
+    def phrase_re(self) -> re.Pattern[str] | None:
+        if not self.phrases:
+            return None
+        alternatives = "|".join(
+            re.escape(k) for k in sorted(self.phrases, key=len, reverse=True))
+        # Not inside a word nor a code part ("QĐ-TTg"); a station entry matches whole words.
+        return re.compile(rf"(?<![\w/&-])(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+_BUILTIN: Lexicon | None = None
+
+
+def _builtin() -> Lexicon:
+    global _BUILTIN
+    if _BUILTIN is None:
+        entries: dict[str, str] = {}
+        for name in _BUILTIN_FILES:
+            entries.update(parse_tsv(read_data(name), f"bulletins/normalize/data/{name}"))
+        _BUILTIN = Lexicon(entries, ("builtin",))
+    return _BUILTIN
+
+
+def load_lexicon(home_lexicon_path: Path | None) -> Lexicon:
+    """The built-in lexicon, merged with the station's file when it exists."""
+    lexicon = Lexicon.builtin()
+    if home_lexicon_path is not None and Path(home_lexicon_path).is_file():
+        lexicon = lexicon.merged(Lexicon.load(home_lexicon_path))
+    return lexicon

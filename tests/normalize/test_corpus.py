@@ -1,0 +1,40 @@
+"""The normalization corpus (corpus.tsv): input in, what a commune announcer says out."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bulletins.normalize import to_spoken
+
+CORPUS = Path(__file__).with_name("corpus.tsv")
+
+
+def _unescape(field: str) -> str:
+    return re.sub(r"\\(n|x[0-9a-fA-F]{2})",
+                  lambda m: "\n" if m.group(1) == "n" else chr(int(m.group(1)[1:], 16)), field)
+
+
+def load_corpus() -> list[tuple[int, str, str]]:
+    cases = []
+    for number, line in enumerate(CORPUS.read_text("utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        written, spoken = line.split("\t")
+        cases.append((number, _unescape(written), _unescape(spoken)))
+    return cases
+
+
+CASES = load_corpus()
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 200
+
+
+@pytest.mark.parametrize(("line", "written", "spoken"), CASES,
+                         ids=[f"L{n}" for n, _, _ in CASES])
+def test_corpus(line: int, written: str, spoken: str) -> None:
+    assert to_spoken(written) == spoken

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import numpy as np
+
+from bulletins.synth import Speaker
+from bulletins.synth.cache import SpeechCache, cache_key
+
+SENTENCES = ["Kính thưa bà con nhân dân trong xã.", "Sau đây là bản tin thời sự buổi sáng."]
+
+
+def _entries(settings) -> list:
+    return sorted((settings.cache_dir / "speech").rglob("*.wav"))
+
+
+def test_second_identical_speak_synthesizes_nothing(settings, station):
+    speaker = Speaker(settings, station, engine="espeak")
+    first = speaker.speak(SENTENCES)
+    assert (speaker.stats.synthesized, speaker.stats.cache_hits) == (2, 0)
+    second = speaker.speak(SENTENCES)
+    assert (speaker.stats.synthesized, speaker.stats.cache_hits) == (2, 2)
+    assert np.array_equal(first.clip.samples, second.clip.samples)
+    assert len(_entries(settings)) == 2
+
+
+def test_cache_is_shared_across_speakers(settings, station):
+    first = Speaker(settings, station, engine="espeak").speak(SENTENCES)
+    other = Speaker(settings, station, engine="espeak")
+    again = other.speak(SENTENCES)
+    assert other.stats.synthesized == 0 and other.stats.cache_hits == 2
+    assert np.array_equal(first.clip.samples, again.clip.samples)
+
+
+def test_repeated_sentence_in_one_part_is_spoken_once(settings, station):
+    speaker = Speaker(settings, station, engine="espeak")
+    speaker.speak([SENTENCES[0], SENTENCES[1], SENTENCES[0]])
+    assert speaker.stats.synthesized == 2 and speaker.stats.cache_hits == 1
+
+
+def test_voice_and_rate_are_part_of_the_key(configure, station):
+    a = Speaker(configure(espeak_voice="vi"), station, engine="espeak")
+    a.speak(SENTENCES[:1])
+    b = Speaker(configure(espeak_voice="vi-VN-x-south"), station, engine="espeak")
+    b.speak(SENTENCES[:1])
+    c = Speaker(configure(espeak_rate_wpm=180), station, engine="espeak")
+    c.speak(SENTENCES[:1])
+    assert a.stats.synthesized == b.stats.synthesized == c.stats.synthesized == 1
+    assert cache_key("espeak", "vi", "wpm=150", 22050, "x") != cache_key(
+        "espeak", "vi", "wpm=150", 16000, "x")
+
+
+def test_library_version_is_part_of_the_key(settings, station, monkeypatch):
+    from bulletins.synth import espeak
+
+    Speaker(settings, station, engine="espeak").speak(SENTENCES[:1])
+    monkeypatch.setattr(espeak, "_loader_version", lambda: "9.9.9")
+    upgraded = Speaker(settings, station, engine="espeak")
+    upgraded.speak(SENTENCES[:1])
+    assert upgraded.stats.synthesized == 1
+
+
+def test_corrupt_entry_is_a_miss_and_is_rewritten(settings, station):
+    speaker = Speaker(settings, station, engine="espeak")
+    good = speaker.speak(SENTENCES[:1]).clip
+    (entry,) = _entries(settings)
+    entry.write_bytes(b"RIFF\x00\x00garbage")
+    again = speaker.speak(SENTENCES[:1]).clip
+    assert speaker.stats.synthesized == 2 and speaker.stats.cache_hits == 0
+    assert abs(len(again.samples) - len(good.samples)) < 0.01 * len(good.samples)
+    # The rewritten entry now serves a hit.
+    speaker.speak(SENTENCES[:1])
+    assert speaker.stats.cache_hits == 1
+
+
+def test_truncated_entry_is_a_miss(settings, station):
+    speaker = Speaker(settings, station, engine="espeak")
+    speaker.speak(SENTENCES[:1])
+    (entry,) = _entries(settings)
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])  # power cut mid-copy
+    speaker.speak(SENTENCES[:1])
+    assert speaker.stats.synthesized == 2
+
+
+def test_wrong_rate_entry_is_a_miss(tmp_path):
+    from bulletins.audio import Clip
+
+    cache = SpeechCache(tmp_path)
+    cache.put("ab" * 32, Clip.silence(100, 16000))
+    assert cache.get("ab" * 32, 22050) is None
+    assert cache.get("ab" * 32, 16000) is not None
+
+
+def test_writes_leave_no_temp_files(settings, station):
+    Speaker(settings, station, engine="espeak").speak(SENTENCES)
+    leftovers = [p for p in (settings.cache_dir / "speech").rglob("*") if p.name.startswith(".")]
+    assert leftovers == []

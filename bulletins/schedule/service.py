@@ -92,8 +92,9 @@ def desired_jobs(settings: Settings) -> dict[str, JobSpec]:
         for sl in st.slots:
             args = (home, st.id, sl.name)
             dow, h, m, s = shifted(sl, lead_s)
-            out[f"build:{st.id}:{sl.name}"] = JobSpec(
-                f"build:{st.id}:{sl.name}", jobs.BUILD_REF, args, dow, h, m, s, max(1, lead_s))
+            out[f"build:{st.id}:{sl.name}"] = JobSpec(  # may queue behind other builds
+                f"build:{st.id}:{sl.name}", jobs.BUILD_REF, args, dow, h, m, s,
+                max(1, lead_s + grace_s))
             dow, h, m, s = shifted(sl, 0)
             out[f"play:{st.id}:{sl.name}"] = JobSpec(
                 f"play:{st.id}:{sl.name}", jobs.PLAY_REF, args, dow, h, m, s, grace_s)
@@ -159,6 +160,8 @@ class Service:
         self._current: dict[str, _Play] = {}
         self._current_guard = threading.Lock()
         self._build_failures: dict[tuple[str, str, date], str] = {}
+        self._build_lock = threading.Lock()  # one build at a time: CPU-bound, engines not reentrant
+        self._building: dict[tuple[str, str, date], threading.Event] = {}
         self._run_started = self.now()
 
     def now(self) -> datetime:
@@ -212,7 +215,8 @@ class Service:
         engine = get_engine(self.settings.db_url)
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=engine)},
-            executors={"default": ThreadPoolExecutor(8)},
+            # builds run one after another, in the order they were due
+            executors={"default": ThreadPoolExecutor(8), "builds": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=self.tz,
         )
@@ -261,7 +265,8 @@ class Service:
                 report["changed"].append(jid)
             self.scheduler.add_job(spec.func, trig, args=list(spec.args), id=jid, name=jid,
                                    replace_existing=True, coalesce=True, max_instances=1,
-                                   misfire_grace_time=spec.misfire_grace_s)
+                                   misfire_grace_time=spec.misfire_grace_s,
+                                   executor="builds" if jid.startswith("build:") else "default")
         log.info("jobs reconciled: %s", {k: len(v) for k, v in report.items()})
         for kind in ("added", "changed", "removed"):
             for jid in report[kind]:
@@ -279,19 +284,22 @@ class Service:
                 for sl in st.slots:
                     for occ in occurrences(sl, since, now):
                         self._catch_up_one(st, sl, occ, now)
-        # builds whose time passed while nobody was running
+        # builds whose time passed while nobody was running, soonest slot first
+        due = []
         for st in self.settings.stations:
             for sl in st.slots:
                 occ = next_occurrence(sl, now)
                 if occ and occ - now <= self.lead and self._record(st.id, sl.name,
                                                                    occ.date()) is None:
-                    log.info("build time of %s/%s passed while stopped: building now",
-                             st.id, sl.name)
-                    self.scheduler.add_job(
-                        jobs.BUILD_REF, "date", run_date=now, id=f"catchup-build:{st.id}:{sl.name}",
-                        args=[str(self.home), st.id, sl.name, occ.isoformat()],
-                        replace_existing=True, misfire_grace_time=max(1, int((occ - now)
-                                                                          .total_seconds())))
+                    due.append((occ, st.id, sl.name))
+        for occ, sid, slot_name in sorted(due):
+            log.info("build time of %s/%s passed while stopped: building now", sid, slot_name)
+            self._mark_building(sid, slot_name, occ.date())
+            self.scheduler.add_job(
+                jobs.BUILD_REF, "date", run_date=now, id=f"catchup-build:{sid}:{slot_name}",
+                args=[str(self.home), sid, slot_name, occ.isoformat()], executor="builds",
+                replace_existing=True,
+                misfire_grace_time=max(1, int((occ + self.grace - now).total_seconds())))
 
     def _catch_up_one(self, st: Station, sl: Slot, occ: datetime, now: datetime) -> None:
         if self.book.for_slot(st.id, sl.name, occ):
@@ -314,10 +322,12 @@ class Service:
 
     def _on_missed(self, event) -> None:  # noqa: ANN001
         kind, _, rest = event.job_id.partition(":")
+        station, _, slot = rest.partition(":")
         if kind not in ("play", "late"):
             log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
+            for key in [k for k in self._building if k[:2] == (station, slot)]:
+                self._building.pop(key).set()  # a play waiting for this build stops waiting
             return
-        station, _, slot = rest.partition(":")
         if not self.book.for_slot(station, slot, event.scheduled_run_time):
             self.book.add(station=station, slot=slot, outcome="missed",
                           scheduled_at=event.scheduled_run_time,
@@ -333,6 +343,7 @@ class Service:
         sl = st.slot(slot_name)
         occ = occurrence or next_occurrence(sl, self.now() - timedelta(seconds=2))
         key = (station_id, slot_name, occ.date())
+        done = self._mark_building(*key)
         log.info("building %s/%s for %s", station_id, slot_name, occ)
         try:
             result = self._build(station_id, slot_name, occ.date())
@@ -342,14 +353,23 @@ class Service:
             log.error("build of %s/%s for %s failed: %s", station_id, slot_name, occ.date(),
                       msg, exc_info=not isinstance(exc, BulletinError))
             return
+        finally:
+            done.set()
+            if self._building.get(key) is done:
+                del self._building[key]
         self._build_failures.pop(key, None)
         log.info("built %s (%s s)", result.mp3_path, result.manifest.get("duration_s"))
+
+    def _mark_building(self, station_id: str, slot_name: str, day: date) -> threading.Event:
+        """Note that a build of this slot is due or running, so a play waits for it."""
+        return self._building.setdefault((station_id, slot_name, day), threading.Event())
 
     def _build(self, station_id: str, slot_name: str, day: date):  # noqa: ANN202
         from .. import pipeline
 
-        return pipeline.build_bulletin(
-            self.settings, BuildRequest(station_id, day, slot_name, mark_aired=False))
+        with self._build_lock:
+            return pipeline.build_bulletin(
+                self.settings, BuildRequest(station_id, day, slot_name, mark_aired=False))
 
     def _record(self, station_id: str, slot_name: str, day: date | None,
                 before: date | None = None) -> BulletinRecord | None:
@@ -408,6 +428,10 @@ class Service:
         import json
 
         day = sched.date()
+        pending = self._building.get((st.id, sl.name, day))
+        if pending is not None:  # its build is still running: wait for it, within grace
+            log.info("%s/%s: waiting for its build to finish", st.id, sl.name)
+            pending.wait(max(0.0, (sched + self.grace - self.now()).total_seconds()))
         failure = self._build_failures.get((st.id, sl.name, day))
         rec = None if failure else self._record(st.id, sl.name, day)
         if rec is not None:

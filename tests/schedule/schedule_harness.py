@@ -1,11 +1,12 @@
 """Helpers for the scheduler's end-to-end tests: homes with slots seconds apart, real
-scheduler subprocesses, the broadcast log and the fake player's record of what played."""
+`scheduler.py` subprocesses (real builds with espeak), the broadcast log and the test
+player's record of what played."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,11 +20,8 @@ from bulletins.config import load_settings
 from bulletins.schedule.broadcast import BroadcastLogBook, Entry
 
 HERE = Path(__file__).resolve().parent
-RUNNER = HERE / "_runner.py"
+ROOT = HERE.parents[1]
 PLAYER = HERE / "fake_player.py"
-# Until the synthesis/master/publish stages are merged, the build is a stand-in (see _runner).
-REAL_BUILD = all(importlib.util.find_spec(f"bulletins.{m}") is not None
-                 for m in ("normalize", "synth", "master", "publish"))
 
 
 def at(seconds: float) -> datetime:
@@ -34,14 +32,30 @@ def at(seconds: float) -> datetime:
 class SlotSpec:
     name: str
     time: datetime
-    length_s: int = 30
+    length_s: int = 60  # fits the two short test items with espeak
+
+
+WARM_CACHE: list[Path] = []  # a cache folder to start homes from (see warm_up)
+
+
+def warm_up(home: Path) -> None:
+    """Build once in a template home so that later homes start with espeak calibrated and
+    the test items' sentences cached (every bulletin is still built for real)."""
+    from bulletins.models import BuildRequest
+    from bulletins.pipeline import build_bulletin
+
+    write_home(home, [SlotSpec("sang", at(3600))])
+    build_bulletin(load_settings(home), BuildRequest("xa-a", None, "sang", mark_aired=False))
+    WARM_CACHE[:] = [home / "cache"]
 
 
 def write_home(home: Path, slots: list[SlotSpec], *, player: str = "command",
-               sleep: float = 0.3, lead: float = 0.05, grace: float = 0.2,
+               sleep: float = 0.3, lead: float = 0.25, grace: float = 0.2,
                on_missing: str = "build", station: str = "xa-a",
                items: int = 2) -> Path:
     home.mkdir(parents=True, exist_ok=True)
+    if WARM_CACHE and not (home / "cache").exists():
+        shutil.copytree(WARM_CACHE[0], home / "cache")
     lines = [f'[[stations]]\nid = "{station}"\nname = "Đài truyền thanh xã Thử"\n'
              'engine = "espeak"\n']
     for s in slots:
@@ -65,7 +79,6 @@ def write_home(home: Path, slots: list[SlotSpec], *, player: str = "command",
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("BULLETINS_HOME", None)
-    env["BULLETINS_TEST_FAKE_BUILD"] = "0" if REAL_BUILD else "1"
     return env
 
 
@@ -80,7 +93,7 @@ class Sched:
         self.home = home
         self.out = home / f"scheduler{tag}-{time.time_ns()}.out"
         self.proc = subprocess.Popen(
-            [sys.executable, str(RUNNER), "scheduler", "--home", str(home)],
+            [sys.executable, str(ROOT / "scheduler.py"), "--home", str(home)],
             stdout=self.out.open("wb"), stderr=subprocess.STDOUT, env=_env())
 
     def wait_ready(self, timeout: float = 40) -> Sched:
@@ -117,7 +130,8 @@ def kill_all(home: Path) -> None:
 
 
 def run_cli(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(RUNNER), "cli", *args, "--home", str(home)],
+    code = "import sys; from bulletins.cli import main; main(sys.argv[1:])"
+    return subprocess.run([sys.executable, "-c", code, *args, "--home", str(home)],
                           capture_output=True, text=True, timeout=timeout, env=_env())
 
 

@@ -29,6 +29,7 @@ from schedule_harness import (
     run_cli,
     started,
     wait_for,
+    warm_up,
     write_home,
 )
 
@@ -57,7 +58,7 @@ def simulated_day(home: Path) -> None:
     """Two daily slots: morning airs on time; a power cut before the afternoon slot and a
     restart within grace airs it once, late; a restart after that never replays it."""
     with STARTUP:
-        sang, chieu = at(12), at(16)
+        sang, chieu = at(20), at(26)
         write_home(home, [SlotSpec("sang", sang), SlotSpec("chieu", chieu)], grace=0.25)
         s = Sched(home).wait_ready()
     _logged(home, 1)
@@ -118,7 +119,7 @@ def second_scheduler_refused(home: Path) -> None:
 @scenario
 def failing_player_then_next_slot_airs(home: Path) -> None:
     with STARTUP:
-        write_home(home, [SlotSpec("fail1", at(12)), SlotSpec("ok2", at(15))])
+        write_home(home, [SlotSpec("fail1", at(20)), SlotSpec("ok2", at(26))])
         s = Sched(home).wait_ready()
     _logged(home, 2)
     assert s.term() == 0
@@ -130,9 +131,9 @@ def failing_player_then_next_slot_airs(home: Path) -> None:
 @scenario
 def emergency_interrupts_a_play(home: Path) -> None:
     with STARTUP:
-        write_home(home, [SlotSpec("long", at(12))])
+        write_home(home, [SlotSpec("long", at(15))])
         s = Sched(home).wait_ready()
-    wait_for(lambda: started(home, "long"), 20, lambda: f"not playing: {s.output()}")
+    wait_for(lambda: started(home, "long"), 40, lambda: f"not playing: {s.output()}")
     t0 = time.monotonic()
     r = run_cli(home, "alert", "--title", "Bão số 9", "--body",
                 "Bà con khẩn trương chằng chống nhà cửa, không ra khơi.")
@@ -185,6 +186,9 @@ def results() -> Iterator[dict[str, str]]:
     # Own temp folder: pytest's shared numbered tmp dirs may be pruned by other pytest runs.
     base = Path(tempfile.mkdtemp(prefix="bulletins-schedule-"))
     out: dict[str, str] = {}
+    t_warm = time.monotonic()
+    warm_up(base / "template")
+    out["warm_up:time"] = f"{time.monotonic() - t_warm:.1f}"
 
     def run(name: str, fn: Callable[[Path], None]) -> None:
         home = base / name / "home"

@@ -159,6 +159,8 @@ class Service:
         self._station_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._current: dict[str, _Play] = {}
         self._current_guard = threading.Lock()
+        self._claims: set[tuple[str, str, datetime]] = set()
+        self._claims_guard = threading.Lock()
         self._build_failures: dict[tuple[str, str, date], str] = {}
         self._build_lock = threading.Lock()  # one build at a time: CPU-bound, engines not reentrant
         self._building: dict[tuple[str, str, date], threading.Event] = {}
@@ -202,7 +204,7 @@ class Service:
         signal.signal(signal.SIGINT, handler)
 
     def start(self) -> None:
-        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -221,6 +223,7 @@ class Service:
             timezone=self.tz,
         )
         self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
+        self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
         self.scheduler.start(paused=True)
         self.reconcile()
@@ -341,7 +344,7 @@ class Service:
                    occurrence: datetime | None = None) -> None:
         st = self.settings.station(station_id)
         sl = st.slot(slot_name)
-        occ = occurrence or next_occurrence(sl, self.now() - timedelta(seconds=2))
+        occ = occurrence or self._build_target(sl, station_id)
         key = (station_id, slot_name, occ.date())
         done = self._mark_building(*key)
         log.info("building %s/%s for %s", station_id, slot_name, occ)
@@ -359,6 +362,25 @@ class Service:
                 del self._building[key]
         self._build_failures.pop(key, None)
         log.info("built %s (%s s)", result.mp3_path, result.manifest.get("duration_s"))
+
+    def _build_target(self, sl: Slot, station_id: str) -> datetime:
+        """The occurrence a build job is for: the earliest not yet past grace and not yet
+        handled (a build queued behind others may start after its slot time)."""
+        now = self.now()
+        occ = next_occurrence(sl, now - self.grace)
+        if occ < now and self.book.for_slot(station_id, sl.name, occ):
+            occ = next_occurrence(sl, now)
+        return occ
+
+    def _on_submitted(self, event) -> None:  # noqa: ANN001
+        kind, _, rest = event.job_id.partition(":")
+        if kind == "build":
+            station, _, slot = rest.partition(":")
+            try:
+                sl = self.settings.station(station).slot(slot)
+            except BulletinError:
+                return
+            self._mark_building(station, slot, self._build_target(sl, station).date())
 
     def _mark_building(self, station_id: str, slot_name: str, day: date) -> threading.Event:
         """Note that a build of this slot is due or running, so a play waits for it."""
@@ -386,29 +408,54 @@ class Service:
     # ------------------------------------------------------------------ play
     def play_slot(self, station_id: str, slot_name: str,
                   scheduled_at: datetime | None = None) -> None:
+        """Play one occurrence of a slot (at most once), then log and mark its items."""
         st = self.settings.station(station_id)
         sl = st.slot(slot_name)
         sched = scheduled_at or latest_occurrence(sl, self.now() + timedelta(seconds=1))
         if sched is None:
             return
-        with self._station_locks[station_id]:
+        key = (station_id, slot_name, sched)
+        with self._claims_guard:  # a cron run and a catch-up run of one occurrence: one wins
+            if key in self._claims:
+                return
+            self._claims.add(key)
+        try:
+            self._play_occurrence(st, sl, sched)
+        finally:
+            with self._claims_guard:
+                self._claims.discard(key)
+
+    def _missed_late(self, station_id: str, slot_name: str, sched: datetime) -> bool:
+        if self.now() - sched <= self.grace:
+            return False
+        self.book.add(station=station_id, slot=slot_name, outcome="missed", scheduled_at=sched,
+                      error="Quá thời gian cho phép phát muộn (bản tin chưa dựng xong, hoặc "
+                      "khung giờ trước / tin khẩn cấp phát chưa xong).")
+        return True
+
+    def _play_occurrence(self, st: Station, sl: Slot, sched: datetime) -> None:
+        station_id, slot_name = st.id, sl.name
+        if self.stop_event.is_set():
+            return  # not logged: the next start catches it up
+        if self.book.for_slot(station_id, slot_name, sched):
+            log.info("%s/%s at %s already handled; never played twice", station_id,
+                     slot_name, sched)
+            return
+        if self._missed_late(station_id, slot_name, sched):
+            return
+        # Choosing may wait for or run a build: no station lock is held meanwhile, so an
+        # emergency is never kept waiting by a build.
+        try:
+            choice = self._choose(st, sl, sched)
+        except _NoBulletin as exc:
+            self.book.add(station=station_id, slot=slot_name, outcome="failed",
+                          scheduled_at=sched, started_at=self.now(), error=str(exc))
+            log.error("%s/%s: nothing to play: %s", station_id, slot_name, exc)
+            return
+        with self._station_locks[station_id]:  # one sound at a time per station
             if self.stop_event.is_set():
-                return  # not logged: the next start catches it up
-            if self.book.for_slot(station_id, slot_name, sched):
-                log.info("%s/%s at %s already handled; never played twice", station_id,
-                         slot_name, sched)
                 return
-            if self.now() - sched > self.grace:
-                self.book.add(station=station_id, slot=slot_name, outcome="missed",
-                              scheduled_at=sched, error="Quá thời gian cho phép phát muộn "
-                              "(khung giờ trước hoặc tin khẩn cấp phát chưa xong).")
-                return
-            try:
-                choice = self._choose(st, sl, sched)
-            except _NoBulletin as exc:
-                self.book.add(station=station_id, slot=slot_name, outcome="failed",
-                              scheduled_at=sched, started_at=self.now(), error=str(exc))
-                log.error("%s/%s: nothing to play: %s", station_id, slot_name, exc)
+            if self._missed_late(station_id, slot_name, sched):
                 return
             started = self.now()
             late = choice.rebuilt or (started - sched).total_seconds() > LATE_AFTER_S

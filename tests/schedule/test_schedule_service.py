@@ -48,7 +48,7 @@ def _rows(home: Path):
 
 
 @pytest.mark.slow
-def test_missing_build_is_built_at_play_time_and_logged_late(home):
+def test_missing_build_is_built_at_play_time_and_logged_late(home, warm_cache):
     svc, _ = _service(home)
     sched = svc.now().replace(microsecond=0)
     svc.play_slot("xa-a", "sang", sched)
@@ -59,7 +59,7 @@ def test_missing_build_is_built_at_play_time_and_logged_late(home):
 
 
 @pytest.mark.slow
-def test_failed_build_plays_last_good_when_configured(home):
+def test_failed_build_plays_last_good_when_configured(home, warm_cache):
     svc, _ = _service(home, on_missing="last_good")
     yesterday = svc.now().date() - timedelta(days=1)
     old = build_bulletin(svc.settings, BuildRequest("xa-a", yesterday, "sang", mark_aired=False))
@@ -73,7 +73,7 @@ def test_failed_build_plays_last_good_when_configured(home):
 
 
 @pytest.mark.slow
-def test_prebuilt_bulletin_plays_on_time_once(home):
+def test_prebuilt_bulletin_plays_on_time_once(home, warm_cache):
     svc, _ = _service(home, player=NullPlayer())
     svc.build_slot("xa-a", "sang", svc.now())
     sched = svc.now().replace(microsecond=0)

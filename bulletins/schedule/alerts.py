@@ -55,6 +55,18 @@ def scheduler_alive(home: Path) -> bool:
     return age < timedelta(seconds=ALIVE_WITHIN_S)
 
 
+def clean_stale(home: Path, older_than_s: float = 3600) -> None:
+    """Drop request and result files left by runs that died (they are never replayed:
+    an hour-old emergency is no longer an emergency)."""
+    limit = time.time() - older_than_s
+    for f in alerts_dir(home).iterdir():
+        try:
+            if f.stat().st_mtime < limit:
+                f.unlink()
+        except OSError:
+            pass
+
+
 def submit(home: Path, payload: dict) -> Path:
     req_id = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
     path = alerts_dir(home) / f"{req_id}.json"

@@ -180,9 +180,13 @@ class Service:
                      len(self.settings.stations))
             next_beat = 0.0
             while not self.stop_event.wait(POLL_S):
-                self._poll_alerts()
-                if time.monotonic() >= next_beat:
-                    write_heartbeat(self.home, self._run_started, self.now())
+                try:
+                    self._poll_alerts()
+                    if time.monotonic() >= next_beat:
+                        write_heartbeat(self.home, self._run_started, self.now())
+                        next_beat = time.monotonic() + HEARTBEAT_S
+                except OSError as exc:  # e.g. a full disk: keep airing, say so
+                    log.error("cannot write in %s/run: %s", self.home, exc)
                     next_beat = time.monotonic() + HEARTBEAT_S
         finally:
             self.shutdown()
@@ -210,6 +214,7 @@ class Service:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         previous = read_heartbeat(self.home)
+        alerts.clean_stale(self.home)
         closed = self.book.close_interrupted("Bộ lập lịch bị dừng đột ngột khi đang phát.")
         if closed:
             log.warning("%d play(s) were cut off by the last shutdown; logged as failed", closed)
@@ -478,7 +483,10 @@ class Service:
         pending = self._building.get((st.id, sl.name, day))
         if pending is not None:  # its build is still running: wait for it, within grace
             log.info("%s/%s: waiting for its build to finish", st.id, sl.name)
-            pending.wait(max(0.0, (sched + self.grace - self.now()).total_seconds()))
+            deadline = time.monotonic() + (sched + self.grace - self.now()).total_seconds()
+            while not pending.wait(0.2) and not self.stop_event.is_set():
+                if time.monotonic() > deadline:
+                    break
         failure = self._build_failures.get((st.id, sl.name, day))
         rec = None if failure else self._record(st.id, sl.name, day)
         if rec is not None:

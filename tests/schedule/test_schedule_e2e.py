@@ -8,6 +8,7 @@ Each test then checks its scenario's result.
 from __future__ import annotations
 
 import shutil
+import signal
 import sqlite3
 import tempfile
 import threading
@@ -118,7 +119,32 @@ def second_scheduler_refused(home: Path) -> None:
     assert time.monotonic() - t0 < 5
     third = Sched(home, "c").wait_ready()  # the lock died with its process
     third.kill9()
-    Sched(home, "d").wait_ready().term()  # and a kill -9 never blocks the next start
+    fourth = Sched(home, "d").wait_ready()  # and a kill -9 never blocks the next start
+    fourth.proc.send_signal(signal.SIGINT)  # Ctrl-C
+    assert fourth.wait_exit() == 0
+    assert "scheduler stopped" in fourth.output()
+
+
+@scenario
+def stop_during_a_play(home: Path) -> None:
+    """SIGTERM while a bulletin plays: the player is stopped, the play logged failed, the
+    process exits cleanly and the next start does not replay it."""
+    with STARTUP:
+        slot = at(25)
+        write_home(home, [SlotSpec("long", slot)])
+        s = Sched(home).wait_ready()
+    _before(slot)
+    wait_for(lambda: started(home, "long"), 40, lambda: f"not playing: {s.output()}")
+    t0 = time.monotonic()
+    assert s.term() == 0
+    assert time.monotonic() - t0 < 8
+    [row] = log_entries(home)
+    assert row.outcome == "failed" and "dừng" in row.error and row.finished_at
+    assert ("end", "long.mp3") not in [(k, Path(p).name) for _, k, p in plays(home)]
+    s = Sched(home, "2").wait_ready()
+    time.sleep(1)
+    assert s.term() == 0
+    assert len(log_entries(home)) == 1 and len(started(home, "long")) == 1
 
 
 @scenario

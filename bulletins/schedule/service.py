@@ -3,9 +3,12 @@
 Jobs (APScheduler 3, BackgroundScheduler, SQLAlchemyJobStore on the project database):
 
 - ``build:<station>:<slot>`` — CronTrigger at slot time minus ``lead_minutes`` (weekdays
-  shifted when that crosses midnight, see times.shifted); builds the next occurrence's
-  bulletin through ``pipeline.build_bulletin(..., mark_aired=False)``.
+  shifted when that crosses midnight, see times.shifted); builds the bulletin of the
+  earliest occurrence not yet past grace and not yet handled, through
+  ``pipeline.build_bulletin(..., mark_aired=False)``. Builds run one at a time, in the
+  order they fell due (a one-thread executor plus a lock shared with play-time builds).
 - ``play:<station>:<slot>`` — CronTrigger at slot time; plays what was built.
+- ``late:…`` and ``catchup-build:…`` — one-off jobs added by the catch-up below.
 
 Start-up, in this order: take the home lock (lock.py); close log rows a dead run left
 ``playing``; start APScheduler paused and reconcile the stored jobs with the config
@@ -21,13 +24,17 @@ has no broadcast-log row was never handled: if it is still within ``grace_minute
 played now and logged ``late``, else it is logged ``missed``. Slots whose build time
 passed while the machine was off are built at once. A first-ever start catches up nothing.
 
-Playing an occurrence (play_slot): one play at a time per station (a lock); if the log
-already has a row for (station, slot, scheduled time) it is never played again; past the
-grace period it is ``missed``. The bulletin is the latest published one for that day and
-slot; when the build failed or is missing, ``on_missing`` decides: "build" builds now and
-plays late, "last_good" plays the newest earlier bulletin of that slot (the other is the
-fallback), and the log's error column says which. Items are marked aired only after a
-successful play (the null player counts as published).
+Playing an occurrence (play_slot): an occurrence is claimed in memory (so a cron run and
+a catch-up run cannot both play it), and if the log already has a row for (station, slot,
+scheduled time) it is never played again; past the grace period it is ``missed``. If the
+slot's build is due or running, the play waits for it (within grace). The bulletin is the
+latest published one for that day and slot; when the build failed or is missing,
+``on_missing`` decides: "build" builds now and plays late, "last_good" plays the newest
+earlier bulletin of that slot (the other is the fallback), and the log's error column
+says which. Only then is the station's lock taken (one sound at a time per station, so
+an emergency never waits for a build) and the player run. A play that starts more than
+LATE_AFTER_S after its slot time, or whose bulletin was built at play time, is ``late``.
+Items are marked aired only after a successful play (the null player counts as published).
 
 Emergency: the main loop polls run/alerts/ (see alerts.py) several times a second; an
 alert stops the station's current play (logged ``failed``, "interrupted"), then plays.

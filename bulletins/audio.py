@@ -47,7 +47,8 @@ class Clip:
         return cls(pcm, rate)
 
     def to_pcm16(self) -> bytes:
-        return (np.clip(self.samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        # The inverse of from_pcm16 exactly, so a round trip through a file never drifts.
+        return np.clip(np.rint(self.samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
     def __add__(self, other: Clip) -> Clip:
         if other.rate != self.rate:

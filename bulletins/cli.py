@@ -21,7 +21,7 @@ log = logging.getLogger("bulletins")
 class Context:
     """What every subcommand gets: the resolved home and, lazily, its settings."""
 
-    def __init__(self, home: str | None):
+    def __init__(self, home: str | None = None):
         self.home_arg = home
         self._settings: Settings | None = None
 
@@ -106,7 +106,10 @@ def _register_edges() -> None:
 
     for cmd in commands_schedule.commands:
         cli.add_command(cmd)
-    # web commands (issue 5)
+    from .web import commands as commands_web
+
+    for cmd in commands_web.commands:
+        cli.add_command(cmd)
 
 
 _register_edges()

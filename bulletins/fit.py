@@ -70,9 +70,11 @@ def choose_fit(
     selected: list[Unit] = []
     for u in (u for u in units if u.urgent):
         if total([u], fast) > limit:
+            whole = "dài hơn cả khung giờ" if u.speech_ms > slot_ms else (
+                "cùng lời chào và lời kết dài hơn khung giờ")
             raise SlotOverflowError(
-                f"Tin khẩn «{u.title}» (số {u.item_id}) dài hơn cả khung giờ "
-                f"{slot_ms // 1000} giây.",
+                f"Tin khẩn «{u.title}» (số {u.item_id}, khoảng {u.speech_ms // 1000} giây) "
+                f"{whole} {slot_ms // 1000} giây.",
                 "Hãy rút gọn tin hoặc tăng độ dài khung giờ.",
             )
         if total([*selected, u], fast) <= limit:

@@ -7,16 +7,14 @@ encode MP3 with ID3 tags and chapter marks, then measure what was actually writt
 
 from __future__ import annotations
 
-import math
 import re
-import subprocess
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from .audio import Clip, decode_file, ffmpeg_exe, run_ffmpeg, run_ffmpeg_stderr
+from .audio import Clip, decode_file, resample, run_ffmpeg, run_ffmpeg_stderr
 from .config import AudioSettings
 from .errors import AudioError
 from .models import Segment, SpokenPart
@@ -26,11 +24,7 @@ from .timeline import layout
 CHAPTER_LABELS = {"greeting": "Lời chào", "headlines": "Điểm tin", "closing": "Kết thúc"}
 CHAPTER_KINDS = ("greeting", "headlines", "item", "closing")
 
-# A single loudnorm pass may land this far from the target before we correct it.
-_LOUDNORM_TOLERANCE_LU = 0.5
-# Each limiter pass costs a full run over the audio; these bounds keep us well inside the
-# 1 LU the finished file is held to.
-_LIMIT_TOLERANCE_LU = 0.3
+# The finished file is held to 1 LU; re-master when encoding moved it further than this.
 _MP3_TOLERANCE_LU = 0.5
 # Inputs quieter than this are silence for our purposes: there is nothing to normalize.
 _SILENCE_LUFS = -69.0
@@ -187,12 +181,6 @@ def _native_rate(path: str | Path) -> int:
         return 48000
 
 
-def _measure_clip(clip: Clip) -> tuple[float, float]:
-    return _parse_ebur128(run_ffmpeg_stderr(
-        [*_f32_input(clip.rate), "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
-        stdin=_f32(clip)))
-
-
 _NUM = r"(-?(?:\d+(?:\.\d+)?|inf))"
 
 
@@ -211,24 +199,25 @@ def _parse_ebur128(stderr: str) -> tuple[float, float]:
 def master(program: Clip, segments: list[Segment], audio: AudioSettings, tags: Tags,
            out_path: Path) -> Mastered:
     """High-pass, normalize loudness, encode MP3 to `out_path`, tag it, and measure it."""
+    from . import loudness
+
     out_path = Path(out_path)
     target, ceiling = audio.loudness_lufs, audio.true_peak_dbtp
     rate = audio.sample_rate
+    clip = program if program.rate == rate else resample(program, rate)
     n_out = round(len(program.samples) * rate / program.rate)
-
-    filtered = _filter(program, audio.highpass_hz, rate)
-    want, pcm_ceiling = target, _pcm_ceiling(ceiling)
-    hint: dict[str, float] = {}
+    filtered = loudness.highpass(clip.samples, rate, audio.highpass_hz)
+    # Aim the PCM's true peak under the ceiling: MP3 encoding adds some overshoot.
+    want, pcm_ceiling = target, max(-9.0, ceiling - 0.5)
     for _ in range(3):
-        normalized, _, pcm_peak = _normalize(filtered, want, pcm_ceiling, hint)
-        normalized = _fit_length(normalized, n_out)
-        _encode(normalized, audio.bitrate_kbps, out_path)
+        samples, _, pcm_peak = loudness.normalize(filtered, rate, want, pcm_ceiling)
+        _encode(_fit_length(Clip(samples, rate), n_out), audio.bitrate_kbps, out_path)
         loud, peak = measure_loudness(out_path)
         if loud < _SILENCE_LUFS or (abs(loud - target) <= _MP3_TOLERANCE_LU
                                     and peak <= ceiling + 0.2):
             break
         # Encoding changed the figures (its low-pass takes some loudness, its quantization
-        # adds overshoot): measure how much and master once more, aiming to compensate.
+        # adds overshoot): master once more, aiming to compensate.
         want += target - loud
         pcm_ceiling = min(pcm_ceiling, ceiling - 0.1 - max(0.0, peak - pcm_peak))
 
@@ -243,103 +232,6 @@ def _f32(clip: Clip) -> bytes:
 
 def _f32_input(rate: int) -> list[str]:
     return ["-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
-
-
-def _pcm_out(rate: int) -> list[str]:
-    return ["-ac", "1", "-ar", str(rate), "-f", "f32le", "-"]
-
-
-def _from_f32(data: bytes, rate: int) -> Clip:
-    return Clip(np.frombuffer(data, dtype="<f4").copy(), rate)
-
-
-def _filter(clip: Clip, highpass_hz: int, rate: int) -> Clip:
-    """High-pass (horn speakers cannot reproduce bass; it only wastes their power) + resample."""
-    # Two biquads make a 4th-order filter: mains hum at 50 Hz drops ~28 dB with a 120 Hz cutoff.
-    hp = f"highpass=f={highpass_hz}:poles=2"
-    chain = f"{hp},{hp}" if highpass_hz > 0 else "anull"
-    if clip.rate != rate:
-        chain += f",aresample={rate}"
-    out = run_ffmpeg([*_f32_input(clip.rate), "-af", chain, *_pcm_out(rate)], stdin=_f32(clip))
-    return _from_f32(out, rate)
-
-
-def _normalize(clip: Clip, target: float, pcm_ceiling: float,
-               hint: dict[str, float] | None = None) -> tuple[Clip, float, float]:
-    """Two passes: measure (BS.1770 loudness and true peak), then apply the gain that reaches
-    `target`; when that gain would push true peaks over the ceiling, limit them, re-measure and
-    re-aim. The result is verified by measurement, never assumed. Returns (clip, LUFS, dBTP).
-
-    ffmpeg's loudnorm is not used for the gain: it always works at 192 kHz (≈13 s per pass on
-    a 10-minute bulletin), its linear mode is exactly this gain, and its dynamic mode (needed
-    whenever speech's peaks exceed the ceiling) missed the target in our tests.
-    """
-    loud, peak = _measure_clip(clip)
-    if not math.isfinite(loud) or loud < _SILENCE_LUFS:
-        return clip, loud, peak  # silence: nothing to normalize
-    gain = target - loud
-    if peak + gain <= pcm_ceiling:
-        out = Clip((clip.samples * np.float32(10 ** (gain / 20))).astype(np.float32), clip.rate)
-        return out, loud + gain, peak + gain  # a pure gain shifts both figures exactly
-    return _gain_limit(clip, gain, pcm_ceiling, want=target, hint=hint)
-
-
-def _pcm_ceiling(ceiling: float) -> float:
-    # Aim the true peak a little under the ceiling: MP3 encoding adds some overshoot.
-    return max(-9.0, ceiling - 0.5)
-
-
-def _gain_limit(clip: Clip, gain_db: float, ceiling_dbtp: float, want: float,
-                passes: int = 4, hint: dict[str, float] | None = None
-                ) -> tuple[Clip, float, float]:
-    """Apply `gain_db`, then a look-ahead limiter run at 4x rate to catch inter-sample peaks.
-
-    Limiting lowers loudness, so the gain is re-aimed from a measurement after each pass
-    (secant steps: the limiter gives back only part of each extra dB). `hint` carries the
-    last gain and slope between calls on the same audio, so a second call starts close.
-    """
-    hint = {} if hint is None else hint
-    if "gain" in hint and "want" in hint:
-        gain_db = hint["gain"] + (want - hint["want"]) / hint["slope"]
-    limit = 10 ** (ceiling_dbtp / 20)
-    best: tuple[float, Clip, float, float] | None = None
-    prev: tuple[float, float] | None = None  # (gain, loudness) of the previous pass
-    for _ in range(passes):
-        chain = (f"volume={gain_db:.3f}dB,aresample={clip.rate * 4},"
-                 f"alimiter=limit={limit:.5f}:level=false:attack=5:release=60,"
-                 f"aresample={clip.rate}")
-        out, loud, peak = _process_and_measure(clip, chain)
-        out = _fit_length(out, len(clip.samples))
-        if best is None or abs(loud - want) < best[0]:
-            best = (abs(loud - want), out, loud, peak)
-        # 0.6: a typical share of extra gain that survives a limiter working hard.
-        slope = hint.get("slope", 0.6)
-        if prev is not None and abs(gain_db - prev[0]) > 1e-3:
-            slope = min(1.0, max(0.15, (loud - prev[1]) / (gain_db - prev[0])))
-        hint.update(gain=gain_db - (loud - want) / slope, want=want, slope=slope)
-        if abs(loud - want) <= _LIMIT_TOLERANCE_LU:
-            break
-        prev = (gain_db, loud)
-        gain_db += (want - loud) / slope
-    if best is None:
-        raise ValueError("passes must be >= 1")
-    return best[1], best[2], best[3]
-
-
-def _process_and_measure(clip: Clip, chain: str) -> tuple[Clip, float, float]:
-    """Run `chain` on `clip` and measure the result (LUFS, dBTP) in the same ffmpeg call."""
-    graph = f"[0:a]{chain},asplit[o][m];[m]ebur128=peak=true:framelog=quiet,anullsink"
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", *_f32_input(clip.rate),
-           "-filter_complex", graph, "-map", "[o]", *_pcm_out(clip.rate)]
-    try:
-        proc = subprocess.run(cmd, input=_f32(clip), capture_output=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise AudioError("Không chạy được ffmpeg để xử lý âm thanh.", detail=str(exc)) from exc
-    err = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        raise AudioError("ffmpeg báo lỗi khi xử lý âm thanh.", detail=err[-2000:])
-    loud, peak = _parse_ebur128(err)
-    return _from_f32(proc.stdout, clip.rate), loud, peak
 
 
 def _fit_length(clip: Clip, n: int) -> Clip:

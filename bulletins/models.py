@@ -53,7 +53,7 @@ class Part:
 class SpokenPart:
     part: Part
     clip: Clip
-    engine: str  # the engine that actually spoke it, e.g. "espeak"
+    engine: str  # the engine that actually spoke it: "espeak", or "gtts+espeak" after a fallback
 
 
 @dataclass(frozen=True)

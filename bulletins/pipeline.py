@@ -91,7 +91,7 @@ class _Job:
         return out
 
     def estimate(self, *texts: str) -> int:
-        return sum(self.speaker.estimate_ms(" ".join(self.sentences(t))) for t in texts if t)
+        return sum(self.speaker.estimate_ms(self.sentences(t)) for t in texts if t)
 
     def speak(self, *texts: str) -> Clip:
         sents = self.sentences(*texts)

@@ -7,7 +7,8 @@ Rules run in this order (see `rules.RULES`); each replaces what it recognises wi
 Unicode repair → lexicon phrases (place names, loanwords, COVID-19) → document codes →
 roads → phone numbers → dates → times → units/percent/money → ranges → number slashes →
 Roman numerals and ordinals → letters-with-digits → numbers → word slashes (rates) →
-abbreviations and unknown capitals → symbols and punctuation → the last check.
+dashes → abbreviations and unknown capitals → symbols and punctuation → the last check.
+`split_sentences` then cuts the spoken text into engine-sized sentences (rule 7).
 
 Conventions (chosen here; the tests hold them):
 - Tone marks: traditional placement, as in our lexicon and most newspapers: "hoà" → "hòa",
@@ -25,32 +26,52 @@ Conventions (chosen here; the tests hold them):
   nghìn/ngàn and linh/lẻ (northern defaults).
 - Dates: days 1–10 are "mùng": "ngày 8-10-2021" → "ngày mùng tám tháng mười năm hai nghìn
   không trăm hai mươi mốt"; "Quốc khánh 2/9" → "Quốc khánh mùng hai tháng chín"; April
-  is "tháng tư". D/M without a year is a date only after a date word (ngày, sáng, khánh,
-  từ, đến …); "ngày" is never doubled.
+  is "tháng tư" (also in "tháng 4"). D/M without a year is a date only after a date word
+  (ngày, sáng, khánh, từ, đến …); "ngày" is never doubled. M/YYYY is "tháng M năm YYYY",
+  but "N năm YYYY" after a counter ("đợt 1/2026", "quý 2/2026"). Spans: "25-26/11" →
+  "hai mươi lăm đến hai mươi sáu tháng mười một"; "tháng 10-12/2026" → "tháng mười đến
+  tháng mười hai năm …"; a dash between two full dates is "đến".
 - Times: "7h30" → "bảy giờ ba mươi phút", "7h-11h" → "từ bảy giờ đến mười một giờ"
   ("từ" is not repeated when written).
 - Ranges: a hyphen or dash between numbers is "đến" ("2-3 lần/năm" → "hai đến ba lần mỗi
   năm"). Slashes between numbers: "a phần b" for simple fractions (1/b up to 1/10, or b up
   to 4: "ba phần tư"), "đến" for consecutive years (năm học 2020/2021), else "trên"
-  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021"). Between words: a
-  unit after "/" is "một" (đồng/kg → "đồng một ki-lô-gam"), a counted noun "mỗi".
+  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021"); "tỷ lệ 1:2000" is
+  "một trên hai nghìn". Between words: a unit after "/" is "một" (đồng/kg → "đồng một
+  ki-lô-gam"), a counted noun "mỗi" (lần/năm, triệu đồng/hộ), anything else a comma pause
+  (hộ/khẩu → "hộ, khẩu"). Units are read only right after a number ("5 m" but "ông m").
+  Money: "35.000đ" and "35.000 VNĐ" → "ba mươi lăm nghìn đồng"; "1,2 tỷ" → "một phẩy hai
+  tỷ"; "%" → "phần trăm"; "-2°C" → "âm hai độ xê".
 - Document codes (never "trên", "trừ" or a date inside): the number (leading zeros as
   digits: "05" → "không năm"), "năm" + year for state codes, then "của" + issuer. The TYPE
-  code is dropped when the preceding noun already names the type, else said before the
-  number: "Kế hoạch số 46-KH/TU" → "Kế hoạch số bốn mươi sáu của Tỉnh ủy";
+  code is dropped when the preceding noun (or its abbreviation, "QĐ số") already names the
+  type, else said before the number ("Thực hiện 46-KH/TU" → "Thực hiện kế hoạch số bốn
+  mươi sáu của Tỉnh ủy"): "Kế hoạch số 46-KH/TU" → "Kế hoạch số bốn mươi sáu của Tỉnh ủy";
   "Thông tư 01/2021/TT-BNV" → "Thông tư không một năm hai nghìn không trăm hai mươi mốt
   của Bộ Nội vụ". The issuer is left out when the text itself goes on "của …" or names
-  it within the next words ("… 01-KL/TW của Bộ Chính trị").
-- Phone numbers: digit by digit in their written groups, groups separated by commas for a
-  pause ("0269 3823 456" → "không hai sáu chín, ba tám hai ba, bốn năm sáu").
+  it within the next words ("… 01-KL/TW của Bộ Chính trị"). In "245/UBND-VP" (no type)
+  the first part is the issuer; the drafting office after it is not read. Issuers in codes
+  come from data/issuers.tsv (BTC is "Bộ Tài chính" there, "Ban Tổ chức" in text).
+- Phone numbers (a leading 0 or +84 and 9–12 digits, or any digits after gọi, đường dây
+  nóng, tổng đài …): digit by digit in their written groups, groups separated by commas for
+  a pause ("0269 3823 456" → "không hai sáu chín, ba tám hai ba, bốn năm sáu"; "gọi 114" →
+  "gọi một một bốn"). Unbroken mobile numbers are grouped 4-3-3.
 - Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư"; Roman numerals only after trigger
   words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười lăm").
+- Letters with digits: "5K" → "năm ca", "F0" → "ép không", "H5N1", "4.0" → "bốn chấm
+  không"; "10 xây + 10 chống" → "mười xây và mười chống", but "2 + 3" → "hai cộng ba".
 - Abbreviations: the lexicon (case-sensitive, longest match, compounds split on - & /);
   dotted keys (TP., X.) only before a capitalised name or number; unknown all-capital
   tokens are spelled with Vietnamese letter names and listed in `Normalized.unknown`; an
-  all-capital Vietnamese syllable (a headline's "THÔNG BÁO") is read as a word.
-- Punctuation that gives pauses (. , ; : ? ! ...) is kept; brackets become commas; quotes,
-  HTML, URLs, e-mail addresses and emoji are dropped; Vietnamese capitalization is kept.
+  all-capital Vietnamese syllable (a headline's "THÔNG BÁO") is read as a word, lowercase.
+  Keys the notes reserve for compounds (AN, CA, KT, XH, QP, QS, TH, MN) are spelled when
+  alone, except TH/MN after "trường" (tiểu học, mầm non); "CT UBND" is "Chủ tịch …".
+- Lexicon entries holding a lowercase word, a digit or a space (Pleiku, Ia Hrú, COVID-19)
+  are replaced first, as whole words; their all-capital form matches too (PLEIKU). Ethnic
+  names with an apostrophe: "H'Bia" → "Hơ Bia", "K'Ho" → "Cơ Ho".
+- Punctuation that gives pauses (. , ; : ? ! ...) is kept; brackets and dashes between
+  phrases become commas; quotes, bullets, HTML, URLs, e-mail addresses and emoji are
+  dropped; Vietnamese capitalization is kept as written (expansions use the lexicon's case).
 - Rule 8, the last check: the output never holds a digit or a symbol an engine cannot read.
   Should one remain (a bug or a lexicon gap), it is spelled (digits) or dropped (symbols),
   never passed on silently: a Vietnamese warning goes to `Normalized.warnings` and to the

@@ -94,18 +94,30 @@ class Lexicon:
         return {k: v for k, v in self.entries.items() if not is_token_key(k)}
 
     @cached_property
+    def tokens(self) -> dict[str, str]:
+        return {k: v for k, v in self.entries.items() if is_token_key(k)}
+
+    @cached_property
     def phrases_folded(self) -> dict[str, str]:
         """Phrase entries by lowercase key, so "PLEIKU" in a headline still matches."""
         return {k.lower(): v for k, v in self.phrases.items()}
 
     @cached_property
-    def phrase_re(self) -> re.Pattern[str] | None:
-        if not self.phrases:
-            return None
-        alternatives = "|".join(
-            re.escape(k) for k in sorted(self.phrases, key=len, reverse=True))
-        # Not inside a word nor a code part ("QĐ-TTg"); a station entry matches whole words.
-        return re.compile(rf"(?<![\w/&-])(?:{alternatives})(?!\w)", re.IGNORECASE)
+    def phrase_index(self) -> dict[str, list[tuple[str, str]]]:
+        """Phrase entries by their first word, lowercased; longest entry first.
+
+        Matching looks up each word of the text here instead of trying one big alternation
+        at every position: a station lexicon of hundreds of names stays fast."""
+        index: dict[str, list[tuple[str, str]]] = {}
+        for key, spoken in self.phrases.items():
+            first = _FIRST_WORD_RE.match(key)
+            index.setdefault(first.group().lower() if first else "", []).append((key, spoken))
+        for candidates in index.values():
+            candidates.sort(key=lambda kv: len(kv[0]), reverse=True)
+        return index
+
+
+_FIRST_WORD_RE = re.compile(r"\w+")
 
 
 _BUILTIN: Lexicon | None = None

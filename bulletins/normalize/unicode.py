@@ -186,7 +186,7 @@ def fix_tone_placement(text: str) -> str:
 
 # --- Markup and unreadable things ---
 _BLOCK_TAG_RE = re.compile(r"<\s*(br|/p|p|/div|div|/li|li|/h[1-6]|tr)\b[^>]*>", re.I)
-_TAG_RE = re.compile(r"<[^<>]{1,400}>")
+_TAG_RE = re.compile(r"</?[A-Za-z!][^<>]{0,400}>")  # "5 < 10 và 20 > 15" is no tag
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"“”]+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", re.I)
 
@@ -196,7 +196,7 @@ def _is_emoji_or_control(c: str) -> bool:
         return False
     cat = unicodedata.category(c)
     # So: emoji and pictographs; Cc/Cf/Co/Cs: controls, zero-width, private use; Sk: modifiers.
-    return cat in ("So", "Cc", "Cf", "Co", "Cs", "Cn") or "\ufe00" <= c <= "\ufe0f"
+    return cat in ("So", "Cc", "Cf", "Co", "Cs", "Cn", "Me") or "\ufe00" <= c <= "\ufe0f"
 
 
 _KEEP_SO = set("°©®№")
@@ -232,6 +232,8 @@ def strip_unreadable(text: str, removed: list[str]) -> str:
             return "\n"
         if c in ("\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\t"):
             return " "
+        if c in "\u2010\u2011\u2212":  # hyphen, non-breaking hyphen, minus sign
+            return "-"
         if c.isdigit() and not c.isascii() and unicodedata.category(c) == "Nd":
             return str(unicodedata.digit(c))  # full-width and other scripts' digits
         if c not in _KEEP_SO and _is_emoji_or_control(c):

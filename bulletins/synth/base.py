@@ -50,10 +50,11 @@ def trim_silence(clip: Clip, threshold: float = 0.005, keep_ms: int = 20) -> Cli
     Engines pad differently (espeak ~50 ms, MP3 encoder delay for gTTS); trimming makes
     every engine's pauses equal to `sentence_pause_ms` and the estimates comparable.
     """
-    loud = np.flatnonzero(np.abs(clip.samples) > threshold)
-    if len(loud) == 0:
+    loud = np.abs(clip.samples) > threshold
+    if not loud.any():
         return Clip(clip.samples[:0], clip.rate)
     keep = round(keep_ms * clip.rate / 1000)
-    start = max(0, int(loud[0]) - keep)
-    end = min(len(clip.samples), int(loud[-1]) + 1 + keep)
+    first, last = int(loud.argmax()), len(loud) - 1 - int(loud[::-1].argmax())
+    start = max(0, first - keep)
+    end = min(len(clip.samples), last + 1 + keep)
     return Clip(clip.samples[start:end], clip.rate)

@@ -48,3 +48,21 @@ def configure(settings: Settings) -> Callable[..., Settings]:
         return replace(settings, engines=replace(settings.engines, **engine_keys))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _espeak_calibration(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from bulletins.synth import Speaker
+
+    home = tmp_path_factory.mktemp("calibrated")
+    Speaker(Settings(home=home), DEFAULT_STATION, engine="espeak").rate_model()
+    return (home / "cache" / "calibration.json").read_bytes()
+
+
+@pytest.fixture
+def calibrated(settings: Settings, _espeak_calibration: bytes) -> Settings:
+    """`settings` whose cache already holds the default espeak voice's calibration
+    (measured once per session), for tests that need estimates but not calibration."""
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    (settings.cache_dir / "calibration.json").write_bytes(_espeak_calibration)
+    return settings

@@ -76,8 +76,8 @@ def test_corrupt_calibration_file_is_recalibrated(settings, station):
     assert json.loads(path.read_text(encoding="utf-8"))["version"] == 1
 
 
-def test_real_syntheses_are_learned(settings, station):
-    speaker = Speaker(settings, station, engine="espeak")
+def test_real_syntheses_are_learned(calibrated, station):
+    speaker = Speaker(calibrated, station, engine="espeak")
     model = speaker.rate_model()
     before = model.n
     speaker.speak(split_sentences(PARAGRAPHS[2]))
@@ -96,9 +96,9 @@ def test_estimate_of_nothing_is_zero(settings, station):
     assert Speaker(settings, station, engine="espeak").estimate_ms(" … ") == 0
 
 
-def test_estimate_adds_sentence_pauses(settings, station):
-    speaker = Speaker(settings, station, engine="espeak")
+def test_estimate_adds_sentence_pauses(calibrated, station):
+    speaker = Speaker(calibrated, station, engine="espeak")
     one, two = "Kính thưa bà con.", "Sau đây là bản tin."
-    pause = settings.audio.sentence_pause_ms
+    pause = calibrated.audio.sentence_pause_ms
     together = speaker.estimate_ms(f"{one} {two}")
     assert abs(together - (speaker.estimate_ms(one) + speaker.estimate_ms(two) + pause)) <= 1

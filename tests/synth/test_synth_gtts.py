@@ -220,7 +220,8 @@ def test_explicit_gtts_connection_refused_raises(settings, station, monkeypatch)
     _assert_raises_gtts_error(Speaker(settings, station, engine="gtts"))
 
 
-def test_auto_estimates_with_gtts_then_espeak(settings, station, google):
+def test_auto_estimates_with_gtts_then_espeak(calibrated, station, google):
+    settings = calibrated
     google.add(responses.POST, URL, status=500)
     speaker = Speaker(settings, station, engine="auto")
     text = " ".join(SENTENCES)

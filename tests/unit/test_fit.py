@@ -76,6 +76,11 @@ def test_swaps_a_waiting_item_in_when_it_fills_the_slot_better():
     assert choice.predicted_ms >= 185_000
 
 
+def test_urgent_item_that_only_overflows_with_greeting_and_closing_says_so():
+    with pytest.raises(SlotOverflowError, match="cùng lời chào và lời kết"):
+        choose_fit(units=units(50, urgent=(1,)), slot_ms=60_000, **FIXED)
+
+
 def test_slot_too_short_for_greeting_and_closing():
     with pytest.raises(SlotOverflowError, match="quá ngắn"):
         choose_fit(units=units(5), slot_ms=20_000, **FIXED)

@@ -64,3 +64,10 @@ def test_merged_is_a_new_value() -> None:
     base = Lexicon({"A1": "một"})
     merged = base.merged(Lexicon({"A1": "hai", "B": "ba"}))
     assert base.get("A1") == "một" and merged.get("A1") == "hai" and "B" in merged
+
+
+def test_longest_phrase_wins_and_words_stay_whole() -> None:
+    lex = Lexicon.builtin().merged(Lexicon({"Ia": "I-a", "Ia Sol": "Ia Xon", "Sol": "Xôn"}))
+    assert to_spoken("Xã Ia Sol, thôn Ia, làng Sol, Solar.", lex) == (
+        "Xã Ia Xon, thôn I-a, làng Xôn, Solar.")
+    assert to_spoken("XÃ IA SOL", lex) == "Xã Ia Xon"

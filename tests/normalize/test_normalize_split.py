@@ -56,3 +56,13 @@ def test_split_keeps_every_word(words: list[str]) -> None:
         "!", " ").split()]
     expected = [w for w in words if w not in (",", ".", "!")]
     assert kept == expected
+
+
+def test_without_conjunctions_splits_before_a_preposition() -> None:
+    sentence = ("Ban Thường vụ Tỉnh ủy ban hành Kế hoạch số bốn mươi sáu của Tỉnh ủy ngày mùng "
+                "tám tháng mười năm hai nghìn không trăm hai mươi mốt triển khai thực hiện Chỉ "
+                "thị số không năm của Trung ương.")
+    pieces = split_sentences(sentence, max_chars=100)
+    assert all(len(p) <= 100 for p in pieces)
+    assert not any(p.endswith("triển") for p in pieces)
+    assert " ".join(pieces) == sentence

@@ -1,0 +1,155 @@
+"""Rule 2 and friends: document codes, road numbers and phone numbers."""
+
+from __future__ import annotations
+
+import re
+
+from .context import (
+    Context,
+    issuer_table,
+    letter_table,
+    prev_word,
+    spell,
+    sub,
+    text_after,
+    text_before,
+)
+from .numerals import read_code_number, read_digits, read_number
+
+_DOC_TYPES = (
+    "kế hoạch|quyết định|quy định|chỉ thị|nghị quyết|nghị định|thông tư liên tịch|thông tư|"
+    "kết luận|thông báo|hướng dẫn|công văn|báo cáo|tờ trình|chương trình|đề án|văn bản|luật|"
+    "công điện|quy chế|điều lệ|pháp lệnh|nghị quyết liên tịch"
+)
+_DOC_BEFORE_RE = re.compile(
+    rf"(?:(?i:{_DOC_TYPES})|\b(?:NQ|NĐ|QĐ|QĐi|CT|KH|KL|TB|HD|CV|BC|TT|TTLT|CTr|ĐA))\s+(?:(?i:số)\s+)?$")
+# TYPE parts of state codes ("QĐ" in 123/QĐ-UBND); anything else there is an issuer.
+_TYPE_KEYS = {"NQ", "NĐ", "QĐ", "QĐi", "CT", "KH", "KL", "TB", "HD", "CV", "BC", "TTr", "CTr",
+              "ĐA", "TT", "TTLT", "NQLT", "QC", "CĐ", "L", "PL"}
+_TYPE_SPOKEN = {"TT": "thông tư", "CT": "chỉ thị", "QĐ": "quyết định", "KH": "kế hoạch",
+                "QC": "quy chế", "CĐ": "công điện"}
+
+
+# --- rule 2: document codes ---
+
+_PARTY_CODE_RE = re.compile(
+    r"(?<![\w/.-])(\d+)-([A-ZĐ][A-Za-zĐđ]{0,6})/([A-ZĐ][A-Za-zĐđƯ]{0,9}(?:-[A-ZĐ][\wĐđ]*)*)"
+    r"(?![\w/])")
+_STATE_CODE_RE = re.compile(
+    r"(?<![\w/.-])(\d+)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ]{0,7}(?:-[A-ZĐ][A-Za-zĐđ0-9]*)+)"
+    r"(?![\w/])")
+_LAW_CODE_RE = re.compile(r"(?<![\w/.-])(\d+)/(\d{4})/([A-ZĐ]{1,6}\d{1,2})(?![\w/])")
+
+
+def _issuer(part: str, ctx: Context) -> str:
+    m = re.fullmatch(r"([A-Za-zĐđ]+?)(\d+)", part)
+    if m:  # QH13: Quốc hội khóa mười ba
+        return f"{_issuer(m.group(1), ctx)} khóa {read_number(int(m.group(2)), ctx.settings)}"
+    spoken = issuer_table().get(part) or ctx.lexicon.get(part)
+    return spoken if spoken is not None else spell(part, ctx)
+
+
+def _code(m: re.Match[str], ctx: Context, number: str, year: str | None, type_key: str | None,
+          issuers: list[str]) -> str:
+    words = []
+    if (type_key is not None and not _DOC_BEFORE_RE.search(text_before(m))
+            and prev_word(m) != "số"):
+        # The preceding noun does not name the type: say it ("kế hoạch số bốn mươi sáu").
+        type_spoken = _TYPE_SPOKEN.get(type_key) or ctx.lexicon.get(type_key) or spell(
+            type_key, ctx)
+        words.append(type_spoken + " số")
+    words.append(read_code_number(number, ctx.settings))
+    if year:
+        words.append("năm " + read_number(int(year), ctx.settings))
+    spoken_issuers = [_issuer(p, ctx) for p in issuers]
+    after = text_after(m)
+    # "… 01-KL/TW của Bộ Chính trị", "… ngày 3-9-2019 của Tỉnh ủy": the text names the issuer.
+    names_it = _OWN_ISSUER_RE.match(after) or all(
+        s.lower() in after.lower() or re.search(rf"(?<!\w){re.escape(code)}(?!\w)", after)
+        for s, code in zip(spoken_issuers, issuers, strict=True))
+    if spoken_issuers and not names_it:
+        words.append("của " + " và ".join(spoken_issuers))
+    return " ".join(words)
+
+
+_OWN_ISSUER_RE = re.compile(r"\s*,?\s*(?:ngày\s+[\d/.-]+\s*,?\s*)?của\b")
+
+
+def rule_document_codes(text: str, ctx: Context) -> str:
+    def party(m: re.Match[str]) -> str:
+        return _code(m, ctx, m.group(1), None, m.group(2), m.group(3).split("-"))
+
+    def state(m: re.Match[str]) -> str:
+        parts = m.group(3).split("-")
+        type_key = parts[0] if parts[0] in _TYPE_KEYS else None
+        # "245/UBND-VP": no type; UBND issued it, VP (the drafting office) is not read.
+        issuers = parts[1:] if type_key else parts[:1]
+        return _code(m, ctx, m.group(1), m.group(2), type_key, issuers)
+
+    def law(m: re.Match[str]) -> str:
+        return _code(m, ctx, m.group(1), m.group(2), None, [m.group(3)])
+
+    text = sub(ctx, _PARTY_CODE_RE, "document_code", party, text)
+    text = sub(ctx, _STATE_CODE_RE, "document_code", state, text)
+    return sub(ctx, _LAW_CODE_RE, "document_code", law, text)
+
+
+# --- roads: QL14, QL.1A, ĐT.662 ---
+
+_ROAD_RE = re.compile(r"(?<![\w])(QL|ĐT|TL|[Qq]uốc lộ|[Tt]ỉnh lộ|[Đđ]ường tỉnh)\.?\s?(\d+)([A-Z])?"
+                      r"(?![\w/-])")
+_ROAD_NAMES = {"QL": "quốc lộ", "ĐT": "đường tỉnh", "TL": "tỉnh lộ"}
+
+
+def rule_roads(text: str, ctx: Context) -> str:
+    def road(m: re.Match[str]) -> str:
+        name = _ROAD_NAMES.get(m.group(1), m.group(1))
+        spoken = f"{name} {read_number(int(m.group(2)), ctx.settings)}"
+        if m.group(3):
+            spoken += " " + letter_table().get(m.group(3), m.group(3).lower())
+        return spoken
+
+    return sub(ctx, _ROAD_RE, "road", road, text)
+
+
+# --- phone numbers: read digit by digit, in the groups they are written in ---
+
+_PHONE_RE = re.compile(
+    r"(?<![\w.,/+-])(?:(S?ĐT|Đt|ĐTDĐ)\s*(:?)\s*)?"
+    r"((?:\+84[ .-]?|0|\(0)\d{1,4}\)?(?:[ .-]?\d{2,4}){1,4})(?![\w/]|[.,]\d)")
+# Patterns start at the digits and look back for their trigger word: a leading alternation
+# of words would be tried at every position of the text.
+_HOTLINE_RE = re.compile(r"(?<![\w.,/-])(\d[\d .]{1,14}\d|\d)(?![\w/]|[.,]\d)")
+_HOTLINE_BEFORE_RE = re.compile(
+    r"(?i:gọi|gọi điện|đường dây nóng|tổng đài|điện thoại|số máy|hotline)\s*(?:số\s*)?:?\s*$")
+
+
+def _read_phone(written: str) -> str:
+    groups = re.split(r"[ .()-]+", written.strip("()"))
+    if len(groups) == 1 and len(written) >= 9 and written.startswith("0"):
+        # 0905123456 → 0905 123 456: pauses help listeners write it down.
+        groups = [written[:4], written[4:7], written[7:]]
+    spoken = [read_digits(g) for g in groups if g]
+    if written.startswith("+"):
+        spoken[0] = "cộng " + spoken[0]
+    return ", ".join(spoken)
+
+
+def rule_phones(text: str, ctx: Context) -> str:
+    def phone(m: re.Match[str]) -> str | None:
+        digits = re.sub(r"\D", "", m.group(3))
+        if not (9 <= len(digits) <= 12):
+            return None
+        prefix = "" if m.group(1) is None else f"điện thoại{m.group(2)} "
+        return prefix + _read_phone(m.group(3))
+
+    def hotline(m: re.Match[str]) -> str | None:
+        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)):
+            return None
+        written = m.group(1).rstrip()
+        return _read_phone(written) + m.group(1)[len(written):]
+
+    text = sub(ctx, _PHONE_RE, "phone", phone, text)
+    return sub(ctx, _HOTLINE_RE, "phone", hotline, text)
+
+

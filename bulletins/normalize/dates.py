@@ -1,0 +1,161 @@
+"""Rule 4, dates and times: D/M/YYYY four ways, D/M after a date word, spans, 7h30, 7h-11h."""
+
+from __future__ import annotations
+
+import re
+
+from .context import Context, prev_word, sub, text_before
+from .numerals import read_day, read_month, read_number, read_year
+
+# --- rule 4: dates ---
+
+_FULL_DATE_RE = re.compile(
+    r"(?<![\w/.,-])(\d{1,2})\s?([/.-])\s?(\d{1,2})\s?\2\s?(\d{4})(?![\w/]|[.,-]\d)")
+_DAY_RANGE_DATE_RE = re.compile(
+    r"(?<![\w/.,-])(\d{1,2})\s?[-–]\s?(\d{1,2})([/.])(\d{1,2})(?:\3(\d{4}))?(?![\w/]|[.,-]\d)")
+_MONTH_SPAN_RE = re.compile(
+    r"(?<![\w/.,-])(\d{1,2})\s?[-–]\s?(\d{1,2})([/.-])(\d{4})(?![\w/]|[.,-]\d)")
+_MONTH_YEAR_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{4})(?![\w/]|[.,-]\d)")
+_DATE_TRIGGER = r"ngày|hôm|sáng|trưa|chiều|tối|đêm|rạng sáng|khánh|mùng|mồng"
+_DAY_MONTH_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\w/]|[.,-]\d)")
+_DAY_MONTH_BEFORE_RE = re.compile(
+    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay))\s+$")
+
+
+_COUNTERS = {"đợt", "lần", "kỳ", "số", "khóa", "khoá", "phiên", "quý", "tập", "tuần", "vòng"}
+_DATE_SPAN_RE = re.compile(
+    r"(?<![\w/.,-])(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s?[-–—]\s?(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
+    r"(?![\w/]|[.,-]\d)")
+
+
+# Dates half in words: "ngày 8 tháng 10 năm 2021", "tháng 4".
+_WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:tháng|THÁNG)\s+\d)")
+_WORDY_MONTH_RE = re.compile(
+    r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
+
+
+def _valid(day: int, month: int) -> bool:
+    return 1 <= day <= 31 and 1 <= month <= 12
+
+
+def _day_words(m: re.Match[str], day: int, ctx: Context, prev: str | None = None) -> str:
+    """"ngày mùng tám", or just "mùng tám" when "ngày"/"mùng" is already written before."""
+    prev = prev_word(m) if prev is None else prev
+    if prev in ("mùng", "mồng"):
+        return read_number(day, ctx.settings)
+    words = read_day(day, ctx.settings)
+    return words if prev == "ngày" else "ngày " + words
+
+
+def rule_dates(text: str, ctx: Context) -> str:
+    s = ctx.settings
+
+    def full(m: re.Match[str], prev: str | None = None) -> str | None:
+        day, month, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        if not _valid(day, month):
+            return None
+        return f"{_day_words(m, day, ctx, prev)} {read_month(month, s)} {read_year(year, s)}"
+
+    def day_range(m: re.Match[str]) -> str | None:
+        d1, d2, month = int(m.group(1)), int(m.group(2)), int(m.group(4))
+        if not (_valid(d1, month) and _valid(d2, month) and d1 < d2):
+            return None
+        if not m.group(5) and not re.search(rf"(?i:{_DATE_TRIGGER}|từ)\s+$", text_before(m)):
+            return None
+        words = (f"{_day_words(m, d1, ctx)} đến {read_day(d2, s)} {read_month(month, s)}")
+        return words + (f" {read_year(int(m.group(5)), s)}" if m.group(5) else "")
+
+    def month_year(m: re.Match[str]) -> str | None:
+        month, year = int(m.group(1)), int(m.group(3))
+        if not (1 <= month <= 12 and 1900 <= year <= 2100):
+            return None
+        if prev_word(m) in _COUNTERS:  # đợt 1/2026, quý 2/2026, số 5/2026
+            return f"{read_number(month, s)} {read_year(year, s)}"
+        month_words = read_month(month, s)
+        if prev_word(m) == "tháng":
+            month_words = month_words.removeprefix("tháng ")
+        return f"{month_words} {read_year(year, s)}"
+
+    def day_month(m: re.Match[str]) -> str | None:
+        day, month = int(m.group(1)), int(m.group(3))
+        before = _DAY_MONTH_BEFORE_RE.search(text_before(m, 20))
+        if before is None or not _valid(day, month):
+            return None
+        trigger = before.group(1).lower()
+        # "từ 2-3 lần" is a range: hyphenated D-M needs a real date word before it.
+        if m.group(2) != "/" and not re.fullmatch(_DATE_TRIGGER, trigger):
+            return None
+        if trigger in ("mùng", "mồng"):
+            day_words = read_number(day, s)
+        elif trigger == "ngày":
+            day_words = read_day(day, s)
+        else:
+            day_words = read_day(day, s) if day <= 10 else "ngày " + read_number(day, s)
+        return f"{day_words} {read_month(month, s)}"
+
+    def span(m: re.Match[str]) -> str | None:
+        first = _FULL_DATE_RE.fullmatch(m.group(1))
+        second = _FULL_DATE_RE.fullmatch(m.group(2))
+        if first is None or second is None:
+            return None
+        start, end = full(first, prev_word(m)), full(second, "")
+        return f"{start} đến {end}" if start and end else None
+
+    text = sub(ctx, _DATE_SPAN_RE, "date", span, text)
+    text = sub(ctx, _FULL_DATE_RE, "date", full, text)
+    text = sub(ctx, _DAY_RANGE_DATE_RE, "date", day_range, text)
+    def month_span(m: re.Match[str]) -> str | None:
+        m1, m2, year = int(m.group(1)), int(m.group(2)), int(m.group(4))
+        if not (1 <= m1 < m2 <= 12 and 1900 <= year <= 2100):
+            return None
+        first = read_month(m1, s)
+        if prev_word(m) == "tháng":
+            first = first.removeprefix("tháng ")
+        return f"{first} đến {read_month(m2, s)} {read_year(year, s)}"
+
+    text = sub(ctx, _WORDY_DAY_RE, "date", lambda m: m.group(1) + read_day(
+        int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
+    text = sub(ctx, _WORDY_MONTH_RE, "date", lambda m: m.group(1) + read_month(
+        int(m.group(2)), s).removeprefix("tháng ") if 1 <= int(m.group(2)) <= 12 else None, text)
+    text = sub(ctx, _MONTH_SPAN_RE, "date", month_span, text)
+    text = sub(ctx, _MONTH_YEAR_RE, "date", month_year, text)
+    return sub(ctx, _DAY_MONTH_RE, "date", day_month, text)
+
+
+# --- times: 7h30, 7h, 17:00, 7h-11h, 7-11h ---
+
+_TIME_RANGE_RE = re.compile(
+    r"(?<![\w.,/:-])(\d{1,2})(?:(h|g|:)(\d{2})?)?(?:'|p|ph)?\s?[-–—]\s?"
+    r"(\d{1,2})(?:h|g|:)(\d{2})?(?:'|p|ph)?(?!\w)")
+_TIME_RE = re.compile(r"(?<![\w.,/:-])(\d{1,2})(?:h|g)(\d{2})?(?:'|p|ph)?(?!\w)"
+                      r"|(?<![\w.,/:-])(\d{1,2}):(\d{2})(?::\d{2})?(?![\w:]|[.,]\d)")
+
+
+def _time(h: str, mm: str | None, ctx: Context) -> str | None:
+    hour, minute = int(h), int(mm or 0)
+    if hour > 24 or minute > 59:
+        return None
+    words = f"{read_number(hour, ctx.settings)} giờ"
+    return words + (f" {read_number(minute, ctx.settings)} phút" if minute else "")
+
+
+def rule_times(text: str, ctx: Context) -> str:
+    def time_range(m: re.Match[str]) -> str | None:
+        h1, marker, m1, h2, m2 = m.groups()
+        end = _time(h2, m2, ctx)
+        start = _time(h1, m1, ctx) if marker else (
+            read_number(int(h1), ctx.settings) if int(h1) <= 24 else None)
+        if start is None or end is None:
+            return None
+        lead = "" if prev_word(m) == "từ" else "từ "
+        return f"{lead}{start} đến {end}"
+
+    def single(m: re.Match[str]) -> str | None:
+        if m.group(1) is not None:
+            return _time(m.group(1), m.group(2), ctx)
+        return _time(m.group(3), m.group(4), ctx)
+
+    text = sub(ctx, _TIME_RANGE_RE, "time", time_range, text)
+    return sub(ctx, _TIME_RE, "time", single, text)
+
+

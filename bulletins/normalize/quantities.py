@@ -1,0 +1,198 @@
+"""Rules 3 and 4 on quantities: units, money, percent, ranges, fractions, rates, ordinals,
+Roman numerals, letters with digits and, last, every remaining number."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .context import (
+    DASH,
+    END,
+    NUM,
+    START,
+    Context,
+    letter_names,
+    spell,
+    sub,
+    text_before,
+    unit_table,
+    units_re,
+)
+from .numerals import read_code_number, read_digits, read_number, read_ordinal, roman_to_int
+
+# --- units, percent and money right after a number (or a range of numbers) ---
+
+@cache
+def _unit_re() -> re.Pattern[str]:
+    return re.compile(rf"{START}(?:({NUM}){DASH})?({NUM})\s?(%|‰|°C|°|{units_re()})"
+                      r"(?![\w²³])")
+
+
+_NEGATIVE_RE = re.compile(r"(?<![\w.,/-])[-−](?=\d[\d,]*\s?(?:°|độ))")
+
+
+def rule_units(text: str, ctx: Context) -> str:
+    units = unit_table()
+    # -2°C: a minus sign before a temperature is "âm".
+    text = sub(ctx, _NEGATIVE_RE, "number", lambda m: "âm ", text)
+
+    def unit(m: re.Match[str]) -> str:
+        spoken = ctx.num(m.group(2)) + " " + units.get(m.group(3), m.group(3))
+        if m.group(1):
+            spoken = f"{ctx.num(m.group(1))} đến {spoken}"
+        return spoken
+
+    return sub(ctx, _unit_re(), "unit", unit, text)
+
+
+# --- ranges: 2-3 lần, 2021-2022 ---
+
+_RANGE_RE = re.compile(rf"{START}({NUM}){DASH}({NUM}){END}")
+
+
+def rule_ranges(text: str, ctx: Context) -> str:
+    def number_range(m: re.Match[str]) -> str:
+        a, b = m.group(1), m.group(2)
+        if a.isdigit() and b.isdigit() and int(a) >= int(b):  # a score, "tỷ số 2-1"
+            return f"{ctx.num(a)} {ctx.num(b)}"
+        return f"{ctx.num(a)} đến {ctx.num(b)}"
+
+    return sub(ctx, _RANGE_RE, "range", number_range, text)
+
+
+# --- slashes between numbers: fraction, ratio, school year ---
+
+_SLASH_NUM_RE = re.compile(rf"{START}({NUM})\s?/\s?({NUM}){END}")
+_RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
+
+
+def rule_number_slashes(text: str, ctx: Context) -> str:
+    def slash(m: re.Match[str]) -> str:
+        a, b = m.group(1), m.group(2)
+        if a.isdigit() and b.isdigit():
+            x, y = int(a), int(b)
+            if 1900 <= x <= 2100 and y == x + 1:  # năm học 2020/2021
+                return f"{ctx.num(a)} đến {ctx.num(b)}"
+            if 0 < x < y and (x == 1 and y <= 10 or y <= 4):  # một phần ba, ba phần tư
+                return f"{ctx.num(a)} phần {'tư' if y == 4 else ctx.num(b)}"
+        return f"{ctx.num(a)} trên {ctx.num(b)}"  # 15/15 chỉ tiêu
+
+    text = sub(ctx, _SLASH_NUM_RE, "fraction", slash, text)
+    # tỷ lệ 1:2000 (a time like 7:30 has been read already)
+    return sub(ctx, _RATIO_RE, "fraction",
+                lambda m: f"{ctx.num(m.group(1))} trên {ctx.num(m.group(2))}", text)
+
+
+# --- slashes between words: rates ("lần/năm" → "lần mỗi năm", "đồng/kg" → "đồng một ki-lô-gam")
+
+_RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người", "hộ", "lượt", "ca", "buổi",
+               "kỳ", "quý", "xã", "thôn", "làng", "con", "lớp", "học sinh", "khẩu", "lần", "đợt",
+               "vụ", "sào", "công", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất", "chiếc"}
+_WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?([^\W\d_]+(?:\s[^\W\d_]+)?)")
+_LEFT_WORD_RE = re.compile(r"(?<![\w/])[^\W\d_]+$")
+
+
+def rule_word_slashes(text: str, ctx: Context) -> str:
+    if "/" not in text:
+        return text
+    units = unit_table()
+
+    def slash(m: re.Match[str]) -> str | None:
+        found = _LEFT_WORD_RE.search(text_before(m, 30))
+        left, right = (found.group() if found else ""), m.group(1)
+        first = right.split()[0]
+        if not left.islower() or len(left) == 1 or len(first) == 1 or not first.islower():
+            return None  # HIV/AIDS, Đ/c, KH/TU: abbreviations, for the token rule
+        if first in units:
+            return f" một {units[first]}{right[len(first):]}"
+        if first in _RATE_NOUNS:
+            return f" mỗi {right}"
+        if "hoặc" in (left, first):
+            return f" {right}"
+        return f", {right}"  # hộ/khẩu, nam/nữ: a short pause reads both
+
+    for _ in range(3):  # "đồng/người/năm": each pass takes one slash of a chain
+        new = sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+# --- Roman numerals and ordinals after trigger words ---
+
+_ROMAN_TRIGGERS = (
+    "lần thứ|thứ|khóa|khoá|đại hội|quý|thế kỷ|kỳ họp|kỳ|hạng|phần|chương|mục|đợt|quân khu|"
+    "khu vực|nhóm|loại|cấp|tập|điều|giai đoạn|phiên|vòng|tiểu đoàn|trung đoàn|sư đoàn")
+_ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?!\w)")
+_ROMAN_BEFORE_RE = re.compile(rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+$")
+_ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/.,-])")
+_ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+$")
+
+
+def rule_ordinals(text: str, ctx: Context) -> str:
+    def roman(m: re.Match[str]) -> str | None:
+        before = _ROMAN_BEFORE_RE.search(text_before(m, 20))
+        value = roman_to_int(m.group(1)) if before else None
+        if before is None or value is None:
+            return None
+        trigger = before.group(1).lower()
+        return (read_ordinal(value, ctx.settings) if trigger.endswith(("thứ", "hạng"))
+                else read_number(value, ctx.settings))
+
+    def ordinal(m: re.Match[str]) -> str | None:
+        if not _ORDINAL_BEFORE_RE.search(text_before(m, 10)):
+            return None
+        return read_ordinal(int(m.group(1)), ctx.settings)
+
+    text = sub(ctx, _ROMAN_RE, "roman", roman, text)
+    return sub(ctx, _ORDINAL_RE, "ordinal", ordinal, text)
+
+
+# --- letters and digits mixed: F0, 5K, H5N1, G7, 4.0 ---
+
+_VERSION_RE = re.compile(r"(?<![\w.,])(\d)\.(\d)(?![\w]|[.,]\d)")
+_ALNUM_RE = re.compile(r"(?<![\w.,/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w/])")
+
+
+def rule_alphanumeric(text: str, ctx: Context) -> str:
+    def alnum(m: re.Match[str]) -> str:
+        words = []
+        for piece in re.findall(r"\d+|[^\W\d_]+", m.group()):
+            if piece.isascii() and piece.isdigit():
+                words.append(read_code_number(piece, ctx.settings) if len(piece) <= 3
+                             else read_digits(piece))
+            elif piece in ctx.lexicon:
+                words.append(ctx.lexicon.get(piece) or piece)
+            elif piece.isupper():
+                words.append(spell(piece, ctx) if len(piece) > 2 else letter_names(piece))
+            else:
+                words.append(piece)
+        return " ".join(words)
+
+    text = sub(ctx, _VERSION_RE, "number",
+                lambda m: f"{read_number(int(m.group(1)))} chấm {read_number(int(m.group(2)))}",
+                text)
+    return sub(ctx, _ALNUM_RE, "alphanumeric", alnum, text)
+
+
+# --- rule 3: the remaining numbers ---
+
+_PLUS_RE = re.compile(rf"{START}({NUM})\s?\+\s?({NUM}){END}")
+_NUMBER_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?(?!\d)|\d{1,3}(?:,\d{3}){2,}(?![\d,])"
+                        r"|\d+,\d+|\d+")
+
+
+def rule_numbers(text: str, ctx: Context) -> str:
+    def number(m: re.Match[str]) -> str:
+        written = m.group()
+        if re.fullmatch(r"\d{1,3}(?:,\d{3}){2,}", written):  # 1,500,000 (English grouping)
+            written = written.replace(",", ".")
+        return ctx.num(written)
+
+    text = sub(ctx, _PLUS_RE, "number",
+                lambda m: f"{ctx.num(m.group(1))} cộng {ctx.num(m.group(2))}", text)
+    return sub(ctx, _NUMBER_RE, "number", number, text)
+
+

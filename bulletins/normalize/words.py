@@ -1,0 +1,234 @@
+"""Rules on words: lexicon phrases, dashes, abbreviations and unknown capitals (rule 5),
+symbols and punctuation, and the last check (rule 8)."""
+
+from __future__ import annotations
+
+import re
+
+from .context import (
+    Change,
+    Context,
+    is_caps,
+    prev_word,
+    spell,
+    sub,
+    text_after,
+    text_before,
+)
+from .numerals import read_digits
+
+# --- rule: phrases from the lexicon (place names, loanwords, COVID-19) ---
+
+_ETHNIC_PREFIX = {"H": "Hơ", "K": "Cơ", "M": "Mơ", "N": "Nơ", "R": "Rơ", "B": "Bơ", "D": "Dơ",
+                  "L": "Lơ", "P": "Pơ", "S": "Xơ", "T": "Tơ", "Y": "Y"}
+_ETHNIC_RE = re.compile(r"(?<!\w)([HKMNRBDLPSTY])['’](?=[A-ZĐ])")
+
+
+_WORD_START_RE = re.compile(r"(?<![\w/&-])\w+")
+
+
+def _ends_sentence(text: str, end: int) -> bool:
+    """After a dotted phrase ("v.v."): the text ends, a line ends or a capital follows."""
+    rest = text[end:end + 4].lstrip(" \t")
+    return not rest or rest[0] == "\n" or rest[0].isupper()
+
+
+def _match_phrase(text: str, pos: int, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
+    for key, spoken in candidates:
+        end = pos + len(key)
+        written = text[pos:end]
+        # An all-caps headline still matches ("PLEIKU"); other case changes do not.
+        if written == key or (written.isupper() and len(written) > 3
+                              and written.lower() == key.lower()):
+            if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
+                return written, spoken
+    return None
+
+
+def rule_phrases(text: str, ctx: Context) -> str:
+    index = ctx.lexicon.phrase_index
+    if index:
+        out: list[str] = []
+        last = 0
+        for m in _WORD_START_RE.finditer(text):
+            if m.start() < last:
+                continue  # inside a phrase already replaced
+            candidates = index.get(m.group().lower())
+            found = _match_phrase(text, m.start(), candidates) if candidates else None
+            if found is None:
+                continue
+            written, spoken = found
+            end = m.start() + len(written)
+            if written.endswith(".") and _ends_sentence(text, end):
+                spoken += "."  # "… v.v. Bà con" : the dot also ended the sentence
+            out.append(text[last:m.start()])
+            out.append(spoken)
+            ctx.changes.append(Change(written, spoken, "lexicon"))
+            last = m.start() + len(written)
+        text = "".join(out) + text[last:]
+    # Ê Đê and Jrai names: H'Bia → Hơ Bia, K'Ho → Cơ Ho.
+    return sub(ctx, _ETHNIC_RE, "name", lambda m: _ETHNIC_PREFIX[m.group(1)] + " ", text)
+
+
+def rule_dashes(text: str, ctx: Context) -> str:
+    """A dash between phrases is a pause (the numbers have taken theirs already); run before
+    the abbreviations, whose spoken forms keep theirs ("kinh tế - xã hội")."""
+    text = re.sub(r"^[ \t]*[-–—•*+·>]+[ \t]+", "", text, flags=re.M)  # bullets
+    return re.sub(r"\s+[-–—]+\s+|(?<=\w)[–—](?=\w)", ", ", text)
+
+
+# --- rule 5: abbreviations and unknown capitals ---
+
+_SYLLABLE_RE = re.compile(
+    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
+    r"[aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]{1,3}"
+    r"(ng|nh|ch|[cmnpt])?")
+# Keys the notes allow only inside compounds or codes (AN, CA, KT …).
+_COMPOUND_ONLY = {"AN", "CA", "KT", "XH", "QP", "QS", "TH", "MN"}
+_DOTTED = {"TP.", "TX.", "TT.", "H.", "Q.", "P.", "X.", "Tp."}
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper())
+# Only tokens holding a capital letter can be abbreviations (lowercase "đ/c" is a phrase).
+_TOKEN_RE = re.compile(
+    rf"(?<![\w'’])(?=[^\W\d_]*[{_UPPER}])[^\W\d_]+(?:[&/.\-][^\W\d_]+)*\.?")
+
+
+def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> str:
+    """Spoken form of one word-like token (no trailing dot)."""
+    lex = ctx.lexicon
+    spoken = lex.tokens.get(tok)
+    if spoken is not None and (compound or tok not in _COMPOUND_ONLY):
+        # Context: CT UBND is the chairman; TH after "trường" is a primary school.
+        after = text_after(m, 40)
+        if tok == "CT" and re.match(r"\s+(UBND|HĐND|UBMTTQ|MTTQ|Hội|xã|huyện|tỉnh)\b", after):
+            return "Chủ tịch"
+        if tok == "ĐT" and re.match(r"\s*:\s*\S", after):
+            return "điện thoại"
+        if tok == "ĐV" and re.search(r"ĐTN|ĐVTN|Đoàn", text_before(m, 60) + after):
+            return "đoàn viên"
+        return spoken
+    if tok in ("TH", "MN") and prev_word(m) == "trường":
+        return "tiểu học" if tok == "TH" else "mầm non"
+    if tok == "ND" and prev_word(m) == "hội":
+        return "Nông dân"
+    if not is_caps(tok):
+        return tok
+    if tok.lower() in lex.phrases_folded:  # PLEIKU in a headline
+        return lex.phrases_folded[tok.lower()]
+    if tok not in _COMPOUND_ONLY and _SYLLABLE_RE.fullmatch(tok.lower()):
+        return tok.lower()  # a Vietnamese word written in capitals: THÔNG BÁO
+    return spell(tok, ctx)
+
+
+def rule_abbreviations(text: str, ctx: Context) -> str:
+    lex = ctx.lexicon
+    tokens = lex.tokens
+
+    def token(m: re.Match[str]) -> str | None:
+        written = m.group()
+        after = text_after(m, 3)
+        if written in _DOTTED or (written.endswith(".") and written in tokens
+                                  and "." in written[:-1]):
+            # TP. Pleiku, X. Ia Hrú: only before a capitalised name or a number.
+            if re.match(r"\s?[A-ZĐ\u00c0-\u1ef8\d]", after) and written in tokens:
+                return tokens[written] + " "
+            if written[:-1] not in tokens:
+                return None
+        core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
+        if (core not in tokens and core.isalpha() and not is_caps(core)
+                and core not in ("TH", "ND", "MN")):
+            return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
+        if core in tokens or (is_caps(core) and core.lower() in lex.phrases_folded):
+            return _token(core, ctx, m, compound=False) + dot
+        parts = re.split(r"([&/-])", core)
+        if len(parts) > 1 and any(is_caps(p) or p in tokens for p in parts[::2]):
+            spoken = []
+            for i, p in enumerate(parts):
+                if i % 2:
+                    spoken.append({"&": "và", "/": "", "-": ""}[p])
+                else:
+                    spoken.append(_token(p, ctx, m, compound=True))
+            return " ".join(w for w in spoken if w) + dot
+        if not any(c.isupper() for c in core):
+            return None
+        result = _token(core, ctx, m)
+        return None if result == core else result + dot
+
+    return sub(ctx, _TOKEN_RE, "abbreviation", token, text)
+
+
+def relabel_unknown(ctx: Context) -> None:
+    """Changes that spelled an unknown token are reported under their own rule name."""
+    for i, change in enumerate(ctx.changes):
+        if change.rule == "abbreviation" and change.original.rstrip(".") in ctx.unknown:
+            ctx.changes[i] = Change(change.original, change.spoken, "unknown_acronym")
+
+
+# --- symbols and punctuation: keep what gives pauses, say or drop the rest ---
+
+_SYMBOL_WORDS = {"&": " và ", "+": " và ", "=": " bằng ", "%": " phần trăm ", "‰": " phần nghìn ",
+                 "°": " độ ", "~": " khoảng ", "≈": " khoảng ", "×": " nhân ", "≥": " từ ",
+                 "≤": " đến ", "№": " số ", "§": " điều ", "<": " nhỏ hơn ", ">": " lớn hơn ",
+                 "$": " đô la "}
+_SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
+
+
+_QUOTES_RE = re.compile(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](?!\w)")
+_ODD_SYMBOLS_RE = re.compile(r"[/\\|_*#^@`•·©®™]")
+
+
+def rule_symbols(text: str, ctx: Context) -> str:
+    text = _SYMBOL_RE.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
+    text = _QUOTES_RE.sub("", text)
+    text = re.sub(r"['‘’]", "", text)  # inside a word: O'Neil → ONeil
+    if any(c in text for c in "()[]{}"):
+        text = re.sub(r"\s*[(\[{]\s*", ", ", text)  # (toàn khóa) → , toàn khóa,
+        text = re.sub(r"\s*[)\]}]", ",", text)
+    text = text.replace("–", " ").replace("—", " ")  # dashes no rule has read
+    if "…" in text or "...." in text:
+        text = re.sub(r"…|\.{3,}", "...", text)
+    text = _ODD_SYMBOLS_RE.sub(" ", text)
+    # Tidy the punctuation left behind.
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" ([,.;:!?])", r"\1", text)
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    text = re.sub(r"[,;:]\s*(\.\.\.|[.!?])", r"\1", text)
+    text = re.sub(r"([,;:!?])(?=[^\s\d,.;:!?])", r"\1 ", text)
+    text = re.sub(r"(?m)^[ ,;:]+|[ ,;:]+$", "", text)
+    text = re.sub(r"\n{2,}", "\n", text)
+    return text.strip()
+
+
+# --- rule 8: the last check ---
+
+_ALLOWED_PUNCT = set(" \n.,?!;:-")
+
+
+# Candidates for the last check: anything but ASCII letters, Vietnamese letters and pauses.
+_SUSPECT_RE = re.compile(
+    r"[^ \nA-Za-z.,?!;:\-\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u01b0\u1ea0-\u1ef9]")
+
+
+def final_check(text: str, ctx: Context) -> str:
+    """No digit and no unreadable symbol may reach an engine: spell or drop, and report."""
+    if not _SUSPECT_RE.search(text):
+        return text
+    out = []
+    changed = False
+    for c in text:
+        if c in _ALLOWED_PUNCT or (c.isalpha() and (c.isascii() or "\u00c0" <= c <= "\u1ef9")):
+            out.append(c)
+            continue
+        changed = True
+        if c.isdigit():
+            spoken = read_digits(c) if c.isascii() else ""
+            out.append(f" {spoken} ")
+            ctx.warnings.append(f"Chữ số «{c}» còn sót, đã đọc từng chữ số (cần báo lỗi).")
+        else:
+            out.append(" ")
+            ctx.warnings.append(f"Ký hiệu «{c}» không đọc được, đã bỏ (U+{ord(c):04X}).")
+    if not changed:
+        return text
+    result = re.sub(r"[ \t]+", " ", "".join(out))
+    return re.sub(r" ([,.;:!?])", r"\1", result).strip()
+
+

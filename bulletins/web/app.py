@@ -1,0 +1,218 @@
+"""`create_app(settings)`: middleware, error pages, routers. No module-level state."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..config import Settings
+from ..db import session_factory
+from ..errors import BulletinError, QueueError
+from . import api, auth, bulletin_pages, feeds, news_pages, preview_pages, user_pages
+from .deps import WebState, render
+from .filters import install_filters
+from .security import LoginThrottle, secret_key
+
+log = logging.getLogger("bulletins.web")
+HERE = Path(__file__).parent
+_API_PREFIXES = ("/api/", "/feeds/", "/audio/", "/healthz", "/openapi.json")
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(_API_PREFIXES)
+
+
+def api_error(status: int, message: str, hint: str | None = None) -> JSONResponse:
+    body: dict = {"ok": False, "error": message}
+    if hint:
+        body["hint"] = hint
+    return JSONResponse(body, status_code=status)
+
+
+class BodyLimit:
+    """Refuse request bodies larger than `limit` bytes with 413 and a Vietnamese message."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        mb = self.limit / 1_000_000
+        msg = f"Dữ liệu gửi lên quá lớn (giới hạn {mb:g} MB)."
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await self._reject(scope, receive, send, msg)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send, msg)
+
+    @staticmethod
+    async def _reject(scope: Scope, receive: Receive, send: Send, msg: str) -> None:
+        path = scope.get("path", "")
+        if path.startswith("/api/"):
+            resp: Response = api_error(413, msg)
+        else:
+            resp = PlainTextResponse(msg + " Hãy quay lại và gửi nội dung ngắn hơn.", 413)
+        await resp(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _security_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; media-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else "Lỗi."
+        if is_api(request):
+            resp = api_error(exc.status_code, detail)
+            if exc.status_code == 401:
+                resp.headers["WWW-Authenticate"] = "Bearer"
+            return resp
+        if exc.status_code == 401:
+            nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={_quote(nxt)}", status_code=303)
+        titles = {403: "Không có quyền", 404: "Không tìm thấy", 405: "Không được phép"}
+        messages = {404: "Trang hoặc tệp này không có.", 405: "Thao tác này không được phép."}
+        return render(request, "error.html", {
+            "title": titles.get(exc.status_code, "Có lỗi"),
+            "message": detail if exc.status_code not in messages or detail not in (
+                "Not Found", "Method Not Allowed") else messages[exc.status_code],
+        }, status_code=exc.status_code)
+
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+    @app.exception_handler(BulletinError)
+    async def bulletin_error(request: Request, exc: BulletinError):
+        if exc.detail:
+            log.info("detail: %s", exc.detail)
+        if is_api(request):
+            resp = api_error(400, exc.message, exc.hint)
+            if isinstance(exc, QueueError):
+                from .news_pages import field_of
+
+                field = field_of(exc.message)
+                if field:
+                    body = json.loads(resp.body)
+                    body["field"] = field
+                    resp = JSONResponse(body, status_code=400)
+            return resp
+        return render(request, "error.html", {
+            "title": "Có lỗi", "message": exc.message, "hint": exc.hint}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        fields = []
+        for err in exc.errors():
+            loc = [str(p) for p in list(err.get("loc", ()))[1:]]  # drop "body"/"query"/"path"
+            if loc:
+                fields.append(".".join(loc))
+        where = f" (trường: {', '.join(dict.fromkeys(fields))})" if fields else ""
+        msg = f"Dữ liệu gửi lên không hợp lệ{where}."
+        if is_api(request):
+            return api_error(422, msg)
+        return render(request, "error.html", {"title": "Có lỗi", "message": msg},
+                      status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s", request.url.path)
+        msg = "Lỗi không mong muốn trên máy chủ. Hãy thử lại hoặc báo cho quản trị viên."
+        if is_api(request):
+            return api_error(500, msg)
+        return PlainTextResponse(msg, status_code=500)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="/")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The web app for one home folder."""
+    app = FastAPI(
+        title="Bản tin",
+        version=__version__,
+        description="API của Bản tin: hàng đợi tin, dựng bản tin, tệp đã phát hành, nhật ký phát."
+        " Xác thực bằng phiên đăng nhập hoặc `Authorization: Bearer TOKEN`.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    install_filters(templates.env)
+    app.state.web = WebState(
+        settings=settings,
+        Session=session_factory(settings.db_url),
+        templates=templates,
+        throttle=LoginThrottle(),
+    )
+    _security_headers(app)
+    app.add_middleware(
+        SessionMiddleware, secret_key=secret_key(settings), session_cookie="bantin_session",
+        max_age=14 * 24 * 3600, same_site="lax", https_only=False,
+    )
+    limit = max(settings.web.max_upload_bytes, settings.web.max_body_chars * 4 + 64_000)
+    app.add_middleware(BodyLimit, limit=limit)
+    _error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["hệ thống"])
+    def healthz() -> JSONResponse:
+        from sqlalchemy import text
+
+        try:
+            with app.state.web.Session() as s:
+                s.execute(text("SELECT 1"))
+            db_ok = True
+        except Exception:
+            db_ok = False
+        return JSONResponse({"ok": db_ok, "db": db_ok, "version": __version__},
+                            status_code=200 if db_ok else 503)
+
+    for module in (auth, news_pages, preview_pages, bulletin_pages, user_pages, feeds, api):
+        app.include_router(module.router)
+    return app

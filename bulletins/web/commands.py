@@ -1,0 +1,68 @@
+"""CLI commands for the web edge: `serve`, `user add`, `token create`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..cli import HomeGroup, pass_ctx
+from .security import ROLES, add_user, create_token
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Địa chỉ lắng nghe; 0.0.0.0 để máy khác trong mạng truy cập được.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Cổng.")
+@pass_ctx
+def serve(ctx, host: str, port: int) -> None:
+    """Chạy trang web Bản tin (biên tập, nghe, tải, nguồn RSS, API)."""
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(ctx.settings)
+    click.echo(f"Bản tin đang chạy tại http://{host}:{port}/  (Ctrl+C để dừng)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+@click.group("user", cls=HomeGroup)
+def user() -> None:
+    """Người dùng trang web."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="admin: quản trị; editor: biên tập; operator: kỹ thuật viên đài.")
+@click.option("--password-stdin", is_flag=True,
+              help="Đọc mật khẩu từ đầu vào chuẩn (dòng đầu tiên).")
+@pass_ctx
+def user_add(ctx, name: str, role: str, password_stdin: bool) -> None:
+    """Tạo người dùng NAME."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại")
+    created = add_user(ctx.settings, name, role, password)
+    click.echo(f"Đã tạo người dùng «{created.name}» ({role}).")
+
+
+@click.group("token", cls=HomeGroup)
+def token() -> None:
+    """Mã truy cập API (Authorization: Bearer …)."""
+
+
+@token.command("create")
+@click.argument("user_name", metavar="USER")
+@click.option("--label", default="", help="Ghi chú, ví dụ tên thiết bị.")
+@pass_ctx
+def token_create(ctx, user_name: str, label: str) -> None:
+    """Tạo mã truy cập cho USER. Mã chỉ in ra một lần; hãy lưu lại."""
+    value = create_token(ctx.settings, user_name, label)
+    click.echo(value)
+    click.echo("Mã này chỉ hiện một lần. Dùng: Authorization: Bearer <mã>", err=True)
+
+
+commands = [serve, user, token]

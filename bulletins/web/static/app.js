@@ -1,0 +1,134 @@
+// Bản tin: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function fmt(seconds) {
+    var t = Math.round(seconds), m = Math.floor(t / 60), s = t % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function post(url, data) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(data)
+    }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) { throw new Error(j.error || r.statusText); } return j; });
+    });
+  }
+
+  // Render text with unknown words wrapped in <mark>, using DOM nodes (never innerHTML).
+  function renderSpoken(box, text, unknown) {
+    box.textContent = "";
+    if (!text) { var e = document.createElement("span"); e.className = "muted"; e.textContent = "Chưa có nội dung."; box.appendChild(e); return; }
+    var words = (unknown || []).filter(Boolean).sort(function (a, b) { return b.length - a.length; });
+    if (!words.length) { box.textContent = text; return; }
+    var esc = words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
+    var re = new RegExp("(^|[^\\p{L}\\p{N}_])(" + esc.join("|") + ")(?![\\p{L}\\p{N}_])", "gu");
+    var pos = 0, m;
+    while ((m = re.exec(text)) !== null) {
+      var start = m.index + m[1].length;
+      box.appendChild(document.createTextNode(text.slice(pos, start)));
+      var mark = document.createElement("mark");
+      mark.className = "unknown"; mark.title = "Chưa biết cách đọc"; mark.textContent = m[2];
+      box.appendChild(mark);
+      pos = start + m[2].length;
+      re.lastIndex = pos;
+    }
+    box.appendChild(document.createTextNode(text.slice(pos)));
+  }
+
+  function renderUnknown(list, unknown) {
+    var tpl = document.getElementById("lex-template");
+    if (!list || !tpl) { return; }
+    list.textContent = "";
+    (unknown || []).forEach(function (w) {
+      var li = tpl.content.firstElementChild.cloneNode(true);
+      li.querySelector('input[name="word"]').value = w;
+      li.querySelector("mark").textContent = w;
+      li.querySelector('input[name="spoken"]').setAttribute("aria-label", "Cách đọc của " + w);
+      list.appendChild(li);
+    });
+    document.getElementById("unknown-box").hidden = !(unknown && unknown.length);
+  }
+
+  // Live reading time and spoken form on the news form.
+  var form = document.getElementById("news-form");
+  if (form) {
+    var title = form.querySelector("#title"), body = form.querySelector("#body");
+    var chars = document.getElementById("chars"), est = document.getElementById("estimate");
+    var state = document.getElementById("estimate-state"), counter = document.getElementById("counter");
+    var spoken = document.getElementById("spoken"), list = document.getElementById("unknown-list");
+    var max = parseInt(body.getAttribute("data-max"), 10) || 0;
+    var timer = null, seq = 0;
+    function station() {
+      var c = form.querySelector('input[name="stations"]:checked');
+      return c ? c.value : null;
+    }
+    function refresh() {
+      var text = [title.value.trim(), body.value.trim()].filter(Boolean).join(". ");
+      var mine = ++seq;
+      if (!text) { est.textContent = "–"; renderSpoken(spoken, "", []); renderUnknown(list, []); return; }
+      state.textContent = "(đang tính…)";
+      post("/api/speak-preview", { text: text, station: station() }).then(function (j) {
+        if (mine !== seq) { return; }
+        state.textContent = "";
+        est.textContent = fmt(j.estimated_s);
+        renderSpoken(spoken, j.spoken, j.marks || j.unknown);
+        renderUnknown(list, j.unknown);
+      }).catch(function (err) {
+        if (mine !== seq) { return; }
+        state.textContent = "(" + err.message + ")";
+      });
+    }
+    function typed() {
+      chars.textContent = body.value.length;
+      counter.classList.toggle("over", max > 0 && body.value.length > max);
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 500);
+    }
+    title.addEventListener("input", typed);
+    body.addEventListener("input", typed);
+    form.addEventListener("change", function (e) { if (e.target.name === "stations") { typed(); } });
+
+    // Add a word to the station lexicon without leaving the page (keeps what was typed).
+    document.addEventListener("submit", function (e) {
+      var f = e.target;
+      if (!f.classList || !f.classList.contains("lex-form")) { return; }
+      e.preventDefault();
+      var word = f.querySelector('input[name="word"]').value, said = f.querySelector('input[name="spoken"]').value;
+      post("/api/lexicon", { word: word, spoken: said }).then(function () {
+        refresh();
+      }).catch(function (err) { window.alert(err.message); });
+    });
+  }
+
+  // "Build now": show that the server is working; the form still submits normally.
+  var build = document.getElementById("build-form");
+  if (build) {
+    build.addEventListener("submit", function () {
+      var btn = document.getElementById("build-btn");
+      setTimeout(function () { btn.disabled = true; }, 0);
+      document.getElementById("build-wait").hidden = false;
+    });
+  }
+
+  // Ask before destructive buttons (e.g. deleting a user).
+  document.querySelectorAll("button[data-confirm]").forEach(function (b) {
+    b.addEventListener("click", function (e) {
+      if (!window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
+
+  // Timeline: click a segment (or its time) to play from there.
+  var player = document.getElementById("player");
+  if (player) {
+    document.querySelectorAll("[data-start]").forEach(function (el) {
+      el.addEventListener("click", function () {
+        player.currentTime = parseFloat(el.getAttribute("data-start")) || 0;
+        player.play();
+      });
+    });
+  }
+})();

@@ -1,0 +1,108 @@
+"""The JSON API with bearer tokens, its errors, and /openapi.json."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bulletins.web.security import create_token
+
+
+@pytest.fixture
+def api(app, settings, users):
+    def make(role: str = "editor") -> TestClient:
+        c = TestClient(app)
+        c.headers["Authorization"] = "Bearer " + create_token(settings, users[role], "thử")
+        return c
+
+    return make
+
+
+def test_news_crud(api):
+    c = api()
+    r = c.post("/api/news", json={"title": "Tin API", "body": "Nội dung.", "priority": "khẩn cấp",
+                                  "stations": ["ia-hru"], "valid_until": "2026-12-31"})
+    assert r.status_code == 201, r.text
+    item = r.json()
+    assert item["priority"] == "urgent" and item["urgent"] is True
+    assert item["stations"] == ["ia-hru"] and item["valid_until"] == "2026-12-31"
+    iid = item["id"]
+    assert c.get(f"/api/news/{iid}").json()["title"] == "Tin API"
+    r = c.patch(f"/api/news/{iid}", json={"title": "Tin API đã sửa"})
+    assert r.status_code == 200 and r.json()["title"] == "Tin API đã sửa"
+    assert r.json()["body"] == "Nội dung."
+    assert [i["id"] for i in c.get("/api/news?status=queued").json()] == [iid]
+    assert c.delete(f"/api/news/{iid}").json()["status"] == "archived"
+    assert c.post(f"/api/news/{iid}/status", json={"status": "queued"}).json()["status"] == \
+        "queued"
+
+
+def test_validation_errors_are_vietnamese_json(api):
+    c = api()
+    r = c.post("/api/news", json={"title": "", "body": "x"})
+    assert r.status_code == 400
+    assert r.json() == {"ok": False, "error": "thiếu tiêu đề («title»).", "field": "title"}
+    r = c.post("/api/news", json={"title": "x"})
+    assert r.status_code == 422
+    assert r.json()["ok"] is False and "body" in r.json()["error"]
+    r = c.post("/api/news", json={"title": "x", "body": "y", "hacker": 1})
+    assert r.status_code == 422
+    r = c.get("/api/news/12345")
+    assert r.status_code == 404 and r.json()["error"] == "Không có tin số 12345."
+    r = c.post("/api/news", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["ok"] is False
+
+
+def test_body_too_large_is_413_json(api, settings):
+    c = api()
+    r = c.post("/api/news", json={"title": "x", "body": "y" * (settings.web.max_upload_bytes + 1)})
+    assert r.status_code == 413
+    assert r.json()["ok"] is False and "quá lớn" in r.json()["error"]
+
+
+def test_token_is_stored_hashed_and_marked_used(api, settings):
+    from sqlalchemy import select
+
+    from bulletins.db import ApiToken, session_factory
+
+    c = api()
+    token = c.headers["Authorization"].split()[1]
+    assert c.get("/api/me").json() == {"ok": True, "name": "bien", "role": "editor"}
+    with session_factory(settings.db_url)() as s:
+        row = s.scalar(select(ApiToken))
+        assert token not in row.token_hash and len(row.token_hash) == 64
+        assert row.last_used_at is not None and row.label == "thử"
+
+
+def test_bulletins_and_log(api, published):
+    c = api("operator")
+    r = c.get("/api/bulletins?station=ia-hru")
+    (b,) = r.json()["bulletins"]
+    assert b["mp3"] == "/audio/ia-hru/2026-11-25/sang.mp3" and b["duration_s"] == 3.0
+    assert b["deferred"] == [2]
+    assert c.get("/api/log?station=ia-hru").json()["log"] == []
+    r = c.post("/api/log", json={"station": "ia-hru", "day": "2026-11-25", "slot": "sang",
+                                 "outcome": "aired", "note": "phát bằng tay"})
+    assert r.status_code == 201, r.text
+    (row,) = c.get("/api/log?station=ia-hru").json()["log"]
+    assert row["outcome"] == "aired" and row["sha256"] and row["error"] == "phát bằng tay"
+    assert row["scheduled_at"] == "2026-11-25T05:30:00"
+    r = c.post("/api/log", json={"station": "ia-hru", "day": "2026-11-25", "slot": "trua",
+                                 "outcome": "aired"})
+    assert r.status_code == 400 and "khung giờ «trua»" in r.json()["error"]
+
+
+def test_openapi_describes_the_api(client):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for p in ("/api/news", "/api/news/{item_id}", "/api/build", "/api/bulletins", "/api/log",
+              "/api/speak-preview", "/feeds/{station_id}.xml", "/healthz"):
+        assert p in paths, p
+    assert not any(p.startswith(("/news", "/login", "/users")) for p in paths)
+
+
+def test_lexicon_api(api, settings):
+    c = api()
+    assert c.post("/api/lexicon", json={"word": "HĐND", "spoken": "hội đồng nhân dân"}
+                  ).status_code == 201
+    assert "HĐND\thội đồng nhân dân" in settings.lexicon_path.read_text("utf-8")

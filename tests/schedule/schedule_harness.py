@@ -50,7 +50,7 @@ def warm_up(home: Path) -> None:
 
 
 def write_home(home: Path, slots: list[SlotSpec], *, player: str = "command",
-               sleep: float = 0.3, lead: float = 0.25, grace: float = 0.2,
+               sleep: float = 0.3, lead: float = 0.5, grace: float = 0.2,
                on_missing: str = "build", station: str = "xa-a",
                items: int = 2) -> Path:
     home.mkdir(parents=True, exist_ok=True)
@@ -120,6 +120,14 @@ class Sched:
 
     def wait_exit(self, timeout: float = 20) -> int:
         return self.proc.wait(timeout)
+
+
+def wait_built(home: Path, slot: str, timeout: float = 90) -> None:
+    """Wait until the scheduler has published today's bulletin for `slot`."""
+    from datetime import date
+
+    mp3 = home / "audio_out" / "xa-a" / date.today().isoformat() / f"{slot}.mp3"
+    wait_for(mp3.exists, timeout, f"{mp3} was not built")
 
 
 def kill_all(home: Path) -> None:

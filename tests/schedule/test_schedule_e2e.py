@@ -29,6 +29,7 @@ from schedule_harness import (
     plays,
     run_cli,
     started,
+    wait_built,
     wait_for,
     write_home,
 )
@@ -38,8 +39,9 @@ from bulletins.news import NewsQueue
 
 pytestmark = pytest.mark.slow
 SCENARIOS: dict[str, Callable[[Path], None]] = {}
-# Scenarios run at once, but their first starts take turns so that a slot a few seconds
-# ahead is never passed while seven interpreters import on a small machine.
+# Scenarios run at once, but their first starts (and first builds) take turns, so that a
+# slot half a minute ahead is not passed while many interpreters import and build on a
+# small or busy machine.
 STARTUP = threading.Semaphore(2)
 
 
@@ -62,9 +64,10 @@ def simulated_day(home: Path) -> None:
     """Two daily slots: morning airs on time; a power cut before the afternoon slot and a
     restart within grace airs it once, late; a restart after that never replays it."""
     with STARTUP:
-        sang, chieu = at(30), at(38)
-        write_home(home, [SlotSpec("sang", sang), SlotSpec("chieu", chieu)], grace=0.25, lead=0.5)
+        sang, chieu = at(30), at(40)
+        write_home(home, [SlotSpec("sang", sang), SlotSpec("chieu", chieu)], grace=0.25)
         s = Sched(home).wait_ready()
+        wait_built(home, "sang")  # at start-up (within lead); chieu by its build job
     _before(sang)
     _logged(home, 1)
     assert outcomes(home) == [("sang", "aired")]
@@ -96,7 +99,7 @@ def restart_after_grace_is_missed(home: Path) -> None:
         s = Sched(home).wait_ready()
     _before(slot)
     s.kill9()
-    wait_for(lambda: datetime.now() > slot, 20)
+    wait_for(lambda: datetime.now() > slot, 60)
     time.sleep(4)  # grace is 3 s
     s = Sched(home).wait_ready()
     _logged(home, 1)
@@ -130,9 +133,10 @@ def stop_during_a_play(home: Path) -> None:
     """SIGTERM while a bulletin plays: the player is stopped, the play logged failed, the
     process exits cleanly and the next start does not replay it."""
     with STARTUP:
-        slot = at(25)
+        slot = at(30)
         write_home(home, [SlotSpec("long", slot)])
         s = Sched(home).wait_ready()
+        wait_built(home, "long")
     _before(slot)
     wait_for(lambda: started(home, "long"), 40, lambda: f"not playing: {s.output()}")
     t0 = time.monotonic()
@@ -150,8 +154,9 @@ def stop_during_a_play(home: Path) -> None:
 @scenario
 def failing_player_then_next_slot_airs(home: Path) -> None:
     with STARTUP:
-        write_home(home, [SlotSpec("fail1", at(30)), SlotSpec("ok2", at(38))], lead=0.5)
+        write_home(home, [SlotSpec("fail1", at(30)), SlotSpec("ok2", at(40))])
         s = Sched(home).wait_ready()
+        wait_built(home, "fail1")
     _logged(home, 2)
     assert s.term() == 0
     assert outcomes(home) == [("fail1", "failed"), ("ok2", "aired")]
@@ -162,8 +167,9 @@ def failing_player_then_next_slot_airs(home: Path) -> None:
 @scenario
 def emergency_interrupts_a_play(home: Path) -> None:
     with STARTUP:
-        write_home(home, [SlotSpec("long", at(25))])
+        write_home(home, [SlotSpec("long", at(30))])
         s = Sched(home).wait_ready()
+        wait_built(home, "long")
     wait_for(lambda: started(home, "long"), 40, lambda: f"not playing: {s.output()}")
     t0 = time.monotonic()
     r = run_cli(home, "alert", "--title", "Bão số 9", "--body",

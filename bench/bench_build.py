@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bulletins.audio import Clip, run_ffmpeg  # noqa: E402
+from bulletins.audio import run_ffmpeg  # noqa: E402
 from bulletins.config import load_settings  # noqa: E402
 from bulletins.models import BuildRequest  # noqa: E402
 from bulletins.news import NewsQueue  # noqa: E402
@@ -48,12 +48,11 @@ def main() -> None:
 
         # Baseline: the bulletin's own spoken text, engine alone, one encode.
         spoken = " ".join(s["text"] for s in res.manifest["segments"] if s["text"])
-        engine = EspeakEngine()
+        engine = EspeakEngine(settings.engines.espeak_voice, settings.engines.espeak_rate_wpm)
         sentences = split_sentences(spoken)
 
         def raw() -> None:
-            clips = [engine.synthesize(s, settings.engines.espeak_voice,
-                                       settings.engines.espeak_rate_wpm) for s in sentences]
+            clips = [engine.synthesize(s) for s in sentences]
             pcm = b"".join(c.to_pcm16() for c in clips)
             run_ffmpeg(["-f", "s16le", "-ar", str(clips[0].rate), "-ac", "1", "-i", "pipe:0",
                         "-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3", "-"], stdin=pcm)
@@ -69,7 +68,6 @@ def main() -> None:
         print(f"build, warm cache:                        {warm:6.2f} s  "
               f"({warm / base:.2f}x baseline, {audio_s / warm:.0f}x real time)")
         print(f"peak memory (this process): {peak_mb:.0f} MB")
-        _ = Clip
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

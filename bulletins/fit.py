@@ -27,6 +27,7 @@ class Unit:
     gap_ms: int
     urgent: bool = False
     title: str = ""
+    rank: int = 2  # priority rank: 0 urgent, 1 high, 2 normal, 3 low
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def choose_fit(
         for u in optional:
             if u not in selected and total([*selected, u], fast) <= limit:
                 selected.append(u)
-    # Still short: swap one chosen optional item for a longer waiting one.
+    # Still short: swap one chosen item for a longer waiting one of the same or higher priority.
     if total(selected, fast) < slot_ms - fill_margin_ms:
         selected = _best_swap(selected, optional, total, limit, fast)
     for u in optional:
@@ -131,7 +132,8 @@ def _best_swap(selected, optional, total, limit, fast):  # noqa: ANN001, ANN202
     waiting = [u for u in optional if u not in selected]
     for out in [u for u in selected if not u.urgent]:
         rest = [u for u in selected if u is not out]
-        for new in waiting:
+        # Never let a lower-priority item push out a higher-priority one.
+        for new in (w for w in waiting if w.rank <= out.rank):
             cand = [*rest, new]
             length = total(cand, fast)
             if best_len < length <= limit:

@@ -86,14 +86,19 @@ def normalize(x: np.ndarray, rate: int, target_lufs: float, ceiling_dbtp: float,
     if not math.isfinite(loud) or loud < -69:
         return x, loud, true_peak_dbtp(x)  # silence: nothing to normalize
     gain_db = target_lufs - loud
-    best: tuple[float, np.ndarray, float, float] | None = None
+    best: tuple[float, np.ndarray, float] | None = None
+    prev: tuple[float, float] | None = None  # (gain, loudness) of the previous pass
+    slope = 1.0  # dB of loudness per dB of gain; a limiter working hard gives back less
     for _ in range(passes):
         y = limit((x * np.float32(10 ** (gain_db / 20))).astype(np.float32), rate, ceiling_dbtp)
         out_loud = integrated_lufs(y, rate)
         if best is None or abs(out_loud - target_lufs) < best[0]:
-            best = (abs(out_loud - target_lufs), y, out_loud, 0.0)
+            best = (abs(out_loud - target_lufs), y, out_loud)
         if abs(out_loud - target_lufs) <= tolerance_lu:
             break
-        gain_db += target_lufs - out_loud
-    _, y, out_loud, _ = best
+        if prev is not None and abs(gain_db - prev[0]) > 1e-3:
+            slope = min(1.0, max(0.1, (out_loud - prev[1]) / (gain_db - prev[0])))
+        prev = (gain_db, out_loud)
+        gain_db += min(12.0, (target_lufs - out_loud) / slope)
+    _, y, out_loud = best
     return y, out_loud, true_peak_dbtp(y)

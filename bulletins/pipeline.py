@@ -18,7 +18,7 @@ from .audio import Clip, change_tempo
 from .config import Settings, Slot, Station
 from .errors import AudioError, BulletinError, SlotOverflowError
 from .fit import Unit, choose_fit
-from .models import BuildRequest, BuildResult, Item, Part, SpokenPart
+from .models import PRIORITY_RANK, BuildRequest, BuildResult, Item, Part, SpokenPart
 from .news import NewsQueue
 from .plan import plan_bulletin
 from .script import make_env, render_script
@@ -237,7 +237,8 @@ def _build(job: _Job, candidates: list[Item], fit: bool) -> BuildResult:
         item_ms = job.speak(body).duration_ms
         head_ms = job.speak(head).duration_ms if head else 0
         units.append(Unit(it.id, item_ms + head_ms + a.sentence_pause_ms, a.pause_ms,
-                          urgent=it.priority == "urgent", title=it.title))
+                          urgent=it.priority == "urgent", title=it.title,
+                          rank=PRIORITY_RANK.get(it.priority, 2)))
 
     tempo = 1.0
     selected = pool
@@ -345,7 +346,8 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
 
 def _transcript(manifest: dict) -> str:
     lines = [
-        f"{manifest['station_name']} — bản tin {manifest['slot']} ngày {manifest['date']}",
+        f"{manifest['station_name']} — bản tin {manifest['slot']} ngày "
+        f"{date.fromisoformat(manifest['date']):%d/%m/%Y}",
         f"Thời lượng: {manifest['duration_s']:.1f} giây / khung {manifest['slot_s']:.0f} giây",
         "",
     ]

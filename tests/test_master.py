@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -144,9 +143,7 @@ def test_highpass_removes_hum(tmp_path: Path) -> None:
 
 def test_three_minute_program_duration(tmp_path: Path) -> None:
     prog = speech_like(180, -22, seed=9)
-    t0 = time.monotonic()
     m = master(prog, _one_segment(prog), AudioSettings(), TAGS, tmp_path / "b.mp3")
-    assert time.monotonic() - t0 < 30
     assert abs(m.duration_s - prog.duration_s) <= 0.05
     assert abs(m.loudness_lufs + 16) <= 1.0
 

@@ -81,6 +81,12 @@ def test_urgent_item_that_only_overflows_with_greeting_and_closing_says_so():
         choose_fit(units=units(50, urgent=(1,)), slot_ms=60_000, **FIXED)
 
 
+def test_a_swap_never_puts_a_lower_priority_item_before_a_higher_one():
+    us = [Unit(1, 100_000, 700, rank=2), Unit(2, 150_000, 700, rank=3)]
+    choice = choose_fit(units=us, slot_ms=200_000, **FIXED)
+    assert choice.item_ids == (1,)
+
+
 def test_slot_too_short_for_greeting_and_closing():
     with pytest.raises(SlotOverflowError, match="quá ngắn"):
         choose_fit(units=units(5), slot_ms=20_000, **FIXED)

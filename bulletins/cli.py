@@ -102,7 +102,10 @@ def _register_edges() -> None:
 
     for cmd in commands_core.commands:
         cli.add_command(cmd)
-    # scheduler commands (issue 4)
+    from .schedule import commands as commands_schedule
+
+    for cmd in commands_schedule.commands:
+        cli.add_command(cmd)
     from .web import commands as commands_web
 
     for cmd in commands_web.commands:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from ..config import Settings
-from ..db import BroadcastLog, NewsItem, utcnow
+from ..db import BroadcastLog, NewsItem
 from .deps import Listener, Logger, StateDep, flash, render
 from .files import find_published, list_published, parse_day
 
@@ -136,7 +136,7 @@ def record_log(state, station: str, slot: str, day: date, outcome: str, file: st
         sha = hashlib.sha256(pub.mp3.read_bytes()).hexdigest()
         file = file or str(pub.mp3)
     items = json.dumps(pub.manifest.get("items") or [] if pub else [])
-    now = utcnow()
+    now = datetime.now()  # the broadcast log holds local wall-clock times, as the scheduler writes
     with state.Session.begin() as db:
         row = BroadcastLog(
             station=st.id, slot=slot, scheduled_at=datetime(day.year, day.month, day.day, h, m, s),

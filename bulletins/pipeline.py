@@ -270,6 +270,9 @@ def _build(job: _Job, candidates: list[Item], fit: bool) -> BuildResult:
     if fit and program.duration_ms > job.slot_ms:
         raise SlotOverflowError("Không xếp được bản tin vừa khung giờ.")
 
+    if not selected:
+        job.warnings.append("Không có tin nào trong hàng đợi cho bản tin này: chỉ có lời chào "
+                            "và lời kết.")
     job.progress("master", total_steps - 1, total_steps)
     out_dir = s.audio_out
     clean_stale_temp(out_dir)

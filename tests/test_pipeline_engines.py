@@ -84,3 +84,11 @@ def test_a_broken_station_template_is_a_clear_error(home):
     with pytest.raises(TemplateError, match="greeting.txt.j2"):
         render_script(make_env(settings.templates_dir), settings.station(),
                       settings.station().slot("sang"), DAY, [], "thứ Tư", "ngày")
+
+
+@pytest.mark.slow
+def test_an_empty_queue_still_builds_and_says_so(settings):
+    res = build_bulletin(settings, BuildRequest("ia-hru", DAY, "sang", 60, "espeak"))
+    kinds = [s["kind"] for s in res.manifest["segments"] if s["kind"] not in ("pause", "jingle")]
+    assert kinds == ["greeting", "closing"]
+    assert any("Không có tin nào" in w for w in res.manifest["warnings"])

@@ -200,7 +200,9 @@ def create_app(settings: Settings) -> FastAPI:
     _error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["hệ thống"])
+    # HEAD for monitors, kept out of the schema so operation ids stay unique.
+    @app.head("/healthz", include_in_schema=False)
+    @app.get("/healthz", tags=["hệ thống"])
     def healthz() -> JSONResponse:
         from sqlalchemy import text
 

@@ -52,8 +52,8 @@ def _sub(parent: ET.Element, tag: str, content: str | None = None, **attrs: str)
     return el
 
 
-@router.api_route("/feeds/{station_id}.xml", methods=["GET", "HEAD"],
-                  summary="Nguồn tin RSS (podcast) của một đài")
+@router.head("/feeds/{station_id}.xml", include_in_schema=False)
+@router.get("/feeds/{station_id}.xml", summary="Nguồn tin RSS (podcast) của một đài")
 def feed(station_id: str, request: Request, state: StateDep) -> Response:
     st = _station(state, station_id)
     _check_token(request, st)
@@ -103,8 +103,8 @@ def feed(station_id: str, request: Request, state: StateDep) -> Response:
                     headers={"Cache-Control": "no-cache"})
 
 
-@router.api_route("/audio/{station_id}/{day}/{name}", methods=["GET", "HEAD"],
-                  summary="Tải tệp bản tin (MP3, bản ghi, manifest)")
+@router.head("/audio/{station_id}/{day}/{name}", include_in_schema=False)
+@router.get("/audio/{station_id}/{day}/{name}", summary="Tải tệp bản tin (MP3, bản ghi, manifest)")
 def download(station_id: str, day: str, name: str, request: Request,
              state: StateDep) -> FileResponse:
     st = _station(state, station_id)

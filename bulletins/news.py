@@ -55,6 +55,17 @@ def _clean_text(value: str) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
 
 
+def _repair_legacy(value: str, field: str, where: str) -> str:
+    """Word documents still carry TCVN3/VNI text: convert it here, so editors see it right."""
+    from .errors import NormalizeError
+    from .normalize.unicode import convert_legacy
+
+    try:
+        return convert_legacy(value)[0]
+    except NormalizeError as exc:
+        raise QueueError(f"{where}trường «{field}»: {exc.message}", exc.hint) from exc
+
+
 def parse_date(value: Any, field: str, where: str = "") -> date | None:
     """Accept ISO (2026-11-25), Vietnamese D/M/YYYY, D-M-YYYY and D.M.YYYY."""
     if value is None or value == "":
@@ -101,7 +112,10 @@ def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
             return ""
         if not isinstance(v, str | int | float) or isinstance(v, bool):
             raise QueueError(f"{where}trường «{field}» phải là chữ.")
-        return _clean_text(str(v))
+        value = _clean_text(str(v))
+        if field in ("title", "body"):
+            value = _repair_legacy(value, field, where)
+        return value
 
     title, body = text("title"), text("body")
     if not title:

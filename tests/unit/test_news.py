@@ -36,6 +36,15 @@ def test_text_is_repaired_at_the_door(settings):
     assert it.body == "dòng một"
 
 
+def test_legacy_tcvn3_text_from_word_is_converted_at_the_door(settings):
+    it = NewsQueue(settings).add({
+        "title": "Th«ng b¸o häp d©n",
+        "body": "Nh©n d©n x· Ia Hró häp t¹i héi tr­êng th«n 5.",
+    })
+    assert it.title == "Thông báo họp dân"
+    assert it.body == "Nhân dân xã Ia Hrú họp tại hội trường thôn 5."
+
+
 @pytest.mark.parametrize("raw, words", [
     ({"body": "x"}, "tiêu đề"),
     ({"title": "x"}, "nội dung"),

@@ -42,14 +42,22 @@ def duration_words(seconds: float | int | None) -> str:
     return f"{m} phút" if m else f"{s} giây"
 
 
+def _as_date(value: date | datetime | str) -> date | datetime | str:
+    """ISO strings from manifests become dates; anything unparsable is shown as it is."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
+
+
 def date_vi(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return ""
+    value = _as_date(value)
     if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
+        return value
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     return f"{WEEKDAY_VI[value.weekday()]}, {value:%d/%m/%Y}"
@@ -58,12 +66,8 @@ def date_vi(value: date | datetime | str | None) -> str:
 def short_date(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return f"{value:%d/%m/%Y}"
+    value = _as_date(value)
+    return value if isinstance(value, str) else f"{value:%d/%m/%Y}"
 
 
 def highlight(text: str, words: list[str] | None) -> Markup:

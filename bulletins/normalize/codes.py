@@ -60,6 +60,8 @@ def _code(m: re.Match[str], ctx: Context, number: str, year: str | None, type_ke
         words.append(type_spoken + " số")
     words.append(read_code_number(number, ctx.settings))
     if year:
+        # A pause keeps "một trăm, năm hai nghìn…" from being heard as "một trăm năm" (150).
+        words[-1] += ","
         words.append("năm " + read_number(int(year), ctx.settings))
     spoken_issuers = [_issuer(p, ctx) for p in issuers]
     after = text_after(m)

@@ -85,7 +85,7 @@ def render_script(env: SandboxedEnvironment, station: Station, slot: Slot, day: 
                   emergency: bool = False) -> Script:
     n = len(items)
     common = {"station": station, "slot_label": slot_label(slot), "weekday": weekday,
-              "date_spoken": date_spoken, "item_count": n, "day": day}
+              "date_spoken": date_spoken, "item_count": n, "day": day, "emergency": emergency}
     greeting = render(env, "emergency_greeting" if emergency else "greeting", **common)
     closing = render(env, "emergency_closing" if emergency else "closing", **common)
     intro = "" if emergency or n == 0 else render(env, "headlines", items=items, **common)

@@ -92,3 +92,17 @@ def test_an_empty_queue_still_builds_and_says_so(settings):
     kinds = [s["kind"] for s in res.manifest["segments"] if s["kind"] not in ("pause", "jingle")]
     assert kinds == ["greeting", "closing"]
     assert any("Không có tin nào" in w for w in res.manifest["warnings"])
+
+
+def test_an_emergency_script_reads_each_item_twice(settings):
+    env = make_env(settings.templates_dir)
+    item = NewsQueue(settings).add({"title": "Lũ quét", "body": "Di dời ngay.",
+                                    "priority": "urgent"})
+    script = render_script(env, settings.station(), settings.station().slot("sang"), DAY,
+                           [item], "thứ Tư", "ngày hai mươi lăm", emergency=True)
+    assert script.items[0].count("Di dời ngay.") == 2
+    assert "Xin nhắc lại" in script.items[0]
+    assert script.greeting.startswith("Thông báo khẩn cấp")
+    normal = render_script(env, settings.station(), settings.station().slot("sang"), DAY,
+                           [item], "thứ Tư", "ngày hai mươi lăm")
+    assert normal.items[0].count("Di dời ngay.") == 1

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .audio import Clip, change_tempo
 from .config import Settings, Slot, Station
-from .errors import AudioError, BulletinError, SlotOverflowError
+from .errors import AudioError, SlotOverflowError
 from .fit import Unit, choose_fit
 from .models import PRIORITY_RANK, BuildRequest, BuildResult, Item, Part, SpokenPart
 from .news import NewsQueue
@@ -327,23 +327,27 @@ def _build(job: _Job, candidates: list[Item], fit: bool) -> BuildResult:
 
 
 def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[SpokenPart]:  # noqa: ANN001
-    engine = job.speaker.engine_label
+    rate = job.settings.audio.sample_rate
 
-    def part(kind: str, text_clip: Clip, text: str, item: Item | None = None) -> SpokenPart:
-        clip = change_tempo(text_clip, tempo)
+    def part(kind: str, texts: list[str], item: Item | None = None) -> SpokenPart:
+        sents = job.sentences(*texts)  # normalized once, for the audio and the manifest alike
+        if sents:
+            result = job.speaker.speak(sents)
+            clip, engine = result.clip, result.engine
+        else:
+            clip, engine = Clip.silence(0, rate), job.speaker.engine_label
         return SpokenPart(
-            Part(kind=kind, text=text, item_id=item.id if item else None,
+            Part(kind=kind, text=" ".join(sents), item_id=item.id if item else None,
                  title=item.title if item else "", priority=item.priority if item else ""),
-            clip, engine,
+            change_tempo(clip, tempo), engine,
         )
 
-    out = [part("greeting", job.speak(script.greeting), " ".join(job.sentences(script.greeting)))]
+    out = [part("greeting", [script.greeting])]
     if items and script.headlines_intro:
-        heads = [script.headlines_intro, *script.headlines]
-        out.append(part("headlines", job.speak(*heads), " ".join(job.sentences(*heads))))
+        out.append(part("headlines", [script.headlines_intro, *script.headlines]))
     for it, body in zip(items, script.items, strict=True):
-        out.append(part("item", job.speak(body), " ".join(job.sentences(body)), it))
-    out.append(part("closing", job.speak(script.closing), " ".join(job.sentences(script.closing))))
+        out.append(part("item", [body], it))
+    out.append(part("closing", [script.closing]))
     return out
 
 
@@ -365,5 +369,4 @@ def _transcript(manifest: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-__all__ = ["build_bulletin", "build_emergency", "preview", "Preview", "next_slot",
-           "BulletinError"]
+__all__ = ["build_bulletin", "build_emergency", "preview", "Preview", "next_slot"]

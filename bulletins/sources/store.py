@@ -1,0 +1,190 @@
+"""The edge between sources and the queue: add pieces, warn of duplicates, shorten, approve.
+
+Items are validated and stored by `news.NewsQueue`, so every check (legacy encodings,
+lengths, stations) applies to imported text as to typed text. This module only adds what
+sources need: where an item came from, its original text when shortened, near-duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..config import Settings
+from ..db import NewsItem, session_factory
+from ..errors import QueueError
+from ..models import Item
+from ..news import NewsQueue
+from .clean import Piece, similarity
+from .shorten import Proposal, shorten
+
+NEAR_DUPLICATE = 0.8  # trigram Jaccard at or above this is "the same article"
+_LIVE = ("draft", "queued")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    item_id: int
+    title: str
+    status: str
+    score: float
+
+    def message(self) -> str:
+        state = "bản nháp" if self.status == "draft" else "trong hàng đợi"
+        return (f"tin này gần giống tin số {self.item_id} «{self.title}» ({state}, "
+                f"giống {self.score:.0%}).")
+
+
+@dataclass
+class AddResult:
+    added: list[Item] = field(default_factory=list)
+    skipped: list[tuple[Piece, str]] = field(default_factory=list)  # (piece, why, Vietnamese)
+    warnings: list[str] = field(default_factory=list)
+
+
+def near_duplicates(settings: Settings, text: str, exclude: Iterable[int] = (),
+                    threshold: float = NEAR_DUPLICATE) -> list[Duplicate]:
+    """Draft or queued items whose title+body nearly equals `text`, most similar first."""
+    skip = set(exclude)
+    Session = session_factory(settings.db_url)
+    with Session() as s:
+        rows = s.execute(select(NewsItem.id, NewsItem.title, NewsItem.body, NewsItem.status)
+                         .where(NewsItem.status.in_(_LIVE))).all()
+    found = []
+    for item_id, title, body, status in rows:
+        if item_id in skip:
+            continue
+        score = max(similarity(text, body), similarity(text, f"{title}. {body}"))
+        if score >= threshold:
+            found.append(Duplicate(item_id, title, status, score))
+    return sorted(found, key=lambda d: -d.score)
+
+
+def duplicate_warnings(settings: Settings, item: Item) -> list[str]:
+    return ["Cảnh báo: " + d.message()
+            for d in near_duplicates(settings, f"{item.title}. {item.body}", (item.id,))]
+
+
+def known_ref(settings: Settings, refs: Iterable[str]) -> int | None:
+    """The id of an item (any status, aired too) that came from one of `refs`."""
+    wanted = [r for r in refs if r]
+    if not wanted:
+        return None
+    Session = session_factory(settings.db_url)
+    with Session() as s:
+        return s.scalar(select(NewsItem.id).where(NewsItem.source_ref.in_(wanted)).limit(1))
+
+
+def _set_ref(settings: Settings, item_id: int, ref: str) -> None:
+    Session = session_factory(settings.db_url)
+    with Session.begin() as s:
+        row = s.get(NewsItem, item_id)
+        if row is not None:
+            row.source_ref = ref[:1000]
+
+
+def add_pieces(settings: Settings, pieces: Sequence[Piece], *, status: str = "queued",
+               created_by: str = "", extra: dict | None = None,
+               skip_duplicates: bool = False, also_refs: Callable[[Piece], list[str]] | None = None,
+               ) -> AddResult:
+    """Validate and store pieces (all-or-nothing validation first, like a file import).
+
+    A piece whose source was imported before is skipped. A piece whose text nearly equals a
+    draft or queued item is skipped with `skip_duplicates` (feeds) or added with a warning.
+    """
+    queue = NewsQueue(settings)
+    from ..news import validate_item
+
+    checked = [(p, validate_item({"title": p.title, "body": p.body, **(extra or {})}, settings,
+                                 f"«{p.title[:60]}»: ")) for p in pieces]
+    result = AddResult()
+    for piece, clean in checked:
+        refs = [piece.source_ref, *(also_refs(piece) if also_refs else [])]
+        seen = known_ref(settings, refs)
+        if seen is not None:
+            result.skipped.append((piece, f"«{piece.title}» đã được nhập trước đây (tin số "
+                                          f"{seen})."))
+            continue
+        dups = near_duplicates(settings, f"{clean.title}. {clean.body}")
+        if dups and skip_duplicates:
+            result.skipped.append((piece, f"«{piece.title}»: {dups[0].message()}"))
+            continue
+        item = queue.add(clean, created_by=created_by, status=status)
+        if piece.source_ref:
+            _set_ref(settings, item.id, piece.source_ref)
+        result.added.append(item)
+        result.warnings += [f"Tin số {item.id}: {d.message()}" for d in dups]
+    return result
+
+
+# --- cut to fit ---------------------------------------------------------------------------------
+def estimator(settings: Settings, station_id: str | None = None,
+              engine: str | None = None) -> Callable[[str], int]:
+    """Reading time of a piece of written text, as the fit estimates it: normalized, split
+    into the synthesizer's sentences, timed by the station voice's calibrated rate model."""
+    from ..normalize import load_lexicon, normalize, split_sentences
+    from ..synth import Speaker
+
+    station = settings.station(station_id)
+    speaker = Speaker(settings, station, engine)
+    lexicon = load_lexicon(settings.lexicon_path)
+
+    def estimate(text: str) -> int:
+        spoken = normalize(text, lexicon, settings.normalize).spoken
+        return int(speaker.estimate_ms(split_sentences(spoken)))
+
+    return estimate
+
+
+def target_for(settings: Settings, item: Item, seconds: float | None) -> tuple[str, int]:
+    station = settings.station(item.stations[0] if item.stations else None)
+    if seconds is None:
+        seconds = station.max_item_s
+    if not 5 <= seconds <= 1800:
+        raise QueueError(f"Độ dài mong muốn {seconds:g} giây không hợp lệ (5–1800 giây).")
+    return station.id, int(seconds * 1000)
+
+
+def propose(settings: Settings, item_id: int, seconds: float | None = None,
+            estimate: Callable[[str], int] | None = None) -> Proposal:
+    """A shortened body for item `item_id` reading (title included) in at most `seconds`."""
+    item = NewsQueue(settings).get(item_id)
+    station_id, target_ms = target_for(settings, item, seconds)
+    estimate = estimate or estimator(settings, station_id)
+    # The item is read as "title. body": the title's time is fixed, the body is cut.
+    return shorten(item.body, target_ms, estimate, settings.audio.sentence_pause_ms,
+                   fixed_ms=estimate(item.title + "."))
+
+
+def apply_body(settings: Settings, item_id: int, body: str) -> Item:
+    """Save a shortened (or edited) body; the first original text stays with the item."""
+    queue = NewsQueue(settings)
+    before = queue.get(item_id)
+    item = queue.update(item_id, {"body": body})
+    Session = session_factory(settings.db_url)
+    with Session.begin() as s:
+        row = s.get(NewsItem, item_id)
+        if row.original_body is None and before.body != item.body:
+            row.original_body = before.body
+    return item
+
+
+def original_body(settings: Settings, item_id: int) -> str | None:
+    Session = session_factory(settings.db_url)
+    with Session() as s:
+        row = s.get(NewsItem, item_id)
+        if row is None:
+            raise QueueError(f"Không có tin số {item_id}.")
+        return row.original_body
+
+
+def approve(settings: Settings, item_id: int) -> Item:
+    """A draft (e.g. from a feed) goes into the queue; anything else is refused."""
+    queue = NewsQueue(settings)
+    item = queue.get(item_id)
+    if item.status != "draft":
+        raise QueueError(f"Tin số {item_id} không phải bản nháp (đang là «{item.status}»).",
+                         "Chỉ bản nháp mới cần duyệt.")
+    return queue.set_status(item_id, "queued")

@@ -184,7 +184,7 @@ def _title_of(text: str) -> str:
     return title if len(title) <= 300 else title[:297].rsplit(" ", 1)[0] + "…"
 
 
-def _split(blocks: list[_Block], ref: str) -> list[Piece]:
+def _split(blocks: list[_Block]) -> list[Piece]:
     levels = [b.level for b in blocks if b.level]
     top = min(levels) if levels else 0
     heads = [i for i, b in enumerate(blocks) if top and b.level == top]
@@ -206,10 +206,12 @@ def _split(blocks: list[_Block], ref: str) -> list[Piece]:
         else:
             pieces.append((first, [b.text for b in blocks[1:]]))
     out = []
-    for n, (title, body_lines) in enumerate(pieces, 1):
+    for title, body_lines in pieces:
         body = drop_furniture("\n\n".join(body_lines))
         if body.strip():
-            out.append(Piece(_title_of(title), body, f"{ref}#{n}" if len(pieces) > 1 else ref))
+            # No source_ref: offices reuse file names ("tin.docx") for new news every week;
+            # a repeated Word text is caught by the near-duplicate warning instead.
+            out.append(Piece(_title_of(title), body))
     return out
 
 
@@ -234,7 +236,7 @@ def read_docx(data: bytes | Path, name: str = "") -> list[Piece]:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise QueueError(f"Tệp {name} không phải tệp Word (.docx) hợp lệ.",
                          "Mở tệp bằng Word và lưu lại dạng .docx.", detail=str(exc)) from exc
-    pieces = _split(blocks, name)
+    pieces = _split(blocks)
     if not pieces:
         raise QueueError(f"Tệp {name} không có nội dung nào để nhập.")
     return pieces

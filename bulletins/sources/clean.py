@@ -35,7 +35,11 @@ _JUNK_LINES = re.compile(
     r"a\+?|a-|\+|-|\||·|•)\s*[:.]?\s*$",
     re.I,
 )
-_LABEL_PREFIX = re.compile(r"^(tags?|từ khóa|từ khoá|chia sẻ|share)\s*:", re.I)
+_LABEL_PREFIX = re.compile(
+    r"^(tags?|từ khóa|từ khoá|chia sẻ|share|ngày đăng|đăng ngày|đăng lúc|cập nhật|"
+    r"ngày cập nhật|lượt xem|số lượt xem|thời gian đăng)\s*:", re.I)
+# "(GLO)- ", "(TTXVN) – ", "GLO - " opening a newspaper's lead: the agency, not news.
+_AGENCY = re.compile(r"^\(?[A-ZĐ][A-ZĐa-z.]{1,9}\)?\s*[-–—]+\s*(?=\S)")
 # Photo captions: "Ảnh: X", "(Ảnh minh họa)", or a line ending with "Ảnh: Phan Lài".
 _CAPTION = re.compile(
     r"^\(?\s*ảnh(\s+minh\s+họa|\s+minh\s+hoạ)?\s*[:.)]|"
@@ -93,6 +97,10 @@ def drop_furniture(text: str) -> str:
         kept.append(line)
     while kept and (not kept[-1] or _is_upper_name(kept[-1])):
         kept.pop()  # a trailing byline in capitals, then trailing blanks
+    while kept and not kept[0]:
+        kept.pop(0)
+    if kept and _AGENCY.match(kept[0]) and kept[0][:1] in "(" + kept[0][:1].upper():
+        kept[0] = _AGENCY.sub("", kept[0], count=1)
     out = "\n".join(kept).strip()
     return re.sub(r"\n{3,}", "\n\n", out)
 

@@ -66,10 +66,11 @@ def extract_article(html: bytes | str, url: str = "") -> Piece:
     )
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     title = (getattr(doc, "title", None) or "") if doc is not None else ""
-    body = drop_furniture(text)
     title = " ".join(title.split())
-    if body and title and body.splitlines()[0].strip().rstrip(".") == title.rstrip("."):
-        body = "\n".join(body.splitlines()[1:]).strip()  # the headline repeated in the text
+    lines = text.strip().splitlines()
+    if lines and title and " ".join(lines[0].split()).rstrip(".") == title.rstrip("."):
+        text = "\n".join(lines[1:])  # the headline repeated in the text
+    body = drop_furniture(text)
     if not body:
         where = url or "trang"
         raise QueueError(f"Không tìm thấy bài viết trong {where}.",

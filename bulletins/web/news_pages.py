@@ -179,6 +179,10 @@ async def _submit(request: Request, state, item_id: int | None, user: CurrentUse
         return _form_page(request, state, values, item, {name: text}, status_code=400)
     verb = "Đã lưu bản nháp" if saved.status == "draft" else "Đã lưu"
     flash(request, f"{verb} tin số {saved.id}: {saved.title}")
+    from ..sources.store import duplicate_warnings
+
+    for warning in duplicate_warnings(state.settings, saved):
+        flash(request, warning, "error")
     return RedirectResponse(f"/news/{saved.id}", status_code=303)
 
 

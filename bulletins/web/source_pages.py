@@ -1,0 +1,149 @@
+"""Pages for editors' real sources: Word upload, article link, feeds, and "Rút gọn".
+
+Thin: every action calls `bulletins.sources` (the same code the CLI runs).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import BulletinError
+from ..news import NewsQueue
+from .deps import Editor, StateDep, flash, render
+
+log = logging.getLogger("bulletins.web")
+router = APIRouter(include_in_schema=False)
+
+
+def _flash_error(request: Request, prefix: str, exc: BulletinError) -> None:
+    flash(request, f"{prefix}{exc.message}" + (f" {exc.hint}" if exc.hint else ""), "error")
+
+
+def _flash_result(request: Request, result, where: str) -> None:  # noqa: ANN001
+    for item in result.added:
+        state = "bản nháp chờ duyệt" if item.status == "draft" else "trong hàng đợi"
+        flash(request, f"Đã thêm tin số {item.id} ({state}): {item.title}")
+    for _piece, why in result.skipped:
+        flash(request, f"Bỏ qua: {why}", "error")
+    for w in result.warnings:
+        flash(request, f"Cảnh báo: {w}", "error")
+    if not result.added and not result.skipped:
+        flash(request, f"Không có tin nào trong {where}.", "error")
+
+
+@router.get("/sources")
+def sources_page(request: Request, state: StateDep, _u: Editor):
+    drafts = NewsQueue(state.settings).list(status="draft")
+    return render(request, "sources.html", {"drafts": drafts, "feeds": state.settings.sources})
+
+
+@router.post("/sources/word")
+async def sources_word(request: Request, state: StateDep, file: UploadFile, user: Editor):
+    from ..sources.docx import read_docx
+    from ..sources.store import add_pieces
+
+    limit = state.settings.web.max_upload_bytes
+    data = await file.read(limit + 1)
+    name = Path(file.filename or "tin.docx").name
+    if len(data) > limit:
+        flash(request, f"Tệp «{name}» quá lớn (giới hạn {limit // 1000} KB).", "error")
+        return RedirectResponse("/sources", status_code=303)
+    if not data:
+        flash(request, "Hãy chọn một tệp Word (.docx) để nhập.", "error")
+        return RedirectResponse("/sources", status_code=303)
+    draft = (await request.form()).get("draft") == "1"
+
+    def work():  # noqa: ANN202
+        return add_pieces(state.settings, read_docx(data, name),
+                          status="draft" if draft else "queued", created_by=user.name)
+
+    try:
+        result = await run_in_threadpool(work)
+    except BulletinError as exc:
+        _flash_error(request, "Không nhập được: ", exc)
+        return RedirectResponse("/sources", status_code=303)
+    _flash_result(request, result, name)
+    return RedirectResponse("/news", status_code=303)
+
+
+@router.post("/sources/fetch")
+async def sources_fetch(request: Request, state: StateDep, user: Editor):
+    from ..sources.store import add_pieces
+    from ..sources.web import read_article
+
+    form = await request.form()
+    url = str(form.get("url") or "").strip()
+    draft = form.get("draft") == "1"
+    if not url.startswith(("http://", "https://")):
+        flash(request, "Hãy dán địa chỉ bài viết, bắt đầu bằng http:// hoặc https://.", "error")
+        return RedirectResponse("/sources", status_code=303)
+
+    def work():  # noqa: ANN202
+        piece = read_article(url)
+        return add_pieces(state.settings, [piece], status="draft" if draft else "queued",
+                          created_by=user.name)
+
+    try:
+        result = await run_in_threadpool(work)
+    except BulletinError as exc:
+        _flash_error(request, "Không lấy được bài: ", exc)
+        return RedirectResponse("/sources", status_code=303)
+    _flash_result(request, result, url)
+    if result.added:
+        return RedirectResponse(f"/news/{result.added[0].id}", status_code=303)
+    return RedirectResponse("/sources", status_code=303)
+
+
+@router.post("/sources/poll")
+async def sources_poll(request: Request, state: StateDep, _u: Editor):
+    from ..sources.feeds import poll
+
+    report = await run_in_threadpool(poll, state.settings)
+    for msg in report.errors:
+        flash(request, msg, "error")
+    flash(request, f"{len(report.added)} bài mới (bản nháp chờ duyệt), {report.skipped} bài đã có.")
+    return RedirectResponse("/sources", status_code=303)
+
+
+def _seconds(value: str | None, default: int) -> float:
+    try:
+        seconds = float(value) if value else float(default)
+    except ValueError:
+        return float(default)
+    return min(max(seconds, 5.0), 1800.0)
+
+
+@router.get("/news/{item_id}/shorten")
+def shorten_page(item_id: int, request: Request, state: StateDep, _u: Editor,
+                 seconds: str = ""):
+    from ..sources.store import original_body, propose
+
+    queue = NewsQueue(state.settings)
+    item = queue.get(item_id)
+    station = state.settings.station(item.stations[0] if item.stations else None)
+    target = _seconds(seconds, station.max_item_s)
+    proposal = propose(state.settings, item_id, target)
+    return render(request, "shorten.html", {
+        "item": item, "proposal": proposal, "seconds": int(target),
+        "original": original_body(state.settings, item_id),
+    })
+
+
+@router.post("/news/{item_id}/shorten")
+async def shorten_apply(item_id: int, request: Request, state: StateDep, _u: Editor):
+    from ..sources.store import apply_body
+
+    form = await request.form()
+    body = str(form.get("body") or "")
+    try:
+        item = await run_in_threadpool(apply_body, state.settings, item_id, body)
+    except BulletinError as exc:
+        _flash_error(request, "Không lưu được bản rút gọn: ", exc)
+        return RedirectResponse(f"/news/{item_id}/shorten", status_code=303)
+    flash(request, f"Đã lưu bản rút gọn của tin số {item.id}; bản gốc được giữ lại.")
+    return RedirectResponse(f"/news/{item_id}", status_code=303)

@@ -1,0 +1,96 @@
+"""Web pages for sources: Word upload, article link, feeds poll, approve, "Rút gọn"."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bulletins.news import NewsQueue
+from bulletins.sources.store import original_body
+from tests.sources.conftest import DATA, site  # noqa: F401 - the loopback HTTP fixture
+from tests.sources.test_docx import office_document
+
+
+@pytest.fixture
+def editor(as_role):  # noqa: ANN001, ANN201
+    return as_role("editor")
+
+
+def test_word_upload_adds_each_piece(editor, settings, tmp_path: Path) -> None:  # noqa: ANN001
+    client, token = editor
+    data = office_document(tmp_path / "tin.docx").read_bytes()
+    r = client.post("/sources/word", data={"csrf": token},
+                    files={"file": ("tin tuần.docx", data)}, follow_redirects=False)
+    assert r.status_code == 303
+    titles = {i.title for i in NewsQueue(settings).list(status="queued")}
+    assert titles == {"Tiêm vắc xin sởi cho trẻ em", "Khai trương chợ nông sản"}
+    page = client.get(r.headers["location"]).text
+    assert "Đã thêm tin số 1" in page
+    # The same file again: both added, each with a warning that it nearly equals one queued.
+    r = client.post("/sources/word", data={"csrf": token}, files={"file": ("tin.docx", data)})
+    assert r.text.count("gần giống tin số") == 2
+
+
+def test_bad_word_file_is_a_message_not_a_crash(editor) -> None:  # noqa: ANN001
+    client, token = editor
+    r = client.post("/sources/word", data={"csrf": token},
+                    files={"file": ("x.docx", b"khong phai word")})
+    assert r.status_code == 200 and "không phải tệp Word (.docx) hợp lệ" in r.text
+
+
+def test_article_link_then_shorten_beside_original_then_accept(editor, settings, site) -> None:  # noqa: ANN001, F811
+    client, token = editor
+    url = site.add("/tin.html", (DATA / "cong_chupah_tiem_vac_xin.html").read_bytes())
+    r = client.post("/sources/fetch", data={"csrf": token, "url": url, "draft": "1"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    (item,) = NewsQueue(settings).list()
+    assert item.status == "draft" and item.title.startswith("Ia Hrú: Tiêm vắc xin")
+    assert r.headers["location"] == f"/news/{item.id}"
+    form = client.get(f"/news/{item.id}").text
+    assert f'href="/news/{item.id}/shorten"' in form  # the "Rút gọn" button
+
+    page = client.get(f"/news/{item.id}/shorten?seconds=15").text
+    assert 'id="original"' in page and "Trẻ đang sốt" in page  # the original, beside
+    proposal = re.search(r'<textarea id="body" name="body"[^>]*>(.*?)</textarea>', page, re.S)
+    assert proposal and proposal.group(1).startswith("Từ ngày 25-11 đến ngày 30-11-2026")
+    assert "Trẻ đang sốt" not in proposal.group(1)
+    edited = proposal.group(1).strip() + " Phụ huynh mang theo sổ tiêm chủng."
+    r = client.post(f"/news/{item.id}/shorten", data={"csrf": token, "body": edited},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert NewsQueue(settings).get(item.id).body == edited  # the editor's edit is what's saved
+    assert "Trẻ đang sốt" in original_body(settings, item.id)  # the original kept
+
+    # Approve on the sources page: the draft goes on air.
+    assert f'id="draft-{item.id}"' in client.get("/sources").text
+    client.post(f"/news/{item.id}/status", data={"csrf": token, "action": "approve"})
+    assert NewsQueue(settings).get(item.id).status == "queued"
+
+
+def test_offline_link_is_a_vietnamese_message(editor, settings) -> None:  # noqa: ANN001
+    from tests.sources.conftest import free_port
+
+    client, token = editor
+    r = client.post("/sources/fetch", data={
+        "csrf": token, "url": f"http://127.0.0.1:{free_port()}/bai.html"})
+    assert r.status_code == 200 and "không có mạng" in r.text
+    assert NewsQueue(settings).list() == []
+
+
+def test_web_add_warns_of_a_near_duplicate(editor) -> None:  # noqa: ANN001
+    client, token = editor
+    body = "Từ ngày 25-11, Trạm Y tế xã Ia Hrú tiêm vắc xin sởi cho 1.200 trẻ em tại 4 điểm."
+    client.post("/news", data={"csrf": token, "title": "Tiêm", "body": body, "action": "queue"})
+    r = client.post("/news", data={"csrf": token, "title": "Tiêm chủng", "body": body,
+                                   "action": "queue"})
+    assert "gần giống tin số 1" in r.text
+
+
+def test_operator_cannot_import(as_role) -> None:  # noqa: ANN001
+    client, token = as_role("operator")
+    r = client.post("/sources/fetch", data={"csrf": token, "url": "http://127.0.0.1:9/x"},
+                    follow_redirects=False)
+    assert r.status_code == 403

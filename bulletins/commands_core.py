@@ -56,6 +56,11 @@ def news_import(ctx, file: Path) -> None:
         return import_docx(ctx, file)
     items = NewsQueue(ctx.settings).import_file(file)
     click.echo(f"Đã nhập {len(items)} tin từ {file.name}.")
+    from .sources.store import duplicate_warnings
+
+    for item in items:
+        for warning in duplicate_warnings(ctx.settings, item):
+            click.echo(f"Tin số {item.id}: {warning}", err=True)
 
 
 @news.command("list")

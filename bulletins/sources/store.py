@@ -162,7 +162,8 @@ def apply_body(settings: Settings, item_id: int, body: str) -> Item:
     """Save a shortened (or edited) body; the first original text stays with the item."""
     queue = NewsQueue(settings)
     before = queue.get(item_id)
-    item = queue.update(item_id, {"body": body})
+    # Browsers send a textarea with CRLF line ends; paragraphs are "\n"-separated here.
+    item = queue.update(item_id, {"body": body.replace("\r\n", "\n").replace("\r", "\n")})
     Session = session_factory(settings.db_url)
     with Session.begin() as s:
         row = s.get(NewsItem, item_id)

@@ -231,6 +231,10 @@ async def news_import(request: Request, state: StateDep, file: UploadFile,
     if not data:
         flash(request, "Hãy chọn một tệp JSON hoặc CSV để nhập.", "error")
         return RedirectResponse("/news", status_code=303)
+    if name.lower().endswith(".docx"):
+        from .source_pages import import_word
+
+        return await import_word(request, state, data, name, user, draft=False)
     suffix = ".json" if name.lower().endswith(".json") else ".csv"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("import" + suffix)

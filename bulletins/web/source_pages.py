@@ -44,9 +44,6 @@ def sources_page(request: Request, state: StateDep, _u: Editor):
 
 @router.post("/sources/word")
 async def sources_word(request: Request, state: StateDep, file: UploadFile, user: Editor):
-    from ..sources.docx import read_docx
-    from ..sources.store import add_pieces
-
     limit = state.settings.web.max_upload_bytes
     data = await file.read(limit + 1)
     name = Path(file.filename or "tin.docx").name
@@ -57,6 +54,14 @@ async def sources_word(request: Request, state: StateDep, file: UploadFile, user
         flash(request, "Hãy chọn một tệp Word (.docx) để nhập.", "error")
         return RedirectResponse("/sources", status_code=303)
     draft = (await request.form()).get("draft") == "1"
+    return await import_word(request, state, data, name, user, draft)
+
+
+async def import_word(request: Request, state, data: bytes, name: str, user,  # noqa: ANN001
+                      draft: bool):
+    """Shared by this page and the news list's file import (which also takes .docx)."""
+    from ..sources.docx import read_docx
+    from ..sources.store import add_pieces
 
     def work():  # noqa: ANN202
         return add_pieces(state.settings, read_docx(data, name),

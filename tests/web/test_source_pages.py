@@ -94,3 +94,19 @@ def test_operator_cannot_import(as_role) -> None:  # noqa: ANN001
     r = client.post("/sources/fetch", data={"csrf": token, "url": "http://127.0.0.1:9/x"},
                     follow_redirects=False)
     assert r.status_code == 403
+
+
+def test_news_list_file_import_also_takes_word(editor, settings, tmp_path: Path) -> None:  # noqa: ANN001
+    client, token = editor
+    data = office_document(tmp_path / "tin.docx").read_bytes()
+    r = client.post("/news-import", data={"csrf": token}, files={"file": ("tin.docx", data)})
+    assert r.status_code == 200 and "Đã thêm tin số 2" in r.text
+    assert len(NewsQueue(settings).list(status="queued")) == 2
+
+
+def test_shortened_text_from_a_browser_keeps_its_paragraphs(editor, settings) -> None:  # noqa: ANN001
+    client, token = editor
+    item = NewsQueue(settings).add({"title": "Tin", "body": "Câu một.\n\nCâu hai.\n\nCâu ba."})
+    client.post(f"/news/{item.id}/shorten", data={"csrf": token, "body": "Câu một.\r\n\r\nCâu ba."})
+    assert NewsQueue(settings).get(item.id).body == "Câu một.\n\nCâu ba."
+    assert original_body(settings, item.id) == "Câu một.\n\nCâu hai.\n\nCâu ba."

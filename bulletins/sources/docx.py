@@ -155,11 +155,11 @@ def _blocks(doc) -> list[_Block]:  # noqa: ANN001
         # Read row by row: a row's cells joined as one spoken line.
         for row in t.rows:
             cells: list[str] = []
-            last_id = None
+            last = None
             for cell in row.cells:
-                if id(cell._tc) == last_id:
+                if cell._tc is last:
                     continue  # a merged cell repeats; read it once
-                last_id = id(cell._tc)
+                last = cell._tc
                 text = " ".join(" ".join(para(p).split()) for p in cell.paragraphs).strip()
                 for inner in cell.tables:
                     table(inner)

@@ -11,7 +11,7 @@ from docx.oxml import parse_xml
 from bulletins.cli import main
 from bulletins.errors import QueueError
 from bulletins.news import NewsQueue
-from bulletins.normalize.unicode import UNICODE_TO_TCVN3
+from bulletins.normalize.unicode import UNICODE_TO_TCVN3, VNI_TO_UNICODE
 from bulletins.sources.docx import read_docx
 
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -19,6 +19,11 @@ NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 def to_tcvn3(text: str) -> str:
     return "".join(UNICODE_TO_TCVN3[c] if c in UNICODE_TO_TCVN3 else c for c in text)
+
+
+def to_vni(text: str) -> str:
+    back = {u: v for v, u in sorted(VNI_TO_UNICODE.items(), key=lambda kv: -len(kv[0]))}
+    return "".join(back.get(c, c) for c in text)
 
 
 def add_xml(paragraph, xml: str) -> None:  # noqa: ANN001
@@ -51,11 +56,15 @@ def office_document(path: Path) -> Path:
     legacy = doc.add_paragraph()
     run = legacy.add_run(to_tcvn3("Đề nghị các gia đình đưa trẻ đến trạm đúng giờ."))
     run.font.name = ".VnTime"
+    vni = legacy.add_run(" " + to_vni("Trẻ phải mang theo sổ tiêm chủng."))
+    vni.font.name = "VNI-Times"
     doc.add_paragraph("Lịch tiêm:")
-    table = doc.add_table(rows=3, cols=2)
+    table = doc.add_table(rows=4, cols=2)
     for r, (a, b) in enumerate([("Thôn", "Ngày"), ("Plei Ring", "25-11"),
                                 ("Plei Bông", "26-11")]):
         table.cell(r, 0).text, table.cell(r, 1).text = a, b
+    merged = table.cell(3, 0).merge(table.cell(3, 1))
+    merged.text = "Làng Dơng tiêm bổ sung"
     doc.add_paragraph("Trẻ em tiêm vắc xin sởi tại trạm y tế. Ảnh: Hoàng Mai")
     doc.add_heading("Khai trương chợ nông sản", level=1)
     doc.add_paragraph("Sáng 24-11, xã khai trương chợ nông sản với 40 gian hàng.")
@@ -70,8 +79,12 @@ def test_each_headed_piece_becomes_a_clean_item(tmp_path: Path) -> None:
     first = pieces[0].body
     assert "Trạm y tế xã tiêm vắc xin cho 1.200 trẻ em từ ngày 25-11-2026." in first
     assert "1.000" not in first and "DATE" not in first
-    assert "Đề nghị các gia đình đưa trẻ đến trạm đúng giờ." in first  # TCVN3 run converted
-    assert "Thôn, Ngày.\n\nPlei Ring, 25-11.\n\nPlei Bông, 26-11." in first  # row by row
+    # The TCVN3 and VNI runs converted by their fonts.
+    assert ("Đề nghị các gia đình đưa trẻ đến trạm đúng giờ. "
+            "Trẻ phải mang theo sổ tiêm chủng.") in first
+    # Row by row; a merged cell read once.
+    assert ("Thôn, Ngày.\n\nPlei Ring, 25-11.\n\nPlei Bông, 26-11.\n\n"
+            "Làng Dơng tiêm bổ sung.") in first
     assert "Ảnh" not in first  # caption dropped
     assert pieces[1].body == "Sáng 24-11, xã khai trương chợ nông sản với 40 gian hàng."
 

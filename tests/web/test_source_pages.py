@@ -110,3 +110,13 @@ def test_shortened_text_from_a_browser_keeps_its_paragraphs(editor, settings) ->
     client.post(f"/news/{item.id}/shorten", data={"csrf": token, "body": "Câu một.\r\n\r\nCâu ba."})
     assert NewsQueue(settings).get(item.id).body == "Câu một.\n\nCâu ba."
     assert original_body(settings, item.id) == "Câu một.\n\nCâu hai.\n\nCâu ba."
+
+
+def test_news_list_offers_rut_gon_only_for_items_over_max_item_s(editor, settings) -> None:  # noqa: ANN001
+    client, _token = editor
+    long_body = " ".join(["Xã Ia Hrú tổ chức tiêm vắc xin sởi cho trẻ em trong tháng 11."] * 30)
+    short = NewsQueue(settings).add({"title": "Ngắn", "body": "Trạm y tế thông báo."})
+    long = NewsQueue(settings).add({"title": "Dài", "body": long_body})
+    page = client.get("/news").text
+    assert f'href="/news/{long.id}/shorten"' in page
+    assert f'href="/news/{short.id}/shorten"' not in page

@@ -14,7 +14,7 @@ from bulletins.sources.clean import split_written
 from bulletins.sources.store import original_body, propose
 from bulletins.synth import Speaker
 
-SEED = next(Path("/work/shared/seeds").glob("*.txt"))
+SEED = Path(__file__).parent / "data" / "seed_gialai_ban_tin_10_phut.txt"  # shared/seeds copy
 
 
 def seed_item(settings) -> int:  # noqa: ANN001

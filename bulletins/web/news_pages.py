@@ -229,12 +229,13 @@ async def news_import(request: Request, state: StateDep, file: UploadFile,
         flash(request, f"Tệp «{name}» quá lớn (giới hạn {limit // 1000} KB).", "error")
         return RedirectResponse("/news", status_code=303)
     if not data:
-        flash(request, "Hãy chọn một tệp JSON hoặc CSV để nhập.", "error")
+        flash(request, "Hãy chọn một tệp JSON, CSV hoặc Word (.docx) để nhập.", "error")
         return RedirectResponse("/news", status_code=303)
     if name.lower().endswith(".docx"):
         from .source_pages import import_word
 
-        return await import_word(request, state, data, name, user, draft=False)
+        draft = (await request.form()).get("draft") == "1"
+        return await import_word(request, state, data, name, user, draft)
     suffix = ".json" if name.lower().endswith(".json") else ".csv"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("import" + suffix)

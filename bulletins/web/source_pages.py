@@ -6,9 +6,8 @@ Thin: every action calls `bulletins.sources` (the same code the CLI runs).
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -42,38 +41,27 @@ def sources_page(request: Request, state: StateDep, _u: Editor):
     return render(request, "sources.html", {"drafts": drafts, "feeds": state.settings.sources})
 
 
-@router.post("/sources/word")
-async def sources_word(request: Request, state: StateDep, file: UploadFile, user: Editor):
-    limit = state.settings.web.max_upload_bytes
-    data = await file.read(limit + 1)
-    name = Path(file.filename or "tin.docx").name
-    if len(data) > limit:
-        flash(request, f"Tệp «{name}» quá lớn (giới hạn {limit // 1000} KB).", "error")
-        return RedirectResponse("/sources", status_code=303)
-    if not data:
-        flash(request, "Hãy chọn một tệp Word (.docx) để nhập.", "error")
-        return RedirectResponse("/sources", status_code=303)
-    draft = (await request.form()).get("draft") == "1"
-    return await import_word(request, state, data, name, user, draft)
+async def _add(request: Request, work, fail: str, where: str):  # noqa: ANN001, ANN202
+    """Run an import in a worker thread; flash what was added, skipped or went wrong."""
+    try:
+        result = await run_in_threadpool(work)
+    except BulletinError as exc:
+        _flash_error(request, fail, exc)
+        return None
+    _flash_result(request, result, where)
+    return result
 
 
 async def import_word(request: Request, state, data: bytes, name: str, user,  # noqa: ANN001
                       draft: bool):
-    """Shared by this page and the news list's file import (which also takes .docx)."""
+    """A Word upload (the news list's file import hands .docx files here)."""
     from ..sources.docx import read_docx
     from ..sources.store import add_pieces
 
-    def work():  # noqa: ANN202
-        return add_pieces(state.settings, read_docx(data, name),
-                          status="draft" if draft else "queued", created_by=user.name)
-
-    try:
-        result = await run_in_threadpool(work)
-    except BulletinError as exc:
-        _flash_error(request, "Không nhập được: ", exc)
-        return RedirectResponse("/sources", status_code=303)
-    _flash_result(request, result, name)
-    return RedirectResponse("/news", status_code=303)
+    result = await _add(request, lambda: add_pieces(
+        state.settings, read_docx(data, name), status="draft" if draft else "queued",
+        created_by=user.name), "Không nhập được: ", name)
+    return RedirectResponse("/news" if result else "/sources", status_code=303)
 
 
 @router.post("/sources/fetch")
@@ -87,19 +75,10 @@ async def sources_fetch(request: Request, state: StateDep, user: Editor):
     if not url.startswith(("http://", "https://")):
         flash(request, "Hãy dán địa chỉ bài viết, bắt đầu bằng http:// hoặc https://.", "error")
         return RedirectResponse("/sources", status_code=303)
-
-    def work():  # noqa: ANN202
-        piece = read_article(url)
-        return add_pieces(state.settings, [piece], status="draft" if draft else "queued",
-                          created_by=user.name)
-
-    try:
-        result = await run_in_threadpool(work)
-    except BulletinError as exc:
-        _flash_error(request, "Không lấy được bài: ", exc)
-        return RedirectResponse("/sources", status_code=303)
-    _flash_result(request, result, url)
-    if result.added:
+    result = await _add(request, lambda: add_pieces(
+        state.settings, [read_article(url)], status="draft" if draft else "queued",
+        created_by=user.name), "Không lấy được bài: ", url)
+    if result and result.added:
         return RedirectResponse(f"/news/{result.added[0].id}", status_code=303)
     return RedirectResponse("/sources", status_code=303)
 

@@ -21,7 +21,7 @@ def editor(as_role):  # noqa: ANN001, ANN201
 def test_word_upload_adds_each_piece(editor, settings, tmp_path: Path) -> None:  # noqa: ANN001
     client, token = editor
     data = office_document(tmp_path / "tin.docx").read_bytes()
-    r = client.post("/sources/word", data={"csrf": token},
+    r = client.post("/news-import", data={"csrf": token},
                     files={"file": ("tin tuần.docx", data)}, follow_redirects=False)
     assert r.status_code == 303
     titles = {i.title for i in NewsQueue(settings).list(status="queued")}
@@ -29,13 +29,13 @@ def test_word_upload_adds_each_piece(editor, settings, tmp_path: Path) -> None: 
     page = client.get(r.headers["location"]).text
     assert "Đã thêm tin số 1" in page
     # The same file again: both added, each with a warning that it nearly equals one queued.
-    r = client.post("/sources/word", data={"csrf": token}, files={"file": ("tin.docx", data)})
+    r = client.post("/news-import", data={"csrf": token}, files={"file": ("tin.docx", data)})
     assert r.text.count("gần giống tin số") == 2
 
 
 def test_bad_word_file_is_a_message_not_a_crash(editor) -> None:  # noqa: ANN001
     client, token = editor
-    r = client.post("/sources/word", data={"csrf": token},
+    r = client.post("/news-import", data={"csrf": token},
                     files={"file": ("x.docx", b"khong phai word")})
     assert r.status_code == 200 and "không phải tệp Word (.docx) hợp lệ" in r.text
 

@@ -160,3 +160,18 @@ def similarity(a: str, b: str) -> float:
     if not sa or not sb:
         return 0.0
     return len(sa & sb) / len(sa | sb)
+
+
+def clip_to_chars(text: str, limit: int) -> str:
+    """The start of `text` within `limit` characters, cut at a paragraph end (else a sentence
+    end, else a space); `text` itself when it fits."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit + 1]
+    paragraph = head.rfind("\n")
+    sentence = max((m.end(1) for m in _BOUNDARY.finditer(head) if m.end(1) <= limit), default=0)
+    if paragraph >= limit // 2 or (paragraph > 0 and paragraph >= sentence):
+        return text[:paragraph].rstrip()
+    if sentence:
+        return text[:sentence].rstrip()
+    return head[:limit].rsplit(" ", 1)[0]

@@ -17,7 +17,7 @@ from ..db import NewsItem, session_factory
 from ..errors import QueueError
 from ..models import Item
 from ..news import NewsQueue
-from .clean import Piece, similarity
+from .clean import Piece, clip_to_chars, similarity
 from .shorten import Proposal, shorten
 
 NEAR_DUPLICATE = 0.8  # trigram Jaccard at or above this is "the same article"
@@ -77,12 +77,16 @@ def known_ref(settings: Settings, refs: Iterable[str]) -> int | None:
         return s.scalar(select(NewsItem.id).where(NewsItem.source_ref.in_(wanted)).limit(1))
 
 
-def _set_ref(settings: Settings, item_id: int, ref: str) -> None:
+def _set_source(settings: Settings, item_id: int, ref: str, original: str | None) -> None:
+    if not ref and original is None:
+        return
     Session = session_factory(settings.db_url)
     with Session.begin() as s:
         row = s.get(NewsItem, item_id)
         if row is not None:
             row.source_ref = ref[:1000]
+            if original is not None:
+                row.original_body = original
 
 
 def add_pieces(settings: Settings, pieces: Sequence[Piece], *, status: str = "queued",
@@ -97,10 +101,17 @@ def add_pieces(settings: Settings, pieces: Sequence[Piece], *, status: str = "qu
     queue = NewsQueue(settings)
     from ..news import validate_item
 
-    checked = [(p, validate_item({"title": p.title, "body": p.body, **(extra or {})}, settings,
-                                 f"«{p.title[:60]}»: ")) for p in pieces]
+    limit = settings.web.max_body_chars
+    checked = []
+    for p in pieces:
+        # A long article is not refused: it comes in cut at a paragraph within the limit,
+        # the full text kept as the item's original, ready for `news shorten`.
+        body = clip_to_chars(p.body, limit)
+        raw = {"title": p.title, "body": body, **(extra or {})}
+        checked.append((p, validate_item(raw, settings, f"«{p.title[:60]}»: "),
+                        p.body if body != p.body else None))
     result = AddResult()
-    for piece, clean in checked:
+    for piece, clean, full in checked:
         refs = [piece.source_ref, *(also_refs(piece) if also_refs else [])]
         seen = known_ref(settings, refs)
         if seen is not None:
@@ -112,9 +123,12 @@ def add_pieces(settings: Settings, pieces: Sequence[Piece], *, status: str = "qu
             result.skipped.append((piece, f"«{piece.title}»: {dups[0].message()}"))
             continue
         item = queue.add(clean, created_by=created_by, status=status)
-        if piece.source_ref:
-            _set_ref(settings, item.id, piece.source_ref)
+        _set_source(settings, item.id, piece.source_ref, full)
         result.added.append(item)
+        if full is not None:
+            result.warnings.append(
+                f"Tin số {item.id}: bài dài {len(full)} ký tự, quá giới hạn {limit}; đã lấy "
+                f"{len(clean.body)} ký tự đầu, bản đầy đủ được giữ làm bản gốc.")
         result.warnings += [f"Tin số {item.id}: {d.message()}" for d in dups]
     return result
 

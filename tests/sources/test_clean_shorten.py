@@ -90,3 +90,12 @@ def test_shorten_drops_subheadings_and_captions_of_the_seed_article() -> None:
     assert "Những kết quả quan trọng" not in p.text
     assert "Ảnh:" not in p.text and "Phản hồi" not in p.text
     assert p.text.startswith("Thực hiện Kết luận số 01-KL/TW")
+
+
+def test_clip_to_chars_keeps_whole_paragraphs_then_whole_sentences() -> None:
+    from bulletins.sources.clean import clip_to_chars
+
+    text = "Đoạn một.\n\nĐoạn hai dài hơn.\n\nĐoạn ba."
+    assert clip_to_chars(text, 100) == text
+    assert clip_to_chars(text, 30) == "Đoạn một.\n\nĐoạn hai dài hơn."
+    assert clip_to_chars("Câu một. Câu hai. Câu ba.", 18) == "Câu một. Câu hai."

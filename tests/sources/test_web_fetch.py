@@ -72,3 +72,18 @@ def test_missing_page_and_non_article(site) -> None:  # noqa: ANN001
     url = site.add("/trang-chu", "<html><body><nav><a href='/'>Trang chủ</a></nav></body></html>")
     with pytest.raises(QueueError, match="Không tìm thấy bài viết"):
         read_article(url)
+
+
+def test_an_article_over_the_length_limit_comes_in_cut_with_the_full_text_kept(
+        home, capsys) -> None:  # noqa: ANN001
+    from bulletins.config import load_settings
+    from bulletins.sources.store import original_body
+
+    (home / "bulletins.toml").write_text("[web]\nmax_body_chars = 3000\n", encoding="utf-8")
+    main(["news", "fetch", str(GIALAI)])
+    assert "quá giới hạn 3000" in capsys.readouterr().err
+    settings = load_settings(home)
+    (item,) = NewsQueue(settings).list()
+    full = original_body(settings, item.id)
+    assert len(item.body) <= 3000 and full is not None and len(full) > 6000
+    assert full.startswith(item.body)

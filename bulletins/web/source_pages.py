@@ -9,6 +9,7 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import BulletinError
@@ -16,7 +17,7 @@ from ..news import NewsQueue
 from .deps import Editor, StateDep, flash, render
 
 log = logging.getLogger("bulletins.web")
-router = APIRouter(include_in_schema=False)
+router = APIRouter()  # pages stay out of /openapi.json; the /api/ routes are in it
 
 
 def _flash_error(request: Request, prefix: str, exc: BulletinError) -> None:
@@ -35,7 +36,7 @@ def _flash_result(request: Request, result, where: str) -> None:  # noqa: ANN001
         flash(request, f"Không có tin nào trong {where}.", "error")
 
 
-@router.get("/sources")
+@router.get("/sources", include_in_schema=False)
 def sources_page(request: Request, state: StateDep, _u: Editor):
     drafts = NewsQueue(state.settings).list(status="draft")
     return render(request, "sources.html", {"drafts": drafts, "feeds": state.settings.sources})
@@ -64,7 +65,7 @@ async def import_word(request: Request, state, data: bytes, name: str, user,  # 
     return RedirectResponse("/news" if result else "/sources", status_code=303)
 
 
-@router.post("/sources/fetch")
+@router.post("/sources/fetch", include_in_schema=False)
 async def sources_fetch(request: Request, state: StateDep, user: Editor):
     from ..sources.store import add_pieces
     from ..sources.web import read_article
@@ -83,7 +84,7 @@ async def sources_fetch(request: Request, state: StateDep, user: Editor):
     return RedirectResponse("/sources", status_code=303)
 
 
-@router.post("/sources/poll")
+@router.post("/sources/poll", include_in_schema=False)
 async def sources_poll(request: Request, state: StateDep, _u: Editor):
     from ..sources.feeds import poll
 
@@ -102,7 +103,7 @@ def _seconds(value: str | None, default: int) -> float:
     return min(max(seconds, 5.0), 1800.0)
 
 
-@router.get("/news/{item_id}/shorten")
+@router.get("/news/{item_id}/shorten", include_in_schema=False)
 def shorten_page(item_id: int, request: Request, state: StateDep, _u: Editor,
                  seconds: str = ""):
     from ..sources.store import original_body, propose
@@ -118,7 +119,7 @@ def shorten_page(item_id: int, request: Request, state: StateDep, _u: Editor,
     })
 
 
-@router.post("/news/{item_id}/shorten")
+@router.post("/news/{item_id}/shorten", include_in_schema=False)
 async def shorten_apply(item_id: int, request: Request, state: StateDep, _u: Editor):
     from ..sources.store import apply_body
 
@@ -131,3 +132,58 @@ async def shorten_apply(item_id: int, request: Request, state: StateDep, _u: Edi
         return RedirectResponse(f"/news/{item_id}/shorten", status_code=303)
     flash(request, f"Đã lưu bản rút gọn của tin số {item.id}; bản gốc được giữ lại.")
     return RedirectResponse(f"/news/{item_id}", status_code=303)
+
+
+# --- JSON API -------------------------------------------------------------------------------
+
+
+class FetchIn(BaseModel):
+    url: str = Field(description="Địa chỉ bài viết (http:// hoặc https://)")
+    draft: bool = Field(False, description="Lưu làm bản nháp chờ duyệt")
+    category: str = ""
+
+
+class ShortenIn(BaseModel):
+    body: str = Field(description="Nội dung rút gọn (đề xuất hoặc đã sửa)")
+
+
+def _result_json(result) -> dict:  # noqa: ANN001
+    return {"ok": True, "added": [{"id": i.id, "title": i.title, "status": i.status}
+                                  for i in result.added],
+            "skipped": [why for _p, why in result.skipped], "warnings": result.warnings}
+
+
+@router.post("/api/news/fetch", status_code=201, tags=["api"],
+             summary="Lấy một bài báo từ địa chỉ web thành tin")
+async def api_fetch(body: FetchIn, state: StateDep, user: Editor) -> dict:
+    from ..sources.store import add_pieces
+    from ..sources.web import read_article
+
+    result = await run_in_threadpool(lambda: add_pieces(
+        state.settings, [read_article(body.url)], status="draft" if body.draft else "queued",
+        created_by=user.name, extra={"category": body.category}))
+    return _result_json(result)
+
+
+@router.get("/api/news/{item_id}/shorten", tags=["api"],
+            summary="Đề xuất bản rút gọn của một tin cho vừa thời lượng")
+async def api_shorten(item_id: int, state: StateDep, _u: Editor,
+                      seconds: float | None = None) -> dict:
+    from ..sources.store import propose
+
+    p = await run_in_threadpool(propose, state.settings, item_id, seconds)
+    return {"ok": True, "text": p.text, "estimated_s": round(p.estimated_ms / 1000, 1),
+            "original_s": round(p.original_ms / 1000, 1), "target_s": p.target_ms / 1000,
+            "fits": p.fits, "changed": p.changed,
+            "kept": len(p.kept), "sentences": len(p.sentences)}
+
+
+@router.post("/api/news/{item_id}/shorten", tags=["api"],
+             summary="Lưu bản rút gọn (bản gốc được giữ)")
+async def api_shorten_apply(item_id: int, body: ShortenIn, state: StateDep,
+                            _u: Editor) -> dict:
+    from ..sources.store import apply_body, original_body
+
+    item = await run_in_threadpool(apply_body, state.settings, item_id, body.body)
+    return {"ok": True, "id": item.id, "body": item.body,
+            "original_body": original_body(state.settings, item_id)}

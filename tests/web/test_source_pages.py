@@ -120,3 +120,28 @@ def test_news_list_offers_rut_gon_only_for_items_over_max_item_s(editor, setting
     page = client.get("/news").text
     assert f'href="/news/{long.id}/shorten"' in page
     assert f'href="/news/{short.id}/shorten"' not in page
+
+
+def test_json_api_fetch_shorten_apply(app, settings, users, site) -> None:  # noqa: ANN001, F811
+    from fastapi.testclient import TestClient
+
+    from bulletins.web.security import create_token
+
+    c = TestClient(app)
+    c.headers["Authorization"] = "Bearer " + create_token(settings, users["editor"], "thử")
+    url = site.add("/tin.html", (DATA / "cong_chupah_tiem_vac_xin.html").read_bytes())
+    r = c.post("/api/news/fetch", json={"url": url, "draft": True, "category": "y tế"})
+    assert r.status_code == 201, r.text
+    (added,) = r.json()["added"]
+    assert added["status"] == "draft"
+    again = c.post("/api/news/fetch", json={"url": url}).json()
+    assert again["added"] == [] and "đã được nhập trước đây" in again["skipped"][0]
+    p = c.get(f"/api/news/{added['id']}/shorten", params={"seconds": 15}).json()
+    assert p["target_s"] == 15 and p["text"].startswith("Từ ngày 25-11") and p["changed"]
+    r = c.post(f"/api/news/{added['id']}/shorten", json={"body": p["text"]}).json()
+    assert r["body"] == p["text"] and "Trẻ đang sốt" in r["original_body"]
+    missing = c.get("/api/news/999/shorten")
+    assert missing.status_code == 400 and missing.json()["error"] == "Không có tin số 999."
+    offline = c.post("/api/news/fetch", json={"url": "http://127.0.0.1:9/x"})
+    assert offline.status_code == 400 and "không có mạng" in offline.json()["error"]
+    assert "/api/news/{item_id}/shorten" in c.get("/openapi.json").json()["paths"]

@@ -228,7 +228,7 @@ def read_docx(data: bytes | Path, name: str = "") -> list[Piece]:
             raise QueueError(f"Không đọc được tệp {name}.", detail=str(exc)) from exc
     name = name or "tệp Word"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise QueueError(f"Tệp {name} là tệp Word cũ (.doc), chưa đọc được.",
+        raise QueueError(f"Tệp {name} là tệp Word cũ (.doc) hoặc có mật khẩu, chưa đọc được.",
                          "Mở tệp bằng Word và chọn Lưu thành (Save As) dạng .docx.")
     try:
         document = docx.Document(io.BytesIO(data))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from ..config import Settings
-from ..db import NewsItem, session_factory
+from ..db import NewsItem, session_factory, utcnow
 from ..errors import QueueError
 from ..models import Item
 from ..news import NewsQueue
@@ -21,7 +22,9 @@ from .clean import Piece, clip_to_chars, similarity
 from .shorten import Proposal, shorten
 
 NEAR_DUPLICATE = 0.8  # trigram Jaccard at or above this is "the same article"
+HISTORY_DAYS = 90
 _LIVE = ("draft", "queued")
+_ANY = ("draft", "queued", "aired", "archived")
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,8 @@ class Duplicate:
     score: float
 
     def message(self) -> str:
-        state = "bản nháp" if self.status == "draft" else "trong hàng đợi"
+        state = {"draft": "bản nháp", "queued": "trong hàng đợi", "aired": "đã phát",
+                 "archived": "đã lưu trữ"}.get(self.status, self.status)
         return (f"tin này gần giống tin số {self.item_id} «{self.title}» ({state}, "
                 f"giống {self.score:.0%}).")
 
@@ -45,13 +49,17 @@ class AddResult:
 
 
 def near_duplicates(settings: Settings, text: str, exclude: Iterable[int] = (),
-                    threshold: float = NEAR_DUPLICATE) -> list[Duplicate]:
-    """Draft or queued items whose title+body nearly equals `text`, most similar first."""
+                    threshold: float = NEAR_DUPLICATE, statuses: Sequence[str] = _LIVE,
+                    ) -> list[Duplicate]:
+    """Items (draft or queued by default) whose title+body nearly equals `text`, most
+    similar first. Only the last HISTORY_DAYS are compared, so the check stays cheap."""
     skip = set(exclude)
+    since = utcnow() - timedelta(days=HISTORY_DAYS)
     Session = session_factory(settings.db_url)
     with Session() as s:
         rows = s.execute(select(NewsItem.id, NewsItem.title, NewsItem.body, NewsItem.status)
-                         .where(NewsItem.status.in_(_LIVE))).all()
+                         .where(NewsItem.status.in_(statuses))
+                         .where(NewsItem.created_at >= since)).all()
     found = []
     for item_id, title, body, status in rows:
         if item_id in skip:
@@ -95,8 +103,9 @@ def add_pieces(settings: Settings, pieces: Sequence[Piece], *, status: str = "qu
                ) -> AddResult:
     """Validate and store pieces (all-or-nothing validation first, like a file import).
 
-    A piece whose source was imported before is skipped. A piece whose text nearly equals a
-    draft or queued item is skipped with `skip_duplicates` (feeds) or added with a warning.
+    A piece whose source was imported before is skipped. A piece whose text nearly equals
+    an item is skipped with `skip_duplicates` (feeds: any recent item) or added with a
+    warning (a draft or queued item).
     """
     queue = NewsQueue(settings)
     from ..news import validate_item
@@ -118,7 +127,10 @@ def add_pieces(settings: Settings, pieces: Sequence[Piece], *, status: str = "qu
             result.skipped.append((piece, f"«{piece.title}» đã được nhập trước đây (tin số "
                                           f"{seen})."))
             continue
-        dups = near_duplicates(settings, f"{clean.title}. {clean.body}")
+        text = f"{clean.title}. {clean.body}"
+        # Feeds skip an article seen before whatever became of it (aired, or archived by an
+        # editor who did not want it); an editor's own import only warns of a live twin.
+        dups = near_duplicates(settings, text, statuses=_ANY if skip_duplicates else _LIVE)
         if dups and skip_duplicates:
             result.skipped.append((piece, f"«{piece.title}»: {dups[0].message()}"))
             continue

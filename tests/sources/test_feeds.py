@@ -99,3 +99,19 @@ def test_a_dead_feed_is_reported_and_the_others_still_polled(home, site, capsys)
     cap = capsys.readouterr()
     assert "mat-roi.xml" in cap.err and "404" in cap.err
     assert "3 bài mới" in cap.out
+
+
+def test_an_archived_article_under_a_new_link_does_not_come_back(home, site, capsys) -> None:  # noqa: ANN001
+    configure(home, site)
+    main(["news", "poll"])
+    settings = load_settings(home)
+    queue = NewsQueue(settings)
+    vaccine = next(i for i in queue.list() if i.title.startswith("Ia Hrú"))
+    queue.set_status(vaccine.id, "archived")  # the editor did not want it
+    # The portal republishes it under a new address and guid.
+    site.add("/tin/1-cap-nhat.html", (DATA / "cong_chupah_tiem_vac_xin.html").read_bytes())
+    rss = RSS.format(base=site.base).replace("/tin/1.html", "/tin/1-cap-nhat.html").replace(
+        "chupah-1", "chupah-1b")
+    site.add("/rss.xml", rss, "application/rss+xml")
+    main(["news", "poll"])
+    assert "0 bài mới" in capsys.readouterr().out

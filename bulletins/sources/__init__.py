@@ -6,8 +6,7 @@
 - `web`      web pages → one piece, via trafilatura; fetched through requests
 - `feeds`    RSS/Atom subscriptions polled into drafts, via feedparser
 - `store`    the edge to the queue: dedup, drafts, original text kept when shortened
+- `commands` the CLI (`news fetch|poll|approve|shorten`, Word for `news import`)
+
+Nothing is imported here: the CLI loads this package at start-up, the parsers only on use.
 """
-
-from .clean import Piece
-
-__all__ = ["Piece"]

@@ -168,14 +168,22 @@ def _blocks(doc) -> list[_Block]:  # noqa: ANN001
             if cells:
                 out.append(_Block(", ".join(cells) + "."))
 
-    for block in doc.iter_inner_content():
-        if isinstance(block, Paragraph):
-            lines = (" ".join(ln.split()) for ln in para(block).split("\n"))
-            text = "\n".join(ln for ln in lines if ln)
-            if text:
-                out.append(_Block(text, _heading_level(block)))
-        elif isinstance(block, Table):
-            table(block)
+    def body(parent) -> None:  # noqa: ANN001 - the body element or a content control's
+        # Walked by hand, not `iter_inner_content()`: that skips paragraphs inside content
+        # controls (w:sdt) and custom XML, which Word templates put whole articles in.
+        for child in parent:
+            if child.tag == f"{W}p":
+                block = Paragraph(child, doc._body)
+                lines = (" ".join(ln.split()) for ln in para(block).split("\n"))
+                text = "\n".join(ln for ln in lines if ln)
+                if text:
+                    out.append(_Block(text, _heading_level(block)))
+            elif child.tag == f"{W}tbl":
+                table(Table(child, doc._body))
+            elif child.tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml"):
+                body(child)
+
+    body(doc.element.body)
     return out
 
 

@@ -66,6 +66,10 @@ def office_document(path: Path) -> Path:
     merged = table.cell(3, 0).merge(table.cell(3, 1))
     merged.text = "Làng Dơng tiêm bổ sung"
     doc.add_paragraph("Trẻ em tiêm vắc xin sởi tại trạm y tế. Ảnh: Hoàng Mai")
+    # A content control (w:sdt) around a paragraph, as Word templates make.
+    doc.element.body.insert(len(doc.element.body) - 1, parse_xml(
+        f'<w:sdt {NS}><w:sdtPr><w:alias w:val="Ghi chú"/></w:sdtPr><w:sdtContent><w:p><w:r>'
+        '<w:t>Liên hệ trạm y tế xã để biết thêm.</w:t></w:r></w:p></w:sdtContent></w:sdt>'))
     doc.add_heading("Khai trương chợ nông sản", level=1)
     doc.add_paragraph("Sáng 24-11, xã khai trương chợ nông sản với 40 gian hàng.")
     doc.save(path)
@@ -86,6 +90,7 @@ def test_each_headed_piece_becomes_a_clean_item(tmp_path: Path) -> None:
     assert ("Thôn, Ngày.\n\nPlei Ring, 25-11.\n\nPlei Bông, 26-11.\n\n"
             "Làng Dơng tiêm bổ sung.") in first
     assert "Ảnh" not in first  # caption dropped
+    assert first.endswith("Liên hệ trạm y tế xã để biết thêm.")  # inside a content control
     assert pieces[1].body == "Sáng 24-11, xã khai trương chợ nông sản với 40 gian hàng."
 
 

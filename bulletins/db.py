@@ -56,8 +56,8 @@ class NewsItem(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
     air_count: Mapped[int] = mapped_column(Integer, default=0)
     last_aired_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    # sources: the text before `news shorten --apply`, and where the item came from (URL,
-    # feed guid, "file.docx#2") so the same article is never queued twice.
+    # sources: the text before `news shorten --apply` (or an over-long import's full text),
+    # and where the item came from (article URL or feed guid), so it is never queued twice.
     original_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_ref: Mapped[str] = mapped_column(String(1000), default="", index=True)
 

@@ -181,7 +181,7 @@ async def _submit(request: Request, state, item_id: int | None, user: CurrentUse
     flash(request, f"{verb} tin số {saved.id}: {saved.title}")
     from ..sources.store import duplicate_warnings
 
-    for warning in duplicate_warnings(state.settings, saved):
+    for warning in await run_in_threadpool(duplicate_warnings, state.settings, saved):
         flash(request, warning, "error")
     return RedirectResponse(f"/news/{saved.id}", status_code=303)
 

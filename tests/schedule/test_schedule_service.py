@@ -64,7 +64,7 @@ def test_failed_build_plays_last_good_when_configured(home, warm_cache):
     yesterday = svc.now().date() - timedelta(days=1)
     old = build_bulletin(svc.settings, BuildRequest("xa-a", yesterday, "sang", mark_aired=False))
     sched = svc.now().replace(microsecond=0)
-    svc._build_failures[("xa-a", "sang", sched.date())] = "bộ đọc lỗi"
+    svc.occurrences.get("xa-a", "sang", sched).move("build_failed", error="bộ đọc lỗi")
     svc.play_slot("xa-a", "sang", sched)
     [row] = _rows(home)
     assert row.outcome == "aired" and row.file == old.mp3_path

@@ -64,13 +64,27 @@ def proc_start_ticks(pid: int) -> int | None:
         return None
 
 
+def _zombie(pid: int) -> bool:
+    """Ended but not yet reaped by its parent (it plays nothing)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _group_running(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return not _zombie(pgid)
+
+
 def group_alive(pgid: int, pid: int, start_ticks: int | None) -> bool:
     """Whether the player recorded as (pgid, pid, start) still runs."""
     if sys.platform == "win32":  # pragma: no cover - no process groups to find
         return False
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
+    if not _group_running(pgid):
         return False
     if start_ticks is not None and proc_start_ticks(pid) not in (None, start_ticks):
         return False  # the leader's pid now belongs to someone else
@@ -88,9 +102,7 @@ def stop_group(pgid: int, wait_s: float = 3.0) -> None:
             return
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
-            try:
-                os.killpg(pgid, 0)
-            except (ProcessLookupError, PermissionError):
+            if not _group_running(pgid):
                 return
             time.sleep(0.05)
 

@@ -667,7 +667,8 @@ class Service:
         tmp = track.with_suffix(".tmp")
         tmp.write_text(json.dumps({
             "pid": pid, "pgid": pid, "start_ticks": ticks, "started": self.now().isoformat(),
-            "file": str(path), "duration_s": duration_s, "scheduler_pid": os.getpid()}))
+            "file": str(path), "duration_s": duration_s, "scheduler_pid": os.getpid(),
+            "boot_id": boot_id()}))  # a player record from an earlier boot died in the reboot
         os.replace(tmp, track)
 
     def recover_interrupted(self, last_alive: datetime | None) -> int:
@@ -688,7 +689,7 @@ class Service:
                 stop_group(info["pgid"])
                 played = (self.now() - started).total_seconds()
                 how = "trình phát vẫn chạy sau khi bộ lập lịch dừng và đã bị dừng khi khởi động lại"
-            elif info and not _rebooted_since(started):
+            elif info and info.get("boot_id", "") == boot_id():
                 # the player ran on alone and ended by itself: it played to the end
                 played = min((now - started).total_seconds(), duration)
                 how = "trình phát tự chạy hết sau khi bộ lập lịch dừng"
@@ -765,15 +766,12 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def _rebooted_since(when: datetime) -> bool:
-    """Whether the machine booted after `when` (Linux /proc/stat btime; False if unknown)."""
+def boot_id() -> str:
+    """This boot of the machine (Linux); "" where unknown."""
     try:
-        for line in Path("/proc/stat").read_text().splitlines():
-            if line.startswith("btime "):
-                return float(line.split()[1]) > when.timestamp()
-    except (OSError, ValueError):
-        pass
-    return False
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
 
 
 def run_foreground(settings: Settings, verbose: bool = False) -> None:

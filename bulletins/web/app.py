@@ -21,7 +21,7 @@ from ..errors import BulletinError, NotFoundError, QueueError
 from . import api, auth, bulletin_pages, feeds, news_pages, preview_pages, user_pages
 from .deps import WebState, render
 from .filters import install_filters
-from .security import LoginThrottle, secret_key
+from .security import SESSION_DAYS, LoginThrottle, secret_key
 
 log = logging.getLogger("bulletins.web")
 HERE = Path(__file__).parent
@@ -283,7 +283,7 @@ def create_app(settings: Settings) -> FastAPI:
     _security_headers(app)
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key(settings), session_cookie="bantin_session",
-        max_age=14 * 24 * 3600, same_site="lax",
+        max_age=SESSION_DAYS * 24 * 3600, same_site="lax",
         https_only=settings.web.base_url.startswith("https://"),
     )
     limit = max(settings.web.max_upload_bytes, settings.web.max_body_chars * 4 + 64_000)

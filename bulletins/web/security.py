@@ -37,6 +37,7 @@ SECRET_FILE = ".web_secret"
 MAX_FAILED = 5
 ACCOUNT_LIMIT = 20
 LOCK_MINUTES = 15
+SESSION_DAYS = 14  # a session ends after this, whatever the cookie says
 _hasher = PasswordHasher()
 
 
@@ -218,15 +219,17 @@ def open_session(Session, user_id: int, address: str) -> str:  # noqa: ANN001
     """A new session for the user; returns the random id the cookie carries."""
     sid = secrets.token_urlsafe(32)
     with Session.begin() as s:
+        s.execute(delete(WebSession).where(
+            WebSession.created_at < utcnow() - timedelta(days=SESSION_DAYS)))
         s.add(WebSession(id=token_hash(sid), user_id=user_id, address=address[:64]))
     return sid
 
 
 def session_user(s: OrmSession, sid: str) -> User | None:
     row = s.get(WebSession, token_hash(sid))
-    if row is None:
-        return None
     now = utcnow()
+    if row is None or now - row.created_at > timedelta(days=SESSION_DAYS):
+        return None
     if (now - row.last_seen_at).total_seconds() > 60:  # don't write on every request
         row.last_seen_at = now
     return s.get(User, row.user_id)

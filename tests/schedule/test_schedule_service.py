@@ -39,7 +39,8 @@ class RecordingPlayer:
 def _service(home: Path, on_missing: str = "build", player=None) -> tuple[Service, datetime]:
     when = at(3600)
     write_home(home, [SlotSpec("sang", when)], on_missing=on_missing, grace=5)
-    svc = Service(load_settings(home), player=player or RecordingPlayer())
+    fixed = datetime.now().astimezone().replace(microsecond=0)  # an injected, still clock
+    svc = Service(load_settings(home), player=player or RecordingPlayer(), clock=lambda: fixed)
     return svc, when
 
 

@@ -70,7 +70,7 @@ def simulated_day(home: Path) -> None:
     """Two daily slots: morning airs on time; a power cut before the afternoon slot and a
     restart within grace airs it once, late; a restart after that never replays it."""
     with STARTUP:
-        sang, chieu = at(45), at(55)
+        sang, chieu = at(60), at(70)  # room for a build on a busy machine
         write_home(home, [SlotSpec("sang", sang), SlotSpec("chieu", chieu)], grace=0.25)
         s = Sched(home).wait_ready()
         wait_built(home, "sang")  # at start-up (within lead); chieu by its build job
@@ -106,7 +106,7 @@ def second_scheduler_refused(home: Path) -> None:
     assert "Bộ lập lịch đang chạy cho thư mục này" in second.output()
     t0 = time.monotonic()
     assert first.term() == 0, first.output()
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 10  # prompt, even with a loaded machine's slow exit
     third = Sched(home, "c").wait_ready()  # the lock died with its process
     third.kill9()
     fourth = Sched(home, "d").wait_ready()  # and a kill -9 never blocks the next start

@@ -90,7 +90,9 @@ class Occurrence:
     def end_build(self, error: str = "") -> None:
         with self._cond:
             self._build_running = False
-        self.move(BUILD_FAILED if error else BUILT, error=error)
+        # a slot already missed (or played from an older file) keeps that state
+        self.move(BUILD_FAILED if error else BUILT, error=error,
+                  allowed=(PENDING, BUILDING, BUILT, BUILD_FAILED))
 
     def claim_play(self) -> bool:
         """True for the one caller that will play this occurrence."""

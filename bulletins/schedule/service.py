@@ -161,6 +161,10 @@ class _NoBulletin(Exception):
     pass
 
 
+class _StillBuilding(Exception):
+    """Grace ran out while its build was still running: the slot is missed."""
+
+
 class _Play:
     def __init__(self) -> None:
         self.cancel = threading.Event()
@@ -553,6 +557,8 @@ class Service:
         # emergency is never kept waiting by a build.
         try:
             choice = self._choose(st, sl, occ)
+        except _StillBuilding:
+            return self._missed_late(station_id, slot_name, sched)
         except _NoBulletin as exc:
             occ.move(FAILED)
             self.book.add(station=station_id, slot=slot_name, outcome="failed",
@@ -588,6 +594,8 @@ class Service:
             log.info("%s/%s: waiting for its build to finish", st.id, sl.name)
             occ.wait_while(BUILDING, lambda: self.stop_event.is_set()
                            or self.now() > sched + self.grace)
+            if occ.state == BUILDING:  # not building it a second time: too late anyway
+                raise _StillBuilding()
         failure = occ.build_error if occ.state == BUILD_FAILED else ""
         rec = None if failure else self._record(st.id, sl.name, day)
         if rec is not None:

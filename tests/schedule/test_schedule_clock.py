@@ -206,6 +206,22 @@ def test_a_play_waits_for_its_running_build(home):
     assert occ.history == ["pending", "building", "built", "playing", "done"]
 
 
+def test_a_build_still_running_past_grace_makes_the_slot_missed(home):
+    svc, clock = service(home)
+    occ = svc.occurrences.get("xa-a", "sang", T0)
+    assert occ.begin_build()  # slow build, still running
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
+    t.start()
+    time.sleep(0.3)
+    clock.set(T0 + timedelta(minutes=6))  # grace is 5 minutes
+    t.join(10)
+    [row] = rows(home)
+    assert row.outcome == "missed" and svc.player.played == []
+    assert occ.history == ["pending", "building", "missed"]  # and no second build
+    occ.end_build()  # the slow build ends at last: the slot stays missed
+    assert occ.state == "missed"
+
+
 def test_a_build_job_for_a_built_occurrence_does_not_build_again(home):
     svc, clock = service(home)
     occ = svc.occurrences.get("xa-a", "sang", T0)

@@ -128,10 +128,11 @@ def killed_during_a_play(home: Path) -> None:
     failed with the reason; the items stay queued (they did not air) and nothing replays."""
     with STARTUP:
         slot = at(40)  # played late on a busy machine is fine here
-        write_home(home, [SlotSpec("long", slot)])  # "long": the test player plays 20 s
+        # "long": the test player plays 20 s
+        write_home(home, [SlotSpec("long", slot)], grace=2)
         s = Sched(home).wait_ready()
         wait_built(home, "long")
-    wait_for(lambda: started(home, "long"), 40, lambda: f"not playing: {s.output()}")
+    wait_for(lambda: started(home, "long"), 90, lambda: f"not playing: {s.output()}")
     track = home / "run" / "players" / "xa-a.json"
     wait_for(track.exists, 5, "the player's process group was not recorded")
     info = json.loads(track.read_text())

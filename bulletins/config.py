@@ -104,6 +104,9 @@ class WebSettings:
     secret_key: str = ""  # empty: generated once and kept in the home folder
     max_body_chars: int = 20000
     max_upload_bytes: int = 2_000_000
+    # The public address operators use, e.g. "https://bantin.example.vn". Feed links come
+    # from it and an https address makes the session cookie Secure; never the Host header.
+    base_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -394,6 +397,9 @@ def _validate(s: Settings) -> None:
     for ok, key, why in checks:
         if not ok:
             raise ConfigError(f"Giá trị của «{key}» không hợp lệ: {why}.")
+    if s.web.base_url and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", s.web.base_url):
+        raise ConfigError(f"«web.base_url» = {s.web.base_url!r} không hợp lệ.",
+                          "Viết đầy đủ, ví dụ \"https://bantin.example.vn\".")
     if p.player == "command" and "{file}" not in p.command:
         raise ConfigError("«playback.command» phải chứa {file} để biết tệp cần phát.")
     for st in s.stations:

@@ -39,6 +39,10 @@ class QueueError(BulletinError):
     pass
 
 
+class NotFoundError(QueueError):
+    """The item (or other record) asked for does not exist: a 404 on the web."""
+
+
 class TemplateError(BulletinError):
     pass
 

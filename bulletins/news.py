@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings
 from .db import BulletinRecord, ItemAiring, NewsItem, session_factory, utcnow
-from .errors import QueueError
+from .errors import NotFoundError, QueueError
 from .models import PRIORITIES, PRIORITY_RANK, STATUSES, Item
 
 FIELDS = ("title", "body", "priority", "category", "stations", "valid_from", "valid_until")
@@ -296,9 +296,10 @@ class NewsQueue:
 
     def get(self, item_id: int) -> Item:
         with self.Session() as s:
-            row = s.get(NewsItem, item_id)
+            # an id past 64 bits cannot exist (and would overflow the database driver)
+            row = s.get(NewsItem, item_id) if 0 < item_id < 2**63 else None
             if row is None:
-                raise QueueError(f"Không có tin số {item_id}.")
+                raise NotFoundError(f"Không có tin số {item_id}.")
             return _to_item(row)
 
     def update(self, item_id: int, raw: dict) -> Item:
@@ -332,7 +333,7 @@ class NewsQueue:
         with self.Session.begin() as s:
             row = s.get(NewsItem, item_id)
             if row is None:
-                raise QueueError(f"Không có tin số {item_id}.")
+                raise NotFoundError(f"Không có tin số {item_id}.")
             row.status = status
             s.flush()
             return _to_item(row)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..config import Settings
 from ..db import BroadcastLog, session_factory
@@ -100,6 +100,20 @@ class BroadcastLogBook:
                 BroadcastLog.station == station, BroadcastLog.slot == slot,
                 BroadcastLog.scheduled_at == naive_local(scheduled_at)))
             return [_entry(r) for r in rows]
+
+    def playing(self) -> list[Entry]:
+        """Rows still ``playing`` (at start-up: plays a killed run left open)."""
+        with self.Session() as s:
+            rows = s.scalars(select(BroadcastLog).where(BroadcastLog.outcome == "playing")
+                             .order_by(BroadcastLog.id))
+            return [_entry(r) for r in rows]
+
+    def last_time(self) -> datetime | None:
+        """The latest scheduled or start time in the log (naive local), if any."""
+        with self.Session() as s:
+            a = s.scalar(select(func.max(BroadcastLog.scheduled_at)))
+            b = s.scalar(select(func.max(BroadcastLog.started_at)))
+        return max((t for t in (a, b) if t is not None), default=None)
 
     def close_interrupted(self, error: str) -> int:
         """Close rows left `playing` by a run that died; return how many."""

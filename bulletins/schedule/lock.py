@@ -72,10 +72,30 @@ def write_heartbeat(home: Path, run_started: datetime, alive: datetime) -> None:
 
 
 def read_heartbeat(home: Path) -> dict | None:
-    """{"run_started": datetime, "alive": datetime, "pid": int} or None (never ran)."""
+    """{"run_started": datetime, "alive": datetime, "pid": int} or None (missing or unreadable;
+    `heartbeat_status` tells the two apart)."""
+    return heartbeat_status(home)[1]
+
+
+def heartbeat_status(home: Path) -> tuple[str, dict | None, datetime | None]:
+    """("missing" | "ok" | "unreadable", the heartbeat, the file's modification time).
+
+    A missing file may be a first start; an unreadable one (cut short by a power failure,
+    a full disk) never is: the caller then falls back to the file's time to find the outage."""
+    path = home / "run" / "heartbeat.json"
     try:
-        data = json.loads((home / "run" / "heartbeat.json").read_text())
-        return {"run_started": datetime.fromisoformat(data["run_started"]),
-                "alive": datetime.fromisoformat(data["alive"]), "pid": data.get("pid")}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        raw = path.read_bytes()
+        mtime = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    except FileNotFoundError:
+        return "missing", None, None
+    except OSError:
+        return "unreadable", None, None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        hb = {"run_started": datetime.fromisoformat(data["run_started"]),
+              "alive": datetime.fromisoformat(data["alive"]), "pid": data.get("pid")}
+        if hb["alive"].tzinfo is None or hb["run_started"].tzinfo is None:
+            raise ValueError("naive time")
+        return "ok", hb, mtime
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "unreadable", None, mtime

@@ -7,6 +7,9 @@
 
 - CommandPlayer: `[playback] command`, split with shlex, the token {file} replaced by the
   path, run without a shell in its own process group; a timeout or cancel kills the group.
+  Its own session means a scheduler killed mid-play leaves it playing: the service records
+  the group (pid, start time) in run/players/ through `on_spawn`, and the next start finds
+  it with `find_orphan` and stops it (see service.Service.recover_interrupted).
 - NullPlayer: plays nothing, only logs (tests; download-only stations).
 - BuiltinPlayer: the default sound output through miniaudio (bundled decoders and backends,
   no system packages on Linux or Windows). No sound device is a PlayError, never a crash.
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -44,6 +48,63 @@ class Player(Protocol):
     name: str
 
     def play(self, path: Path, timeout_s: float, cancel: threading.Event) -> None: ...
+
+
+# --- process groups that outlive the scheduler -------------------------------------------
+def proc_start_ticks(pid: int) -> int | None:
+    """The kernel's start time of a process (Linux /proc), to tell it from a later process
+    that reuses its pid; None where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    try:  # the command name may hold spaces and parentheses: fields follow the last ")"
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _zombie(pid: int) -> bool:
+    """Ended but not yet reaped by its parent (it plays nothing)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _group_running(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return not _zombie(pgid)
+
+
+def group_alive(pgid: int, pid: int, start_ticks: int | None) -> bool:
+    """Whether the player recorded as (pgid, pid, start) still runs."""
+    if sys.platform == "win32":  # pragma: no cover - no process groups to find
+        return False
+    if not _group_running(pgid):
+        return False
+    if start_ticks is not None and proc_start_ticks(pid) not in (None, start_ticks):
+        return False  # the leader's pid now belongs to someone else
+    return True
+
+
+def stop_group(pgid: int, wait_s: float = 3.0) -> None:
+    """SIGTERM a process group, then SIGKILL what is left after `wait_s`."""
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if not _group_running(pgid):
+                return
+            time.sleep(0.05)
 
 
 class NullPlayer:
@@ -85,7 +146,10 @@ class CommandPlayer:
         args = shlex.split(self.template, posix=sys.platform != "win32")
         return [a.replace("{file}", str(path)) for a in args]
 
-    def play(self, path: Path, timeout_s: float, cancel: threading.Event) -> None:
+    def play(self, path: Path, timeout_s: float, cancel: threading.Event,
+             on_spawn: Callable[[int, int | None], None] | None = None) -> None:
+        """`on_spawn(pid, start_ticks)` is called once the player runs (its pid is its
+        process group id), so the caller can record it before anything can go wrong."""
         argv = self.argv(path)
         log.info("playing %s with %s", path, argv[0])
         kw: dict = {"start_new_session": True} if sys.platform != "win32" else {
@@ -96,6 +160,11 @@ class CommandPlayer:
                                         stdout=subprocess.DEVNULL, stderr=err, **kw)
             except OSError as exc:
                 raise PlayError(f"Không chạy được lệnh phát «{argv[0]}»: {exc}") from exc
+            if on_spawn is not None:
+                try:
+                    on_spawn(proc.pid, proc_start_ticks(proc.pid))
+                except Exception:  # noqa: BLE001 - the play goes on; the record is a safety net
+                    log.exception("cannot record the player process")
             deadline = time.monotonic() + timeout_s
             try:
                 while proc.poll() is None:

@@ -22,10 +22,26 @@ heartbeat (run/heartbeat.json) says when it was last alive. Every slot occurrenc
 that (less a minute of slack, bounded by the previous run's start and by one day) that
 has no broadcast-log row was never handled: if it is still within ``grace_minutes`` it is
 played now and logged ``late``, else it is logged ``missed``. Slots whose build time
-passed while the machine was off are built at once. A first-ever start catches up nothing.
+passed while the machine was off are built at once. An unreadable heartbeat (cut short by
+a power failure) is not a first start: the outage is taken to begin at the file's
+modification time; a missing heartbeat with jobs or log rows already stored, at the
+latest log row. Only a first-ever start (neither) catches up nothing.
 
-Playing an occurrence (play_slot): an occurrence is claimed in memory (so a cron run and
-a catch-up run cannot both play it), and if the log already has a row for (station, slot,
+State. Each slot occurrence (station, slot, scheduled time) is one `Occurrence` record
+(occurrences.py), created once and changed only under its own lock: pending → building →
+built → playing → done/failed/missed. Stations' sound channels are made once at start; no
+dict is mutated by several threads.
+
+A killed run. A `command` player runs in its own session and outlives a scheduler killed
+with SIGKILL; its process group is recorded in run/players/<station>.json while it plays.
+At the next start (recover_interrupted), a row still ``playing`` is closed with the truth:
+the orphan player, if still running, is stopped first (so it never overlaps the next play);
+if the bulletin had played at least AIRED_FRACTION of its length the row says aired (or
+late) with a note and its items count as aired, else failed ("bị ngắt khi bộ lập lịch dừng
+đột ngột"); its items are never aired again when they did air.
+
+Playing an occurrence (play_slot): its record is claimed (so a cron run and a catch-up
+run cannot both play it), and if the log already has a row for (station, slot,
 scheduled time) it is never played again; past the grace period it is ``missed``. If the
 slot's build is due or running, the play waits for it (within grace). The bulletin is the
 latest published one for that day and slot; when the build failed or is missing,
@@ -46,11 +62,13 @@ the lock.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import signal
 import threading
 import time
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from logging.handlers import RotatingFileHandler
@@ -65,8 +83,27 @@ from ..models import BuildRequest
 from ..news import NewsQueue
 from . import alerts, jobs
 from .broadcast import BroadcastLogBook
-from .lock import HomeLock, read_heartbeat, write_heartbeat
-from .players import Player, PlayError, PlayInterrupted, make_player, mp3_duration_s
+from .lock import HomeLock, heartbeat_status, run_dir, write_heartbeat
+from .occurrences import (
+    BUILD_FAILED,
+    BUILDING,
+    DONE,
+    FAILED,
+    MISSED,
+    PLAYING,
+    Occurrence,
+    OccurrenceBook,
+)
+from .players import (
+    CommandPlayer,
+    Player,
+    PlayError,
+    PlayInterrupted,
+    group_alive,
+    make_player,
+    mp3_duration_s,
+    stop_group,
+)
 from .times import latest_occurrence, next_occurrence, occurrences, shifted
 
 log = logging.getLogger("bulletins.schedule")
@@ -74,6 +111,8 @@ LATE_AFTER_S = 3.0  # a play starting later than this after its slot time is "la
 HEARTBEAT_S = 2.0
 POLL_S = 0.2
 CATCH_UP_SLACK = timedelta(minutes=1)
+AIRED_FRACTION = 0.8  # a play cut off after this share of the bulletin counts as aired
+KILLED_VI = "bị ngắt khi bộ lập lịch dừng đột ngột"
 
 
 @dataclass(frozen=True)
@@ -122,10 +161,41 @@ class _NoBulletin(Exception):
     pass
 
 
+class _StillBuilding(Exception):
+    """Grace ran out while its build was still running: the slot is missed."""
+
+
 class _Play:
     def __init__(self) -> None:
         self.cancel = threading.Event()
         self.reason = ""
+
+
+class _Channel:
+    """A station's sound output: one sound at a time, and the play to stop for an alert."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # held for a whole play
+        self._guard = threading.Lock()
+        self._play: _Play | None = None
+
+    def begin(self, play: _Play) -> None:
+        with self._guard:
+            self._play = play
+
+    def end(self, play: _Play) -> None:
+        with self._guard:
+            if self._play is play:
+                self._play = None
+
+    def interrupt(self, reason: str) -> bool:
+        with self._guard:
+            play = self._play
+        if play is None:
+            return False
+        play.reason = reason
+        play.cancel.set()
+        return True
 
 
 def setup_logging(home: Path, verbose: bool = False) -> RotatingFileHandler:
@@ -150,12 +220,15 @@ def setup_logging(home: Path, verbose: bool = False) -> RotatingFileHandler:
 
 
 class Service:
-    def __init__(self, settings: Settings, player: Player | None = None):
+    def __init__(self, settings: Settings, player: Player | None = None,
+                 clock: Callable[[], datetime] | None = None):
+        """`clock` returns the current aware time; tests pass a controllable one."""
         import tzlocal
 
         self.settings = settings
         self.home = settings.home
         self.tz = tzlocal.get_localzone()
+        self._clock = clock
         self.player = player or make_player(settings.playback)
         self.book = BroadcastLogBook(settings)
         self.stop_event = threading.Event()
@@ -163,18 +236,18 @@ class Service:
         self.scheduler = None
         self.grace = timedelta(minutes=settings.playback.grace_minutes)
         self.lead = timedelta(minutes=settings.playback.lead_minutes)
-        self._station_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._current: dict[str, _Play] = {}
-        self._current_guard = threading.Lock()
-        self._claims: set[tuple[str, str, datetime]] = set()
-        self._claims_guard = threading.Lock()
-        self._build_failures: dict[tuple[str, str, date], str] = {}
+        self.occurrences = OccurrenceBook()
+        # made once, only read afterwards: no thread adds or removes a station
+        self._channels = {st.id: _Channel() for st in settings.stations}
         self._build_lock = threading.Lock()  # one build at a time: CPU-bound, engines not reentrant
-        self._building: dict[tuple[str, str, date], threading.Event] = {}
         self._run_started = self.now()
 
     def now(self) -> datetime:
-        return datetime.now(self.tz)
+        return self._clock() if self._clock is not None else datetime.now(self.tz)
+
+    def _channel(self, station_id: str) -> _Channel:
+        ch = self._channels.get(station_id)
+        return ch if ch is not None else _Channel()  # a station not configured: no sharing
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> None:
@@ -220,11 +293,9 @@ class Service:
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        previous = read_heartbeat(self.home)
+        status, previous, mtime = heartbeat_status(self.home)
         alerts.clean_stale(self.home)
-        closed = self.book.close_interrupted("Bộ lập lịch bị dừng đột ngột khi đang phát.")
-        if closed:
-            log.warning("%d play(s) were cut off by the last shutdown; logged as failed", closed)
+        self.recover_interrupted(previous["alive"] if previous else mtime)
         jobs.register(str(self.home), self)
         engine = get_engine(self.settings.db_url)
         self.scheduler = BackgroundScheduler(
@@ -238,8 +309,9 @@ class Service:
         self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
         self.scheduler.start(paused=True)
+        had_jobs = bool(self.scheduler.get_jobs())
         self.reconcile()
-        self.catch_up(previous)
+        self.catch_up(*self.outage_start(status, previous, mtime, had_jobs))
         write_heartbeat(self.home, self._run_started, self.now())
         self.scheduler.resume()
 
@@ -288,17 +360,37 @@ class Service:
                 log.info("job %s: %s", kind, jid)
         return report
 
-    def catch_up(self, previous: dict | None) -> None:
+    def outage_start(self, status: str, previous: dict | None, mtime: datetime | None,
+                     had_jobs: bool) -> tuple[datetime | None, str]:
+        """Since when nobody was running, and a note for the log; None on a first start."""
         now = self.now()
-        if previous is None:
+        floor = now - timedelta(days=1)
+        if status == "ok" and previous is not None:
+            return max(previous["alive"] - CATCH_UP_SLACK, previous["run_started"], floor), ""
+        if status == "unreadable":
+            since = max((mtime or floor) - CATCH_UP_SLACK, floor)
+            log.warning("run/heartbeat.json is unreadable: not a first start; slots since %s "
+                        "are caught up", since)
+            return since, (f" Tệp nhịp tim run/heartbeat.json hỏng: coi như bộ lập lịch "
+                           f"ngừng từ {since:%H:%M %d/%m/%Y}.")
+        last = self.book.last_time()
+        if had_jobs or last is not None:
+            since = max(last.astimezone(now.tzinfo) if last else floor, floor)
+            log.warning("run/heartbeat.json is missing but jobs or log rows exist: not a first "
+                        "start; slots since %s are caught up", since)
+            return since, (f" Không có tệp nhịp tim run/heartbeat.json: coi như bộ lập lịch "
+                           f"ngừng từ {since:%H:%M %d/%m/%Y}.")
+        return None, ""
+
+    def catch_up(self, since: datetime | None, note: str = "") -> None:
+        now = self.now()
+        if since is None:
             log.info("first start for this home: no earlier slots to catch up")
         else:
-            since = max(previous["alive"] - CATCH_UP_SLACK, previous["run_started"],
-                        now - timedelta(days=1))
             for st in self.settings.stations:
                 for sl in st.slots:
                     for occ in occurrences(sl, since, now):
-                        self._catch_up_one(st, sl, occ, now)
+                        self._catch_up_one(st, sl, occ, now, note)
         # builds whose time passed while nobody was running, soonest slot first
         due = []
         for st in self.settings.stations:
@@ -309,27 +401,38 @@ class Service:
                     due.append((occ, st.id, sl.name))
         for occ, sid, slot_name in sorted(due):
             log.info("build time of %s/%s passed while stopped: building now", sid, slot_name)
-            self._mark_building(sid, slot_name, occ.date())
-            self.scheduler.add_job(
-                jobs.BUILD_REF, "date", run_date=now, id=f"catchup-build:{sid}:{slot_name}",
-                args=[str(self.home), sid, slot_name, occ.isoformat()], executor="builds",
-                replace_existing=True,
-                misfire_grace_time=max(1, int((occ + self.grace - now).total_seconds())))
+            self.occurrences.get(sid, slot_name, occ).build_due()
+            self._run_soon(f"catchup-build:{sid}:{slot_name}", jobs.BUILD_REF,
+                           [str(self.home), sid, slot_name, occ.isoformat()],
+                           occ + self.grace - now, executor="builds")
 
-    def _catch_up_one(self, st: Station, sl: Slot, occ: datetime, now: datetime) -> None:
+    def _run_soon(self, job_id: str, ref: str, args: list, within: timedelta,
+                  executor: str = "default") -> None:
+        """A one-off job now; without a running APScheduler (tests, one-shot use), run it
+        in this thread."""
+        if self.scheduler is None:
+            func = self.build_slot if ref == jobs.BUILD_REF else self.play_slot
+            func(args[1], args[2], datetime.fromisoformat(args[3]))
+            return
+        self.scheduler.add_job(ref, "date", run_date=self.now(), id=job_id, args=args,
+                               executor=executor, replace_existing=True,
+                               misfire_grace_time=max(1, int(within.total_seconds())))
+
+    def _catch_up_one(self, st: Station, sl: Slot, occ: datetime, now: datetime,
+                      note: str = "") -> None:
         if self.book.for_slot(st.id, sl.name, occ):
             return
         if now - occ <= self.grace:
             log.warning("slot %s/%s at %s fell while stopped: playing it late", st.id, sl.name,
                         occ)
-            self.scheduler.add_job(
-                jobs.PLAY_REF, "date", run_date=now, id=f"late:{st.id}:{sl.name}",
-                args=[str(self.home), st.id, sl.name, occ.isoformat()], replace_existing=True,
-                misfire_grace_time=max(1, int((self.grace - (now - occ)).total_seconds())))
+            self._run_soon(f"late:{st.id}:{sl.name}", jobs.PLAY_REF,
+                           [str(self.home), st.id, sl.name, occ.isoformat()],
+                           self.grace - (now - occ))
         else:
             log.warning("slot %s/%s at %s fell while stopped: missed", st.id, sl.name, occ)
+            self.occurrences.get(st.id, sl.name, occ).move(MISSED)
             self.book.add(station=st.id, slot=sl.name, outcome="missed", scheduled_at=occ,
-                          error=self._missed_reason())
+                          error=self._missed_reason() + note)
 
     def _missed_reason(self) -> str:
         return (f"Bộ lập lịch không chạy lúc đến giờ phát; đã quá "
@@ -340,8 +443,8 @@ class Service:
         station, _, slot = rest.partition(":")
         if kind not in ("play", "late"):
             log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
-            for key in [k for k in self._building if k[:2] == (station, slot)]:
-                self._building.pop(key).set()  # a play waiting for this build stops waiting
+            for occ in self.occurrences.find(station, slot, BUILDING):
+                occ.build_not_coming()  # a play waiting for this build stops waiting
             return
         if not self.book.for_slot(station, slot, event.scheduled_run_time):
             self.book.add(station=station, slot=slot, outcome="missed",
@@ -356,23 +459,21 @@ class Service:
                    occurrence: datetime | None = None) -> None:
         st = self.settings.station(station_id)
         sl = st.slot(slot_name)
-        occ = occurrence or self._build_target(sl, station_id)
-        key = (station_id, slot_name, occ.date())
-        done = self._mark_building(*key)
-        log.info("building %s/%s for %s", station_id, slot_name, occ)
+        occ = self.occurrences.get(station_id, slot_name,
+                                   occurrence or self._build_target(sl, station_id))
+        if not occ.begin_build():
+            log.info("%r: built or being built already; not building again", occ)
+            return
+        log.info("building %s/%s for %s", station_id, slot_name, occ.at)
         try:
-            result = self._build(station_id, slot_name, occ.date())
+            result = self._build(station_id, slot_name, occ.at.date())
         except Exception as exc:  # noqa: BLE001 - a failed build is logged, play decides
             msg = exc.message if isinstance(exc, BulletinError) else repr(exc)
-            self._build_failures[key] = msg
-            log.error("build of %s/%s for %s failed: %s", station_id, slot_name, occ.date(),
+            occ.end_build(msg)
+            log.error("build of %s/%s for %s failed: %s", station_id, slot_name, occ.at.date(),
                       msg, exc_info=not isinstance(exc, BulletinError))
             return
-        finally:
-            done.set()
-            if self._building.get(key) is done:
-                del self._building[key]
-        self._build_failures.pop(key, None)
+        occ.end_build()
         log.info("built %s (%s s)", result.mp3_path, result.manifest.get("duration_s"))
 
     def _build_target(self, sl: Slot, station_id: str) -> datetime:
@@ -392,11 +493,7 @@ class Service:
                 sl = self.settings.station(station).slot(slot)
             except BulletinError:
                 return
-            self._mark_building(station, slot, self._build_target(sl, station).date())
-
-    def _mark_building(self, station_id: str, slot_name: str, day: date) -> threading.Event:
-        """Note that a build of this slot is due or running, so a play waits for it."""
-        return self._building.setdefault((station_id, slot_name, day), threading.Event())
+            self.occurrences.get(station, slot, self._build_target(sl, station)).build_due()
 
     def _build(self, station_id: str, slot_name: str, day: date):  # noqa: ANN202
         from .. import pipeline
@@ -426,51 +523,56 @@ class Service:
         sched = scheduled_at or latest_occurrence(sl, self.now() + timedelta(seconds=1))
         if sched is None:
             return
-        key = (station_id, slot_name, sched)
-        with self._claims_guard:  # a cron run and a catch-up run of one occurrence: one wins
-            if key in self._claims:
-                return
-            self._claims.add(key)
+        occ = self.occurrences.get(station_id, slot_name, sched)
+        if not occ.claim_play():  # a cron run and a catch-up run of one occurrence: one wins
+            return
+        handled = False
         try:
-            self._play_occurrence(st, sl, sched)
+            handled = self._play_occurrence(st, sl, occ)
         finally:
-            with self._claims_guard:
-                self._claims.discard(key)
+            if not handled:
+                occ.release_play()
 
     def _missed_late(self, station_id: str, slot_name: str, sched: datetime) -> bool:
         if self.now() - sched <= self.grace:
             return False
+        self.occurrences.get(station_id, slot_name, sched).move(MISSED)
         self.book.add(station=station_id, slot=slot_name, outcome="missed", scheduled_at=sched,
                       error="Quá thời gian cho phép phát muộn (bản tin chưa dựng xong, hoặc "
                       "khung giờ trước / tin khẩn cấp phát chưa xong).")
         return True
 
-    def _play_occurrence(self, st: Station, sl: Slot, sched: datetime) -> None:
-        station_id, slot_name = st.id, sl.name
+    def _play_occurrence(self, st: Station, sl: Slot, occ: Occurrence) -> bool:
+        """Play it or log why not; False when nothing was decided (the service stops)."""
+        station_id, slot_name, sched = st.id, sl.name, occ.at
         if self.stop_event.is_set():
-            return  # not logged: the next start catches it up
+            return False  # not logged: the next start catches it up
         if self.book.for_slot(station_id, slot_name, sched):
             log.info("%s/%s at %s already handled; never played twice", station_id,
                      slot_name, sched)
-            return
+            return True
         if self._missed_late(station_id, slot_name, sched):
-            return
+            return True
         # Choosing may wait for or run a build: no station lock is held meanwhile, so an
         # emergency is never kept waiting by a build.
         try:
-            choice = self._choose(st, sl, sched)
+            choice = self._choose(st, sl, occ)
+        except _StillBuilding:
+            return self._missed_late(station_id, slot_name, sched)
         except _NoBulletin as exc:
+            occ.move(FAILED)
             self.book.add(station=station_id, slot=slot_name, outcome="failed",
                           scheduled_at=sched, started_at=self.now(), error=str(exc))
             log.error("%s/%s: nothing to play: %s", station_id, slot_name, exc)
-            return
-        with self._station_locks[station_id]:  # one sound at a time per station
+            return True
+        with self._channel(station_id).lock:  # one sound at a time per station
             if self.stop_event.is_set():
-                return
+                return False
             if self._missed_late(station_id, slot_name, sched):
-                return
+                return True
             started = self.now()
             late = choice.rebuilt or (started - sched).total_seconds() > LATE_AFTER_S
+            occ.move(PLAYING)
             row = self.book.add(
                 station=station_id, slot=slot_name, outcome="playing", scheduled_at=sched,
                 started_at=started, file=str(choice.path), sha256=alerts.sha256_file(choice.path),
@@ -481,20 +583,20 @@ class Service:
                 NewsQueue(self.settings).mark_aired(choice.items, station_id, sched.date(),
                                                     slot_name)
             self.book.finish(row, outcome, self.now(), error)
+            occ.move(DONE if ok else FAILED)
             log.info("%s/%s at %s: %s %s", station_id, slot_name, sched, outcome, error)
+            return True
 
-    def _choose(self, st: Station, sl: Slot, sched: datetime) -> _Choice:
-        import json
-
+    def _choose(self, st: Station, sl: Slot, occ: Occurrence) -> _Choice:
+        sched = occ.at
         day = sched.date()
-        pending = self._building.get((st.id, sl.name, day))
-        if pending is not None:  # its build is still running: wait for it, within grace
+        if occ.state == BUILDING:  # its build is due or running: wait for it, within grace
             log.info("%s/%s: waiting for its build to finish", st.id, sl.name)
-            deadline = time.monotonic() + (sched + self.grace - self.now()).total_seconds()
-            while not pending.wait(0.2) and not self.stop_event.is_set():
-                if time.monotonic() > deadline:
-                    break
-        failure = self._build_failures.get((st.id, sl.name, day))
+            occ.wait_while(BUILDING, lambda: self.stop_event.is_set()
+                           or self.now() > sched + self.grace)
+            if occ.state == BUILDING:  # not building it a second time: too late anyway
+                raise _StillBuilding()
+        failure = occ.build_error if occ.state == BUILD_FAILED else ""
         rec = None if failure else self._record(st.id, sl.name, day)
         if rec is not None:
             return _Choice(Path(rec.path), json.loads(rec.item_ids), rec.engine, rec.duration_s)
@@ -504,13 +606,17 @@ class Service:
             ways.reverse()
         for way in ways:
             if way == "build":
+                mine = occ.begin_build(again=True)
                 try:
                     res = self._build(st.id, sl.name, day)
                 except Exception as exc:  # noqa: BLE001
                     msg = exc.message if isinstance(exc, BulletinError) else repr(exc)
+                    if mine:
+                        occ.end_build(msg)
                     reason += f"; dựng lại lúc phát cũng lỗi: {msg}"
                     continue
-                self._build_failures.pop((st.id, sl.name, day), None)
+                if mine:
+                    occ.end_build()
                 m = res.manifest
                 return _Choice(Path(res.mp3_path), list(m.get("items", [])), m.get("engine", ""),
                                float(m.get("duration_s") or 0), rebuilt=True,
@@ -526,10 +632,18 @@ class Service:
     def _play(self, station_id: str, path: Path, duration_s: float) -> tuple[bool, str]:
         timeout = (duration_s or mp3_duration_s(path)) + self.settings.playback.timeout_margin_s
         play = _Play()
-        with self._current_guard:
-            self._current[station_id] = play
+        channel = self._channel(station_id)
+        channel.begin(play)
+        track = self._track_file(station_id)
         try:
-            self.player.play(path, timeout, play.cancel)
+            if isinstance(self.player, CommandPlayer):
+                def spawned(pid: int, ticks: int | None) -> None:
+                    self._write_track(track, pid, ticks, path, duration_s or
+                                      mp3_duration_s(path))
+
+                self.player.play(path, timeout, play.cancel, on_spawn=spawned)
+            else:
+                self.player.play(path, timeout, play.cancel)
             return True, ""
         except PlayInterrupted:
             return False, play.reason or "Bị ngắt."
@@ -539,24 +653,85 @@ class Service:
             log.exception("player crashed")
             return False, f"Trình phát lỗi: {exc!r}"
         finally:
-            with self._current_guard:
-                if self._current.get(station_id) is play:
-                    del self._current[station_id]
+            track.unlink(missing_ok=True)
+            channel.end(play)
 
     def interrupt(self, station_id: str, reason: str) -> bool:
-        with self._current_guard:
-            play = self._current.get(station_id)
-        if play is None:
-            return False
-        play.reason = reason
-        play.cancel.set()
-        return True
+        return self._channel(station_id).interrupt(reason)
 
     def interrupt_all(self, reason: str) -> None:
-        with self._current_guard:
-            stations = list(self._current)
-        for sid in stations:
-            self.interrupt(sid, reason)
+        for ch in self._channels.values():
+            ch.interrupt(reason)
+
+    # ------------------------------------------------------------------ a killed run
+    def _track_file(self, station_id: str) -> Path:
+        d = run_dir(self.home) / "players"
+        d.mkdir(exist_ok=True)
+        return d / f"{station_id}.json"
+
+    def _write_track(self, track: Path, pid: int, ticks: int | None, path: Path,
+                     duration_s: float) -> None:
+        """Where the player's process group is, written before anything can go wrong."""
+        tmp = track.with_suffix(".tmp")
+        tmp.write_text(json.dumps({
+            "pid": pid, "pgid": pid, "start_ticks": ticks, "started": self.now().isoformat(),
+            "file": str(path), "duration_s": duration_s, "scheduler_pid": os.getpid(),
+            "boot_id": boot_id()}))  # a player record from an earlier boot died in the reboot
+        os.replace(tmp, track)
+
+    def recover_interrupted(self, last_alive: datetime | None) -> int:
+        """Close the log rows a killed run left ``playing`` with what really happened, after
+        stopping a player that outlived it; return how many rows were closed."""
+        closed = 0
+        rows = self.book.playing()
+        for e in rows:
+            track = self._track_file(e.station)
+            info = _read_json(track)
+            now = self.now()
+            started = (datetime.fromisoformat(info["started"]) if info and info.get("started")
+                       else (e.started_at.astimezone() if e.started_at else now))
+            duration = float((info or {}).get("duration_s") or 0) or mp3_duration_s(Path(e.file))
+            if info and group_alive(info["pgid"], info["pid"], info.get("start_ticks")):
+                log.warning("%s/%s: the player (process group %s) outlived the last run; "
+                            "stopping it", e.station, e.slot, info["pgid"])
+                stop_group(info["pgid"])
+                played = (self.now() - started).total_seconds()
+                how = "trình phát vẫn chạy sau khi bộ lập lịch dừng và đã bị dừng khi khởi động lại"
+            elif info and info.get("boot_id", "") == boot_id():
+                # the player ran on alone and ended by itself: it played to the end
+                played = min((now - started).total_seconds(), duration)
+                how = "trình phát tự chạy hết sau khi bộ lập lịch dừng"
+            else:  # the player died with the scheduler (built-in player, or a power cut)
+                played = max(0.0, (last_alive - started).total_seconds()) if last_alive else 0.0
+                how = "trình phát dừng cùng bộ lập lịch"
+            played = max(0.0, played)
+            share = f"đã phát {played:.0f}/{duration:.0f} giây"
+            if duration > 0 and played >= AIRED_FRACTION * duration:
+                late = (e.scheduled_at is not None and e.started_at is not None and
+                        (e.started_at - e.scheduled_at).total_seconds() > LATE_AFTER_S)
+                outcome = "late" if late else "aired"
+                note = (f"Bị ngắt khi khởi động lại (interrupted by restart): bộ lập lịch dừng "
+                        f"đột ngột khi đang phát; {how}; {share}, coi như đã phát.")
+                if e.items:
+                    day = (e.scheduled_at or e.started_at or now.replace(tzinfo=None)).date()
+                    NewsQueue(self.settings).mark_aired(e.items, e.station, day, e.slot)
+            else:
+                outcome = "failed"
+                note = f"Bản tin {KILLED_VI}; {how}; mới {share}. Các tin sẽ phát lại."
+            self.book.finish(e.id, outcome, now, note)
+            track.unlink(missing_ok=True)
+            closed += 1
+            log.warning("%s/%s: a play cut off by the last run logged %s (%s)", e.station,
+                        e.slot, outcome, share)
+        # a tracked player without a row (an emergency whose row was closed): never let it
+        # overlap the next play
+        for track in (run_dir(self.home) / "players").glob("*.json"):
+            info = _read_json(track)
+            if info and group_alive(info["pgid"], info["pid"], info.get("start_ticks")):
+                log.warning("stopping a leftover player (process group %s)", info["pgid"])
+                stop_group(info["pgid"])
+            track.unlink(missing_ok=True)
+        return closed
 
     # ------------------------------------------------------------------ emergency
     def _poll_alerts(self) -> None:
@@ -567,8 +742,6 @@ class Service:
                                  name=f"alert-{req.stem}", daemon=True).start()
 
     def _handle_alert(self, taken: Path) -> None:
-        import json
-
         try:
             payload = json.loads(taken.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -581,7 +754,7 @@ class Service:
             sid = b["station"]
             if self.interrupt(sid, "Bị ngắt để phát tin khẩn cấp."):
                 log.warning("%s: current play interrupted by an emergency alert", sid)
-            with self._station_locks[sid]:
+            with self._channel(sid).lock:
                 results.append(alerts.play_emergency(
                     self.settings, lambda p, d: self._play(sid, p, d), b))
 
@@ -591,6 +764,22 @@ class Service:
         for t in threads:
             t.join()
         alerts.complete(taken, results)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and "pgid" in data and "pid" in data else None
+    except (OSError, ValueError):
+        return None
+
+
+def boot_id() -> str:
+    """This boot of the machine (Linux); "" where unknown."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
 
 
 def run_foreground(settings: Settings, verbose: bool = False) -> None:

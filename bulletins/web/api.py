@@ -21,7 +21,7 @@ from ..models import Item
 from ..news import NewsQueue
 from . import core
 from .bulletin_pages import OUTCOMES, log_rows, record_log
-from .deps import Builder, Editor, Listener, Logger, StateDep
+from .deps import Builder, Editor, Listener, Logger, RowId, StateDep
 from .files import list_published
 from .preview_pages import choose, flatten
 
@@ -131,7 +131,7 @@ def news_add(body: NewsIn, state: StateDep, user: Editor) -> NewsOut:
 
 
 @router.get("/news/{item_id}", summary="Một tin")
-def news_get(item_id: int, state: StateDep, _u: Listener) -> NewsOut:
+def news_get(item_id: RowId, state: StateDep, _u: Listener) -> NewsOut:
     return NewsOut.of(_get(state, item_id))
 
 
@@ -143,7 +143,7 @@ def _get(state, item_id: int) -> Item:
 
 
 @router.patch("/news/{item_id}", summary="Sửa tin")
-def news_patch(item_id: int, body: NewsPatch, state: StateDep, _u: Editor) -> NewsOut:
+def news_patch(item_id: RowId, body: NewsPatch, state: StateDep, _u: Editor) -> NewsOut:
     _get(state, item_id)
     raw = body.model_dump(exclude_unset=True)
     raw = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in raw.items()}
@@ -151,13 +151,13 @@ def news_patch(item_id: int, body: NewsPatch, state: StateDep, _u: Editor) -> Ne
 
 
 @router.post("/news/{item_id}/status", summary="Đổi trạng thái tin (duyệt, lưu trữ…)")
-def news_status(item_id: int, body: StatusIn, state: StateDep, _u: Editor) -> NewsOut:
+def news_status(item_id: RowId, body: StatusIn, state: StateDep, _u: Editor) -> NewsOut:
     _get(state, item_id)
     return NewsOut.of(NewsQueue(state.settings).set_status(item_id, body.status))
 
 
 @router.delete("/news/{item_id}", summary="Lưu trữ tin (không xóa hẳn)")
-def news_archive(item_id: int, state: StateDep, _u: Editor) -> NewsOut:
+def news_archive(item_id: RowId, state: StateDep, _u: Editor) -> NewsOut:
     _get(state, item_id)
     return NewsOut.of(NewsQueue(state.settings).set_status(item_id, "archived"))
 

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..config import Settings
 from ..db import session_factory
-from ..errors import BulletinError, QueueError
+from ..errors import BulletinError, NotFoundError, QueueError
 from . import (
     api,
     auth,
@@ -30,7 +30,7 @@ from . import (
 )
 from .deps import WebState, render
 from .filters import install_filters
-from .security import LoginThrottle, secret_key
+from .security import SESSION_DAYS, LoginThrottle, secret_key
 
 log = logging.getLogger("bulletins.web")
 HERE = Path(__file__).parent
@@ -115,6 +115,7 @@ def _error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else "Lỗi."
         if is_api(request):
+            detail = _STARLETTE_VI.get(detail, detail)  # "Not Found" etc. from the router
             resp = api_error(exc.status_code, detail)
             if exc.status_code == 401:
                 resp.headers["WWW-Authenticate"] = "Bearer"
@@ -138,6 +139,8 @@ def _error_handlers(app: FastAPI) -> None:
     async def bulletin_error(request: Request, exc: BulletinError):
         if exc.detail:
             log.info("detail: %s", exc.detail)
+        if isinstance(exc, NotFoundError):
+            return await http_error(request, HTTPException(404, exc.message))
         if is_api(request):
             resp = api_error(400, exc.message, exc.hint)
             if isinstance(exc, QueueError):
@@ -154,15 +157,18 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        fields = []
-        for err in exc.errors():
-            loc = [str(p) for p in list(err.get("loc", ()))[1:]]  # drop "body"/"query"/"path"
-            if loc:
-                fields.append(".".join(loc))
-        where = f" (trường: {', '.join(dict.fromkeys(fields))})" if fields else ""
-        msg = f"Dữ liệu gửi lên không hợp lệ{where}."
+        errors = list(exc.errors())
+        if any(tuple(e.get("loc", ()))[:1] == ("path",) for e in errors):
+            # /news/abc or an id past the database's range: there is no such page
+            return await http_error(request, HTTPException(404, "Không tìm thấy."))
+        msg, field = validation_message(errors)
         if is_api(request):
-            return api_error(422, msg)
+            resp = api_error(422, msg)
+            if field:
+                body = json.loads(resp.body)
+                body["field"] = field
+                resp = JSONResponse(body, status_code=422)
+            return resp
         return render(request, "error.html", {"title": "Có lỗi", "message": msg},
                       status_code=422)
 
@@ -173,6 +179,90 @@ def _error_handlers(app: FastAPI) -> None:
         if is_api(request):
             return api_error(500, msg)
         return PlainTextResponse(msg, status_code=500)
+
+
+_STARLETTE_VI = {
+    "Not Found": "Không tìm thấy.",
+    "Method Not Allowed": "Phương thức HTTP này không được hỗ trợ ở địa chỉ này.",
+    "Unauthorized": "Bạn cần đăng nhập.",
+    "Forbidden": "Bạn không có quyền làm việc này.",
+}
+# API field names as an editor knows them
+FIELD_VI = {
+    "title": "tiêu đề", "body": "nội dung", "priority": "mức ưu tiên", "category": "chuyên mục",
+    "stations": "đài", "valid_from": "phát từ ngày", "valid_until": "phát đến ngày",
+    "status": "trạng thái", "station": "đài", "day": "ngày", "slot": "khung giờ",
+    "outcome": "kết quả", "note": "ghi chú", "text": "văn bản", "word": "từ",
+    "spoken": "cách đọc",
+}
+
+
+def _field_name(loc: list) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_TYPE_TAGS = {"str", "int", "float", "bool", "date", "datetime", "none", "list", "dict"}
+
+
+def _is_type_tag(part: object) -> bool:
+    """Union branches appear in pydantic's error location ("valid_from", "date")."""
+    return isinstance(part, str) and (part in _TYPE_TAGS or "[" in part)
+
+
+def _describe(kind: str, label: str, ctx: dict) -> str:
+    if kind == "missing":
+        return f"thiếu trường {label}"
+    if kind == "extra_forbidden":
+        return f"trường {label} không được phép"
+    if kind == "literal_error":
+        return f"{label} phải là một trong: {ctx.get('expected', '')}"
+    if kind in ("string_too_long", "too_long"):
+        return f"{label} quá dài (tối đa {ctx.get('max_length', '?')} ký tự)"
+    if kind.startswith(("date", "datetime")):
+        return f"{label} không phải ngày hợp lệ (viết YYYY-MM-DD)"
+    if kind.startswith(("int", "float")):
+        return f"{label} phải là số"
+    if kind.startswith("string"):
+        return f"{label} phải là chuỗi chữ"
+    if kind.startswith("list"):
+        return f"{label} phải là danh sách"
+    return f"{label} không hợp lệ"
+
+
+def validation_message(errors: list[dict]) -> tuple[str, str | None]:
+    """Pydantic errors as one Vietnamese sentence naming each field, and the first field.
+    Never a character position: a broken JSON body is said to be broken, not where."""
+    parts: list[str] = []
+    by_field: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    for err in errors:
+        kind = str(err.get("type", ""))
+        loc = list(err.get("loc", ()))[1:]  # drop "body"/"query"
+        if kind == "json_invalid":
+            parts.append("nội dung gửi lên không phải JSON hợp lệ")
+            continue
+        union = next((i for i, p in enumerate(loc) if _is_type_tag(p)), None)
+        if union is not None:
+            loc = loc[:union]
+        while loc and isinstance(loc[-1], int) and kind != "missing":
+            loc.pop()  # a position inside a value is not a field
+        name = _field_name(loc)
+        if not name:
+            parts.append("nội dung phải là một đối tượng JSON với các trường cần thiết"
+                         if kind in ("model_attributes_type", "dict_type", "missing")
+                         else "nội dung gửi lên không hợp lệ")
+            continue
+        top = str(loc[0])
+        labels[name] = f"«{name}»" + (f" ({FIELD_VI[top]})" if top in FIELD_VI else "")
+        by_field.setdefault(name, []).append(_describe(kind, labels[name], err.get("ctx") or {}))
+    for name, said in by_field.items():
+        # several union branches failed: one plain sentence for the field
+        parts.append(said[0] if len(set(said)) == 1 else f"{labels[name]} không hợp lệ")
+    text = "; ".join(dict.fromkeys(parts)) or "dữ liệu gửi lên không hợp lệ"
+    return "Dữ liệu gửi lên không hợp lệ: " + text + ".", next(iter(by_field), None)
 
 
 def _quote(value: str) -> str:
@@ -202,7 +292,8 @@ def create_app(settings: Settings) -> FastAPI:
     _security_headers(app)
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key(settings), session_cookie="bantin_session",
-        max_age=14 * 24 * 3600, same_site="lax", https_only=False,
+        max_age=SESSION_DAYS * 24 * 3600, same_site="lax",
+        https_only=settings.web.base_url.startswith("https://"),
     )
     limit = max(settings.web.max_upload_bytes, settings.web.max_body_chars * 4 + 64_000)
     app.add_middleware(BodyLimit, limit=limit)

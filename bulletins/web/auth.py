@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from .deps import AnyUser, StateDep, check_csrf, optional_user, render
-from .security import AuthError, authenticate
+from .security import AuthError, authenticate, end_session, open_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,19 +49,23 @@ async def login(request: Request, state: StateDep):
             **ctx, "error": "Đăng nhập sai quá nhiều lần từ máy này. Hãy chờ vài phút."},
             status_code=429)
     try:
-        user = await run_in_threadpool(authenticate, state.settings, name, password)
+        user = await run_in_threadpool(authenticate, state.settings, name, password, addr)
     except AuthError as exc:
         state.throttle.fail(addr)
         error = exc.message + (f" {exc.hint}" if exc.hint else "")
         return render(request, "login.html", {**ctx, "error": error}, status_code=401)
     state.throttle.reset(addr)
+    sid = await run_in_threadpool(open_session, state.Session, user.id, addr)
     request.session.clear()  # a fresh session (and CSRF token) after login
-    request.session.update({"uid": user.id, "pwv": user.password_hash[-16:]})
+    request.session["sid"] = sid  # a random id only: the cookie holds nothing of the password
     dest = ctx["next"] if ctx["next"] != "/" else home_for(user.role)
     return RedirectResponse(dest, status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request, _user: AnyUser):
+async def logout(request: Request, state: StateDep, _user: AnyUser):
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        await run_in_threadpool(end_session, state.Session, sid)  # a replayed cookie is refused
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -1,4 +1,4 @@
-"""CLI commands for the web edge: `serve`, `user add`, `token create`."""
+"""CLI commands for the web edge: `serve`, `user add`, `token create|list|revoke`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..cli import HomeGroup, pass_ctx
-from .security import ROLES, add_user, create_token
+from .security import ROLES, add_user, create_token, list_tokens, revoke_tokens
 
 
 @click.command("serve")
@@ -63,6 +63,32 @@ def token_create(ctx, user_name: str, label: str) -> None:
     value = create_token(ctx.settings, user_name, label)
     click.echo(value)
     click.echo("Mã này chỉ hiện một lần. Dùng: Authorization: Bearer <mã>", err=True)
+
+
+@token.command("list")
+@click.argument("user_name", metavar="[USER]", required=False)
+@pass_ctx
+def token_list(ctx, user_name: str | None) -> None:
+    """Liệt kê mã truy cập (của mọi người, hoặc của USER). Không in lại mã."""
+    rows = list_tokens(ctx.settings, user_name)
+    if not rows:
+        click.echo("Chưa có mã truy cập nào.")
+        return
+    click.echo(f"{'Số':>4}  {'Người dùng':<16} {'Tạo lúc':<16} {'Dùng lần cuối':<16} Ghi chú")
+    for t, name in rows:
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "chưa dùng"
+        click.echo(f"{t.id:>4}  {name:<16} {t.created_at:%Y-%m-%d %H:%M} {used:<16} {t.label}")
+
+
+@token.command("revoke")
+@click.argument("user_name", metavar="USER")
+@click.option("--id", "token_id", type=click.IntRange(1, 2**63 - 1), default=None,
+              help="Chỉ thu hồi mã số N (xem: bulletins token list). Bỏ trống: mọi mã của USER.")
+@pass_ctx
+def token_revoke(ctx, user_name: str, token_id: int | None) -> None:
+    """Thu hồi mã truy cập của USER: tất cả, hoặc một mã với --id N."""
+    n = revoke_tokens(ctx.settings, user_name, token_id)
+    click.echo(f"Đã thu hồi {n} mã truy cập của «{user_name}».")
 
 
 commands = [serve, user, token]

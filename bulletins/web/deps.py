@@ -6,14 +6,14 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from ..config import Settings
 from ..db import ApiToken, User, utcnow
-from .security import LoginThrottle, token_hash
+from .security import LoginThrottle, session_user, token_hash
 
 # What each role may do. Admins may do everything.
 PERMS: dict[str, frozenset[str]] = {
@@ -22,6 +22,10 @@ PERMS: dict[str, frozenset[str]] = {
     "operator": frozenset({"listen", "log"}),
 }
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+MAX_ROW_ID = 2**63 - 1  # larger ids cannot exist in the database (SQLite/PostgreSQL bigint)
+# A database row id in a path: anything else (too large, not a number) is a 404, not a 500
+# (app.py turns path validation errors into "not found").
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @dataclass
@@ -42,6 +46,15 @@ class CurrentUser:
 
     def can(self, perm: str) -> bool:
         return perm in PERMS.get(self.role, frozenset())
+
+
+DEFAULT_BASE_URL = "http://localhost:8000"
+
+
+def public_base_url(settings: Settings) -> str:
+    """The address links in feeds use: `[web] base_url`, never the request's Host header
+    (which any client can set). Without it, localhost: feeds then work only on this machine."""
+    return (settings.web.base_url or DEFAULT_BASE_URL).rstrip("/")
 
 
 def get_state(request: Request) -> WebState:
@@ -95,12 +108,12 @@ def load_user(request: Request) -> CurrentUser | None:
                 raise HTTPException(401, "Mã truy cập (token) không hợp lệ.")
             row.last_used_at = utcnow()
             return CurrentUser(user.id, user.name, user.role, "token")
-    uid = request.session.get("uid")
-    if not uid:
+    sid = request.session.get("sid")
+    if not sid or not isinstance(sid, str):
         return None
-    with state.Session() as s:
-        user = s.get(User, uid)
-        if user is None or request.session.get("pwv") != user.password_hash[-16:]:
+    with state.Session.begin() as s:  # the row must exist: logout deleted it
+        user = session_user(s, sid)
+        if user is None:
             request.session.clear()
             return None
         return CurrentUser(user.id, user.name, user.role, "session")

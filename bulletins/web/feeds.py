@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
 from ..config import Station
-from .deps import StateDep, optional_user
+from .deps import StateDep, optional_user, public_base_url
 from .files import MEDIA_TYPES, list_published, safe_file
 from .filters import SLOT_VI, duration, short_date
 
@@ -57,7 +57,7 @@ def _sub(parent: ET.Element, tag: str, content: str | None = None, **attrs: str)
 def feed(station_id: str, request: Request, state: StateDep) -> Response:
     st = _station(state, station_id)
     _check_token(request, st)
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(state.settings)
     q = f"?token={st.feed_token}" if st.feed_token else ""
     rss = ET.Element("rss", {"version": "2.0"})
     ch = _sub(rss, "channel")

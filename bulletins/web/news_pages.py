@@ -16,7 +16,7 @@ from ..errors import BulletinError, QueueError
 from ..models import PRIORITIES, STATUSES, Item
 from ..news import NewsQueue
 from . import core
-from .deps import CurrentUser, Editor, Listener, StateDep, flash, render
+from .deps import CurrentUser, Editor, Listener, RowId, StateDep, flash, render
 
 log = logging.getLogger("bulletins.web")
 router = APIRouter(include_in_schema=False)
@@ -146,7 +146,7 @@ def news_new(request: Request, state: StateDep, _u: Editor):
 
 
 @router.get("/news/{item_id}")
-def news_edit(item_id: int, request: Request, state: StateDep,
+def news_edit(item_id: RowId, request: Request, state: StateDep,
               _u: Editor):
     item = NewsQueue(state.settings).get(item_id)
     return _form_page(request, state, item_values(item), item)
@@ -193,7 +193,7 @@ async def news_create(request: Request, state: StateDep,
 
 
 @router.post("/news/{item_id}")
-async def news_update(item_id: int, request: Request, state: StateDep,
+async def news_update(item_id: RowId, request: Request, state: StateDep,
                       user: Editor):
     return await _submit(request, state, item_id, user)
 
@@ -205,7 +205,7 @@ _STATUS_ACTIONS = {"approve": ("queued", "Đã duyệt, tin vào hàng đợi ph
 
 
 @router.post("/news/{item_id}/status")
-async def news_status(item_id: int, request: Request, state: StateDep,
+async def news_status(item_id: RowId, request: Request, state: StateDep,
                       _u: Editor):
     form = await request.form()
     action = form.get("action")

@@ -11,17 +11,33 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session as OrmSession
 
 from ..config import Settings
-from ..db import ApiToken, User, session_factory, utcnow
+from ..db import (
+    ApiToken,
+    KnownAddress,
+    LoginFailure,
+    User,
+    WebSession,
+    session_factory,
+    utcnow,
+)
 from ..errors import BulletinError
 
 ROLES = ("admin", "editor", "operator")
 ROLE_VI = {"admin": "quản trị", "editor": "biên tập viên", "operator": "kỹ thuật viên đài"}
 SECRET_FILE = ".web_secret"
-MAX_FAILED = 5  # failed logins before the account is locked for a while
-LOCK_MINUTES = 5
+# Throttling is by account and address together, so a stranger's wrong passwords lock out
+# only the stranger's machine: MAX_FAILED failures of one account from one address in
+# LOCK_MINUTES block that pair. Only a spread attack (ACCOUNT_LIMIT failures from anywhere)
+# locks the account, and even then not on addresses the user signed in from before; a
+# correct login from such an address lifts the lock.
+MAX_FAILED = 5
+ACCOUNT_LIMIT = 20
+LOCK_MINUTES = 15
+SESSION_DAYS = 14  # a session ends after this, whatever the cookie says
 _hasher = PasswordHasher()
 
 
@@ -123,35 +139,62 @@ class LoginThrottle:
             self._fails.pop(addr, None)
 
 
-def authenticate(settings: Settings, name: str, password: str) -> User:
-    """Check a name and password; lock the account after MAX_FAILED failures in a row."""
+def _lock_message(minutes: int) -> AuthError:
+    return AuthError("Tài khoản tạm khóa trên máy này vì nhập sai mật khẩu nhiều lần.",
+                     f"Thử lại sau khoảng {minutes} phút, hoặc nhờ quản trị viên mở khóa.")
+
+
+def authenticate(settings: Settings, name: str, password: str, address: str = "?") -> User:
+    """Check a name and password from `address`, throttled by account and address together
+    (see MAX_FAILED). Failures are kept in the database, so every web worker agrees."""
     Session = session_factory(settings.db_url)
+    name = name.strip()[:100]
+    address = address[:64]
     error: AuthError | None = None
-    with Session.begin() as s:  # commits the failure count even when the login fails
-        user = s.scalar(select(User).where(User.name == name.strip()))
+    with Session.begin() as s:  # commits the failure even when the login fails
         now = utcnow()
-        if user is None:
+        since = now - timedelta(minutes=LOCK_MINUTES)
+        s.execute(delete(LoginFailure).where(LoginFailure.at < since))
+        pair = s.scalar(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.name == name, LoginFailure.address == address)) or 0
+        user = s.scalar(select(User).where(User.name == name))
+        known = user is not None and s.scalar(select(KnownAddress.id).where(
+            KnownAddress.user_id == user.id, KnownAddress.address == address)) is not None
+        if pair >= MAX_FAILED:
+            first = s.scalar(select(func.min(LoginFailure.at)).where(
+                LoginFailure.name == name, LoginFailure.address == address)) or now
+            error = _lock_message(_minutes_left(first + timedelta(minutes=LOCK_MINUTES), now))
+        elif user is None:
             hash_password(password)  # same cost whether or not the user exists
+            s.add(LoginFailure(name=name, address=address, at=now))
             error = AuthError("Sai tên đăng nhập hoặc mật khẩu.")
-        elif user.locked_until and user.locked_until > now:
-            left = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            error = AuthError(
-                "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần.",
-                f"Thử lại sau khoảng {left} phút.",
-            )
+        elif user.locked_until and user.locked_until > now and not known:
+            error = _lock_message(_minutes_left(user.locked_until, now))
         elif not verify_password(user.password_hash, password):
+            s.add(LoginFailure(name=name, address=address, at=now))
             user.failed_logins += 1
             error = AuthError("Sai tên đăng nhập hoặc mật khẩu.")
-            if user.failed_logins >= MAX_FAILED:
+            if pair + 1 >= MAX_FAILED:
+                error = _lock_message(LOCK_MINUTES)
+            s.flush()
+            total = s.scalar(select(func.count()).select_from(LoginFailure).where(
+                LoginFailure.name == name)) or 0
+            if total >= ACCOUNT_LIMIT:
                 user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-                error = AuthError(
-                    "Tài khoản tạm khóa vì nhập sai mật khẩu nhiều lần.",
-                    f"Thử lại sau {LOCK_MINUTES} phút.",
-                )
         else:
             user.failed_logins = 0
             user.locked_until = None
+            # a correct login lifts this account's throttle everywhere it came from a known
+            # address; from a new address, only its own failures are forgiven
+            cond = LoginFailure.name == name
+            s.execute(delete(LoginFailure).where(
+                cond if known else cond & (LoginFailure.address == address)))
+            if known:
+                s.execute(KnownAddress.__table__.update().where(
+                    KnownAddress.user_id == user.id, KnownAddress.address == address
+                ).values(last_ok_at=now))
+            else:
+                s.add(KnownAddress(user_id=user.id, address=address, last_ok_at=now))
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
             s.flush()
@@ -159,3 +202,79 @@ def authenticate(settings: Settings, name: str, password: str) -> User:
     if error is not None:
         raise error
     return user
+
+
+def _minutes_left(until, now) -> int:  # noqa: ANN001
+    return max(1, int((until - now).total_seconds() // 60) + 1)
+
+
+def unlock(s: OrmSession, user: User) -> None:
+    """Forget an account's failures (admin's "Mở khóa")."""
+    user.failed_logins, user.locked_until = 0, None
+    s.execute(delete(LoginFailure).where(LoginFailure.name == user.name))
+
+
+# --- server-side sessions ----------------------------------------------------------------
+def open_session(Session, user_id: int, address: str) -> str:  # noqa: ANN001
+    """A new session for the user; returns the random id the cookie carries."""
+    sid = secrets.token_urlsafe(32)
+    with Session.begin() as s:
+        s.execute(delete(WebSession).where(
+            WebSession.created_at < utcnow() - timedelta(days=SESSION_DAYS)))
+        s.add(WebSession(id=token_hash(sid), user_id=user_id, address=address[:64]))
+    return sid
+
+
+def session_user(s: OrmSession, sid: str) -> User | None:
+    row = s.get(WebSession, token_hash(sid))
+    now = utcnow()
+    if row is None or now - row.created_at > timedelta(days=SESSION_DAYS):
+        return None
+    if (now - row.last_seen_at).total_seconds() > 60:  # don't write on every request
+        row.last_seen_at = now
+    return s.get(User, row.user_id)
+
+
+def end_session(Session, sid: str) -> None:  # noqa: ANN001
+    with Session.begin() as s:
+        s.execute(delete(WebSession).where(WebSession.id == token_hash(sid)))
+
+
+def revoke_credentials(s: OrmSession, user_id: int) -> tuple[int, int]:
+    """End every session and delete every API token of a user (password or role change)."""
+    n_sessions = s.execute(delete(WebSession).where(WebSession.user_id == user_id)).rowcount
+    n_tokens = s.execute(delete(ApiToken).where(ApiToken.user_id == user_id)).rowcount
+    return n_sessions or 0, n_tokens or 0
+
+
+# --- API tokens ----------------------------------------------------------------------------
+def _user_named(s: OrmSession, name: str) -> User:
+    user = s.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise AuthError(f"Không có người dùng «{name}».", "Kiểm tra lại tên đăng nhập.")
+    return user
+
+
+def list_tokens(settings: Settings, name: str | None = None) -> list[tuple[ApiToken, str]]:
+    """(token, user name) pairs, oldest first; only one user's when `name` is given."""
+    Session = session_factory(settings.db_url)
+    with Session() as s:
+        q = select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
+        if name is not None:
+            q = q.where(ApiToken.user_id == _user_named(s, name).id)
+        return [(t, n) for t, n in s.execute(q.order_by(ApiToken.id))]
+
+
+def revoke_tokens(settings: Settings, name: str, token_id: int | None = None) -> int:
+    """Delete all of a user's tokens, or the one with `token_id`; returns how many."""
+    Session = session_factory(settings.db_url)
+    with Session.begin() as s:
+        user = _user_named(s, name)
+        q = delete(ApiToken).where(ApiToken.user_id == user.id)
+        if token_id is not None:
+            q = q.where(ApiToken.id == token_id)
+        n = s.execute(q).rowcount or 0
+        if token_id is not None and n == 0:
+            raise AuthError(f"Người dùng «{name}» không có mã truy cập số {token_id}.",
+                            f"Xem danh sách: bulletins token list {name}.")
+        return n

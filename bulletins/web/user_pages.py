@@ -7,9 +7,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import delete, select
 from starlette.concurrency import run_in_threadpool
 
-from ..db import ApiToken, User
-from .deps import Admin, StateDep, flash, render
-from .security import ROLES, AuthError, add_user, hash_password
+from ..db import ApiToken, KnownAddress, User, WebSession
+from .deps import Admin, RowId, StateDep, flash, render
+from .security import ROLES, AuthError, add_user, hash_password, revoke_credentials, unlock
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,10 +19,18 @@ def _users(state) -> list[User]:
         return list(s.scalars(select(User).order_by(User.name)))
 
 
+def _tokens(state) -> dict[int, list[ApiToken]]:
+    out: dict[int, list[ApiToken]] = {}
+    with state.Session() as s:
+        for t in s.scalars(select(ApiToken).order_by(ApiToken.id)):
+            out.setdefault(t.user_id, []).append(t)
+    return out
+
+
 def _page(request: Request, state, values: dict | None = None, errors: dict | None = None,
           status_code: int = 200):
     return render(request, "users.html", {
-        "users": _users(state), "roles": ROLES,
+        "users": _users(state), "roles": ROLES, "tokens": _tokens(state),
         "values": values or {"name": "", "role": "editor"}, "errors": errors or {},
     }, status_code=status_code)
 
@@ -51,7 +59,7 @@ async def users_add(request: Request, state: StateDep,
 
 
 @router.post("/users/{user_id}")
-async def users_change(user_id: int, request: Request, state: StateDep,
+async def users_change(user_id: RowId, request: Request, state: StateDep,
                        me: Admin):
     form = await request.form()
     action = form.get("action")
@@ -61,7 +69,7 @@ async def users_change(user_id: int, request: Request, state: StateDep,
             raise HTTPException(404, "Không có người dùng này.")
         name = user.name
         if action == "unlock":
-            user.failed_logins, user.locked_until = 0, None
+            unlock(s, user)
             message = f"Đã mở khóa «{name}»."
         elif action == "password":
             password = str(form.get("password") or "")
@@ -69,19 +77,37 @@ async def users_change(user_id: int, request: Request, state: StateDep,
                 flash(request, "Mật khẩu mới phải có ít nhất 8 ký tự.", "error")
                 return RedirectResponse("/users", status_code=303)
             user.password_hash = hash_password(password)
-            user.failed_logins, user.locked_until = 0, None
-            message = f"Đã đặt mật khẩu mới cho «{name}»."
+            unlock(s, user)
+            revoke_credentials(s, user.id)  # old sessions and tokens stop working
+            message = (f"Đã đặt mật khẩu mới cho «{name}»; các phiên đăng nhập và mã truy cập "
+                       "cũ đã bị thu hồi.")
         elif action == "role" and form.get("role") in ROLES:
             if user.id == me.id:
                 flash(request, "Không thể tự đổi vai trò của chính mình.", "error")
                 return RedirectResponse("/users", status_code=303)
             user.role = str(form.get("role"))
-            message = f"Đã đổi vai trò của «{name}»."
+            revoke_credentials(s, user.id)
+            message = (f"Đã đổi vai trò của «{name}»; các phiên đăng nhập và mã truy cập cũ "
+                       "đã bị thu hồi.")
+        elif action == "revoke-token":
+            raw = str(form.get("token_id") or "")
+            n = s.execute(delete(ApiToken).where(
+                ApiToken.user_id == user.id,
+                ApiToken.id == (int(raw) if raw.isdigit() and len(raw) < 10 else -1))).rowcount
+            if not n:
+                raise HTTPException(404, "Không có mã truy cập này.")
+            message = f"Đã thu hồi mã truy cập số {raw} của «{name}»."
+        elif action == "revoke-tokens":
+            n = s.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
+            message = f"Đã thu hồi {n} mã truy cập của «{name}»."
         elif action == "delete":
             if user.id == me.id:
                 flash(request, "Không thể tự xóa tài khoản đang dùng.", "error")
                 return RedirectResponse("/users", status_code=303)
-            s.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+            revoke_credentials(s, user.id)
+            s.execute(delete(KnownAddress).where(KnownAddress.user_id == user.id))
+            s.execute(delete(WebSession).where(WebSession.user_id == user.id))
+            unlock(s, user)
             s.delete(user)
             message = f"Đã xóa người dùng «{name}»."
         else:

@@ -1,4 +1,9 @@
-"""End to end: real `scheduler.py` subprocesses, real SQLite, real ffmpeg, slots seconds apart.
+"""End to end: real `scheduler.py` subprocesses, real SQLite, real ffmpeg.
+
+Only two scenarios run on the real clock with slots seconds apart (smoke tests: a simulated
+day with a power cut, and a scheduler killed during a play); the others use slots an hour
+away and test processes, not timing. Everything timing-related is tested on an injectable
+clock in test_schedule_clock.py.
 
 Every scenario runs in its own home folder, all of them at once in threads (one
 module-scoped fixture), so the suite's wall time is that of the longest scenario.
@@ -7,6 +12,7 @@ Each test then checks its scenario's result.
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import sqlite3
@@ -64,7 +70,7 @@ def simulated_day(home: Path) -> None:
     """Two daily slots: morning airs on time; a power cut before the afternoon slot and a
     restart within grace airs it once, late; a restart after that never replays it."""
     with STARTUP:
-        sang, chieu = at(30), at(40)
+        sang, chieu = at(60), at(70)  # room for a build on a busy machine
         write_home(home, [SlotSpec("sang", sang), SlotSpec("chieu", chieu)], grace=0.25)
         s = Sched(home).wait_ready()
         wait_built(home, "sang")  # at start-up (within lead); chieu by its build job
@@ -92,25 +98,6 @@ def simulated_day(home: Path) -> None:
 
 
 @scenario
-def restart_after_grace_is_missed(home: Path) -> None:
-    with STARTUP:
-        slot = at(25)
-        write_home(home, [SlotSpec("sang", slot)], grace=0.05)
-        s = Sched(home).wait_ready()
-    _before(slot)
-    s.kill9()
-    wait_for(lambda: datetime.now() > slot, 60)
-    time.sleep(4)  # grace is 3 s
-    s = Sched(home).wait_ready()
-    _logged(home, 1)
-    time.sleep(1)
-    assert s.term() == 0
-    assert outcomes(home) == [("sang", "missed")]
-    assert "quá" in log_entries(home)[0].error
-    assert plays(home) == []
-
-
-@scenario
 def second_scheduler_refused(home: Path) -> None:
     write_home(home, [SlotSpec("sang", at(3600))])
     first = Sched(home).wait_ready()
@@ -119,7 +106,7 @@ def second_scheduler_refused(home: Path) -> None:
     assert "Bộ lập lịch đang chạy cho thư mục này" in second.output()
     t0 = time.monotonic()
     assert first.term() == 0, first.output()
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 10  # prompt, even with a loaded machine's slow exit
     third = Sched(home, "c").wait_ready()  # the lock died with its process
     third.kill9()
     fourth = Sched(home, "d").wait_ready()  # and a kill -9 never blocks the next start
@@ -128,66 +115,43 @@ def second_scheduler_refused(home: Path) -> None:
     assert "scheduler stopped" in fourth.output()
 
 
+def _group_alive(pgid: int) -> bool:
+    from bulletins.schedule.players import group_alive
+
+    return group_alive(pgid, pgid, None)
+
+
 @scenario
-def stop_during_a_play(home: Path) -> None:
-    """SIGTERM while a bulletin plays: the player is stopped, the play logged failed, the
-    process exits cleanly and the next start does not replay it."""
+def killed_during_a_play(home: Path) -> None:
+    """kill -9 while the command player plays: the player, in its own session, plays on;
+    the restart finds its process group, stops it before anything else, and logs the play
+    failed with the reason; the items stay queued (they did not air) and nothing replays."""
     with STARTUP:
-        slot = at(30)
-        write_home(home, [SlotSpec("long", slot)])
+        slot = at(40)  # played late on a busy machine is fine here
+        # "long": the test player plays 20 s
+        write_home(home, [SlotSpec("long", slot)], grace=2)
         s = Sched(home).wait_ready()
         wait_built(home, "long")
-    _before(slot)
-    wait_for(lambda: started(home, "long"), 40, lambda: f"not playing: {s.output()}")
-    t0 = time.monotonic()
-    assert s.term() == 0
-    assert time.monotonic() - t0 < 8
-    [row] = log_entries(home)
-    assert row.outcome == "failed" and "dừng" in row.error and row.finished_at
-    assert ("end", "long.mp3") not in [(k, Path(p).name) for _, k, p in plays(home)]
+    wait_for(lambda: started(home, "long"), 90, lambda: f"not playing: {s.output()}")
+    track = home / "run" / "players" / "xa-a.json"
+    wait_for(track.exists, 5, "the player's process group was not recorded")
+    info = json.loads(track.read_text())
+    s.kill9()
+    assert _group_alive(info["pgid"]), "the player should outlive a kill -9 (own session)"
     s = Sched(home, "2").wait_ready()
+    wait_for(lambda: not _group_alive(info["pgid"]), 3, "the restart must stop the orphan player")
+    assert not track.exists()
+    [row] = log_entries(home)
+    assert row.outcome == "failed" and row.finished_at, row
+    assert "bị ngắt khi bộ lập lịch dừng đột ngột" in row.error and "đã bị dừng" in row.error
+    assert ("end", "long.mp3") not in [(k, Path(p).name) for _, k, p in plays(home)]
+    q = NewsQueue(load_settings(home))
+    assert all(i.status == "queued" and i.air_count == 0 for i in q.list())
     time.sleep(1)
     assert s.term() == 0
     assert len(log_entries(home)) == 1 and len(started(home, "long")) == 1
-
-
-@scenario
-def failing_player_then_next_slot_airs(home: Path) -> None:
-    with STARTUP:
-        write_home(home, [SlotSpec("fail1", at(30)), SlotSpec("ok2", at(40))])
-        s = Sched(home).wait_ready()
-        wait_built(home, "fail1")
-    _logged(home, 2)
-    assert s.term() == 0
-    assert outcomes(home) == [("fail1", "failed"), ("ok2", "aired")]
-    failed = log_entries(home)[0]
-    assert "mã 3" in failed.error and "loa hỏng" in failed.error
-
-
-@scenario
-def emergency_interrupts_a_play(home: Path) -> None:
-    with STARTUP:
-        write_home(home, [SlotSpec("long", at(30))])
-        s = Sched(home).wait_ready()
-        wait_built(home, "long")
-    wait_for(lambda: started(home, "long"), 40, lambda: f"not playing: {s.output()}")
-    t0 = time.monotonic()
-    r = run_cli(home, "alert", "--title", "Bão số 9", "--body",
-                "Bà con khẩn trương chằng chống nhà cửa, không ra khơi.")
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "Đã phát tin khẩn cấp" in r.stdout
-    assert time.monotonic() - t0 < 15
-    time.sleep(0.5)
-    assert s.term() == 0
-    rows = {e.outcome: e for e in log_entries(home)}
-    assert set(rows) == {"failed", "emergency"}, outcomes(home)
-    assert rows["failed"].slot == "long" and "khẩn cấp" in rows["failed"].error
-    assert rows["emergency"].slot.startswith("khan-cap-")
-    kinds = [(k, Path(p).name) for _, k, p in plays(home)]
-    assert kinds[0] == ("start", "long.mp3") and ("end", "long.mp3") not in kinds
-    assert [k for k, n in kinds if n.startswith("khan-cap")] == ["start", "end"]
-    urgent = [i for i in NewsQueue(load_settings(home)).list() if i.priority == "urgent"]
-    assert urgent and urgent[0].air_count == 1
+    assert "outlived the last run; stopping it" in (home / "logs" / "bulletins.log").read_text(
+        encoding="utf-8")
 
 
 @scenario

@@ -39,7 +39,8 @@ class RecordingPlayer:
 def _service(home: Path, on_missing: str = "build", player=None) -> tuple[Service, datetime]:
     when = at(3600)
     write_home(home, [SlotSpec("sang", when)], on_missing=on_missing, grace=5)
-    svc = Service(load_settings(home), player=player or RecordingPlayer())
+    fixed = datetime.now().astimezone().replace(microsecond=0)  # an injected, still clock
+    svc = Service(load_settings(home), player=player or RecordingPlayer(), clock=lambda: fixed)
     return svc, when
 
 
@@ -64,7 +65,7 @@ def test_failed_build_plays_last_good_when_configured(home, warm_cache):
     yesterday = svc.now().date() - timedelta(days=1)
     old = build_bulletin(svc.settings, BuildRequest("xa-a", yesterday, "sang", mark_aired=False))
     sched = svc.now().replace(microsecond=0)
-    svc._build_failures[("xa-a", "sang", sched.date())] = "bộ đọc lỗi"
+    svc.occurrences.get("xa-a", "sang", sched).move("build_failed", error="bộ đọc lỗi")
     svc.play_slot("xa-a", "sang", sched)
     [row] = _rows(home)
     assert row.outcome == "aired" and row.file == old.mp3_path

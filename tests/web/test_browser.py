@@ -47,11 +47,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(app):
-    """The app served by a real uvicorn on a free local port."""
+def server(settings, users):
+    """The app served by a real uvicorn on a free local port, which is its `[web] base_url`
+    (feed links come from the configuration, never from the request)."""
+    from dataclasses import replace
+
     import uvicorn
 
+    from bulletins.web import create_app
+
     port = _free_port()
+    app = create_app(replace(settings, web=replace(settings.web,
+                                                   base_url=f"http://127.0.0.1:{port}")))
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -111,7 +111,7 @@ def test_edit_item(editor, settings):
 def test_missing_item_is_a_vietnamese_error(editor):
     client, _ = editor
     r = client.get("/news/999")
-    assert r.status_code == 400 and "Không có tin số 999" in r.text
+    assert r.status_code == 404 and "Không có tin số 999" in r.text
 
 
 def test_emergency_items_are_marked(editor, settings):

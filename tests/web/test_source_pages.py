@@ -141,7 +141,7 @@ def test_json_api_fetch_shorten_apply(app, settings, users, site) -> None:  # no
     r = c.post(f"/api/news/{added['id']}/shorten", json={"body": p["text"]}).json()
     assert r["body"] == p["text"] and "Trẻ đang sốt" in r["original_body"]
     missing = c.get("/api/news/999/shorten")
-    assert missing.status_code == 400 and missing.json()["error"] == "Không có tin số 999."
+    assert missing.status_code == 404 and missing.json()["error"] == "Không có tin số 999."
     offline = c.post("/api/news/fetch", json={"url": "http://127.0.0.1:9/x"})
     assert offline.status_code == 400 and "không có mạng" in offline.json()["error"]
     assert "/api/news/{item_id}/shorten" in c.get("/openapi.json").json()["paths"]

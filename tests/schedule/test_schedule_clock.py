@@ -1,0 +1,383 @@
+"""The scheduler service in-process on an injectable clock: fast and deterministic.
+
+Real SQLite, real MP3 files (made with ffmpeg), real player processes (the `command` player
+running tests/schedule/fake_player.py or `sleep`); only the time is driven by the test.
+Covers catch-up after an outage (readable, unreadable and missing heartbeat), one record per
+occurrence shared by threads, a play waiting for its build, a failing player, a stop during
+a play, and the recovery of a play cut off by a killed scheduler (issue 15).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from schedule_harness import SlotSpec, write_home
+
+from bulletins.config import load_settings
+from bulletins.db import BulletinRecord, session_factory
+from bulletins.news import NewsQueue
+from bulletins.schedule.broadcast import BroadcastLogBook
+from bulletins.schedule.lock import heartbeat_status, write_heartbeat
+from bulletins.schedule.players import CommandPlayer, proc_start_ticks
+from bulletins.schedule.service import KILLED_VI, Service
+
+T0 = datetime(2026, 12, 1, 5, 30).astimezone()  # the slot "sang", a Tuesday
+
+
+class Clock:
+    """What the service calls for the time; the test moves it."""
+
+    def __init__(self, t: datetime):
+        self.t = t
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.t
+
+    def set(self, t: datetime) -> None:
+        with self._lock:
+            self.t = t
+
+
+class Recording:
+    """A player that records what it was asked to play; `gate` holds a play open."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.played: list[Path] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.started = threading.Event()
+
+    def play(self, path: Path, timeout_s: float, cancel: threading.Event) -> None:
+        self.played.append(path)
+        self.started.set()
+        self.gate.wait(10)
+
+
+def _mp3(path: Path, seconds: float) -> None:
+    import imageio_ffmpeg
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-ac", "1",
+                    "-c:a", "libmp3lame", "-b:a", "32k", str(path)], check=True)
+
+
+def publish(settings, slot: str, day, items: list[int], seconds: float = 2.0) -> Path:
+    """A published bulletin as the pipeline records it: an MP3 and its database row."""
+    from bulletins.schedule.alerts import sha256_file
+
+    mp3 = settings.audio_out / "xa-a" / day.isoformat() / f"{slot}.mp3"
+    _mp3(mp3, seconds)
+    with session_factory(settings.db_url).begin() as s:
+        s.add(BulletinRecord(station="xa-a", day=day, slot=slot, path=str(mp3),
+                             sha256=sha256_file(mp3), duration_s=seconds, engine="espeak:vi",
+                             item_ids=json.dumps(items), deferred_ids="[]"))
+    return mp3
+
+
+def service(home: Path, slots=("sang",), *, player=None, at: datetime = T0, grace: float = 5,
+            command_sleep: float = 0.3, items: int = 2) -> tuple[Service, Clock]:
+    write_home(home, [SlotSpec(n, T0 + timedelta(minutes=10 * i)) for i, n in enumerate(slots)],
+               grace=grace, sleep=command_sleep, items=items, on_missing="last_good")
+    settings = load_settings(home)
+    clock = Clock(at)
+    if player == "command":
+        player = CommandPlayer(settings.playback.command)
+    return Service(settings, player=player or Recording(), clock=clock), clock
+
+
+def rows(home: Path):
+    return BroadcastLogBook(load_settings(home)).query()
+
+
+# --- catch-up after an outage --------------------------------------------------------------
+def test_slot_past_grace_while_stopped_is_missed(home):
+    svc, clock = service(home)
+    write_heartbeat(home, T0 - timedelta(hours=2), T0 - timedelta(minutes=3))
+    clock.set(T0 + timedelta(minutes=20))  # grace is 5 minutes
+    svc.catch_up(*svc.outage_start(*heartbeat_status(home), had_jobs=True))
+    [row] = rows(home)
+    assert row.outcome == "missed" and "quá 5 phút" in row.error
+    assert svc.player.played == []
+    assert svc.occurrences.get("xa-a", "sang", T0).state == "missed"
+
+
+def test_slot_within_grace_while_stopped_plays_late_once(home):
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    mp3 = publish(svc.settings, "sang", T0.date(), items)
+    write_heartbeat(home, T0 - timedelta(hours=2), T0 - timedelta(minutes=3))
+    clock.set(T0 + timedelta(minutes=2))
+    outage = svc.outage_start(*heartbeat_status(home), had_jobs=True)
+    svc.catch_up(*outage)
+    svc.catch_up(*outage)  # a second catch-up (or a cron run) never plays it again
+    svc.play_slot("xa-a", "sang", T0)
+    [row] = rows(home)
+    assert row.outcome == "late" and row.file == str(mp3)
+    assert row.started_at == (T0 + timedelta(minutes=2)).replace(tzinfo=None)
+    assert svc.player.played == [mp3]
+    assert all(i.status == "aired" and i.air_count == 1
+               for i in NewsQueue(svc.settings).list())
+
+
+def test_unreadable_heartbeat_is_an_outage_not_a_first_start(home):
+    svc, clock = service(home)
+    hb = home / "run" / "heartbeat.json"
+    hb.parent.mkdir(parents=True, exist_ok=True)
+    hb.write_bytes(b'{"run_started": "2026-12-01T03:00:00+07:00", "ali')  # cut by a power loss
+    os.utime(hb, (T0.timestamp() - 3600, T0.timestamp() - 3600))
+    status, previous, mtime = heartbeat_status(home)
+    assert status == "unreadable" and previous is None
+    clock.set(T0 + timedelta(hours=1))
+    svc.catch_up(*svc.outage_start(status, previous, mtime, had_jobs=False))
+    [row] = rows(home)
+    assert row.outcome == "missed" and "heartbeat.json hỏng" in row.error
+    assert row.scheduled_at == T0.replace(tzinfo=None)
+
+
+def test_missing_heartbeat_first_start_catches_up_nothing(home):
+    svc, clock = service(home)
+    clock.set(T0 + timedelta(hours=1))
+    assert heartbeat_status(home)[0] == "missing"
+    since, _ = svc.outage_start(*heartbeat_status(home), had_jobs=False)
+    assert since is None
+    svc.catch_up(since)
+    assert rows(home) == []
+
+
+def test_missing_heartbeat_after_earlier_runs_catches_up_from_the_log(home):
+    svc, clock = service(home, slots=("sang", "trua"))
+    book = BroadcastLogBook(svc.settings)
+    book.add(station="xa-a", slot="sang", outcome="aired", scheduled_at=T0, started_at=T0)
+    clock.set(T0 + timedelta(hours=2))
+    since, note = svc.outage_start(*heartbeat_status(home), had_jobs=True)
+    assert since == T0
+    svc.catch_up(since, note)
+    got = [(e.slot, e.outcome) for e in rows(home)]
+    assert got == [("sang", "aired"), ("trua", "missed")]
+    assert "Không có tệp nhịp tim" in rows(home)[1].error
+
+
+# --- one record per occurrence ---------------------------------------------------------------
+def test_two_triggers_of_one_occurrence_at_once_play_it_once(home):
+    svc, clock = service(home)
+    mp3 = publish(svc.settings, "sang", T0.date(), [1, 2])
+    svc.player.gate.clear()  # the first play stays open while the second trigger arrives
+    first = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
+    first.start()
+    assert svc.player.started.wait(10)
+    second = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
+    second.start()
+    second.join(5)
+    assert not second.is_alive()  # it returned at once: the occurrence is claimed
+    svc.player.gate.set()
+    first.join(10)
+    assert svc.player.played == [mp3]
+    assert [e.outcome for e in rows(home)] == ["aired"]
+    occ = svc.occurrences.get("xa-a", "sang", T0)
+    assert occ.history == ["pending", "playing", "done"]
+
+
+def test_a_play_waits_for_its_running_build(home):
+    svc, clock = service(home)
+    occ = svc.occurrences.get("xa-a", "sang", T0)
+    assert occ.begin_build()  # a build job is running for this occurrence
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
+    t.start()
+    time.sleep(0.5)
+    assert svc.player.played == [] and t.is_alive()  # waiting, not playing yesterday's file
+    mp3 = publish(svc.settings, "sang", T0.date(), [1])
+    occ.end_build()
+    t.join(10)
+    assert svc.player.played == [mp3]
+    assert occ.history == ["pending", "building", "built", "playing", "done"]
+
+
+def test_a_build_still_running_past_grace_makes_the_slot_missed(home):
+    svc, clock = service(home)
+    occ = svc.occurrences.get("xa-a", "sang", T0)
+    assert occ.begin_build()  # slow build, still running
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
+    t.start()
+    time.sleep(0.3)
+    clock.set(T0 + timedelta(minutes=6))  # grace is 5 minutes
+    t.join(10)
+    [row] = rows(home)
+    assert row.outcome == "missed" and svc.player.played == []
+    assert occ.history == ["pending", "building", "missed"]  # and no second build
+    occ.end_build()  # the slow build ends at last: the slot stays missed
+    assert occ.state == "missed"
+
+
+def test_a_build_job_for_a_built_occurrence_does_not_build_again(home):
+    svc, clock = service(home)
+    occ = svc.occurrences.get("xa-a", "sang", T0)
+    assert occ.begin_build()
+    occ.end_build()
+    clock.set(T0 - timedelta(minutes=30))
+    svc.build_slot("xa-a", "sang", T0)  # a build again would add a second "building"
+    assert occ.history == ["pending", "building", "built"]
+
+
+def test_failing_player_then_the_next_slot_airs(home):
+    svc, clock = service(home, slots=("fail1", "ok2"), player="command")
+    publish(svc.settings, "fail1", T0.date(), [1])
+    publish(svc.settings, "ok2", T0.date(), [2])
+    svc.play_slot("xa-a", "fail1", T0)
+    clock.set(T0 + timedelta(minutes=10))
+    svc.play_slot("xa-a", "ok2", T0 + timedelta(minutes=10))
+    got = rows(home)
+    assert [(e.slot, e.outcome) for e in got] == [("fail1", "failed"), ("ok2", "aired")]
+    assert "mã 3" in got[0].error and "loa hỏng" in got[0].error
+    q = {i.id: i for i in NewsQueue(svc.settings).list()}
+    assert q[1].status == "queued" and q[2].status == "aired"
+
+
+def _plays(home: Path) -> list[tuple[str, str]]:
+    try:
+        lines = (home / "plays.txt").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    return [(ln.split("\t")[1], Path(ln.split("\t")[2]).name) for ln in lines]
+
+
+def test_stop_during_a_play_stops_the_player_and_logs_failed(home):
+    svc, clock = service(home, slots=("long",), player="command")  # "long": plays 20 s
+    publish(svc.settings, "long", T0.date(), [1, 2])
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "long", T0))
+    t.start()
+    deadline = time.monotonic() + 10
+    while ("start", "long.mp3") not in _plays(home) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    svc.interrupt_all("Bộ lập lịch dừng khi đang phát.")  # what shutdown() does
+    t.join(10)
+    assert time.monotonic() - t0 < 5
+    [row] = rows(home)
+    assert row.outcome == "failed" and "dừng" in row.error and row.finished_at
+    assert ("end", "long.mp3") not in _plays(home)
+    assert not (home / "run" / "players" / "xa-a.json").exists()
+    again, _ = service(home, slots=("long",), player="command")  # the next run
+    again.play_slot("xa-a", "long", T0)
+    assert len(rows(home)) == 1 and _plays(home).count(("start", "long.mp3")) == 1
+
+
+# --- a play cut off by a killed scheduler (issue 15) ----------------------------------------
+def _cut_off_play(svc: Service, clock: Clock, argv: list[str], duration: float, items):
+    """The state a scheduler killed mid-play leaves: a `playing` row, the player's process
+    group recorded in run/players/, and that player (a real process in its own session)."""
+    mp3 = publish(svc.settings, "sang", T0.date(), items, seconds=1)
+    book = BroadcastLogBook(svc.settings)
+    book.add(station="xa-a", slot="sang", outcome="playing", scheduled_at=T0, started_at=T0,
+             file=str(mp3), items=items, engine="espeak:vi")
+    proc = subprocess.Popen(argv, start_new_session=True)
+    clock.set(T0)
+    svc._write_track(svc._track_file("xa-a"), proc.pid, proc_start_ticks(proc.pid), mp3,
+                     duration)
+    return proc
+
+
+def test_restart_stops_an_orphan_player_and_logs_failed(home):
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    proc = _cut_off_play(svc, clock, [sys.executable, "-c", "import time; time.sleep(60)"],
+                         300.0, items)
+    clock.set(T0 + timedelta(seconds=40))  # restarted 40 s into a 5-minute bulletin
+    restarted = Service(svc.settings, player=Recording(), clock=clock)
+    assert restarted.recover_interrupted(T0 + timedelta(seconds=5)) == 1
+    assert proc.wait(5) in (-signal.SIGTERM, -signal.SIGKILL)  # the orphan was stopped
+    [row] = rows(home)
+    assert row.outcome == "failed" and KILLED_VI in row.error and "40/300 giây" in row.error
+    assert row.finished_at == (T0 + timedelta(seconds=40)).replace(tzinfo=None)
+    assert all(i.status == "queued" and i.air_count == 0
+               for i in NewsQueue(svc.settings).list())  # they did not air: they will
+    assert not (home / "run" / "players" / "xa-a.json").exists()
+
+
+def test_restart_after_the_orphan_played_to_the_end_logs_aired(home):
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    proc = _cut_off_play(svc, clock, [sys.executable, "-c", "pass"], 120.0, items)
+    proc.wait(5)  # it played on alone and finished
+    clock.set(T0 + timedelta(minutes=10))
+    restarted = Service(svc.settings, player=Recording(), clock=clock)
+    restarted.recover_interrupted(T0 + timedelta(seconds=5))
+    [row] = rows(home)
+    assert row.outcome == "aired" and "interrupted by restart" in row.error
+    assert "120/120 giây" in row.error
+    q = NewsQueue(svc.settings).list()
+    assert all(i.status == "aired" and i.air_count == 1 for i in q)  # never re-aired
+    restarted.recover_interrupted(None)  # a second start changes nothing
+    assert [e.outcome for e in rows(home)] == ["aired"]
+
+
+@pytest.mark.parametrize("alive_s, outcome", [(95, "aired"), (10, "failed")])
+def test_a_player_that_died_with_the_scheduler_is_judged_by_the_heartbeat(home, alive_s,
+                                                                           outcome):
+    svc, clock = service(home)
+    mp3 = publish(svc.settings, "sang", T0.date(), [1], seconds=1)
+    BroadcastLogBook(svc.settings).add(
+        station="xa-a", slot="sang", outcome="playing", scheduled_at=T0, started_at=T0,
+        file=str(mp3), items=[1])
+    # no player record: the built-in player lives in the scheduler and died with it, so
+    # the last heartbeat says how far it got (the MP3 is 1 s long)
+    clock.set(T0 + timedelta(minutes=30))
+    restarted = Service(svc.settings, player=Recording(), clock=clock)
+    restarted.recover_interrupted(T0 + timedelta(seconds=alive_s / 100))
+    [row] = rows(home)
+    assert row.outcome == outcome, row.error
+    assert ("interrupted by restart" in row.error) == (outcome == "aired")
+
+
+@pytest.mark.slow
+def test_an_emergency_interrupts_a_play_then_airs(home, warm_cache):
+    """`raise_alert` (what `bulletins alert` runs) hands the emergency to the running service,
+    which stops the current play (logged failed) and airs the emergency at once."""
+    from bulletins.schedule.alerts import raise_alert
+
+    svc, clock = service(home, slots=("long",), player="command")
+    publish(svc.settings, "long", T0.date(), [1, 2])
+    write_heartbeat(home, datetime.now().astimezone(), datetime.now().astimezone())
+    stop = threading.Event()
+
+    def main_loop() -> None:  # what Service.run does between heartbeats
+        while not stop.wait(0.1):
+            svc._poll_alerts()
+
+    loop = threading.Thread(target=main_loop)
+    loop.start()
+    play = threading.Thread(target=svc.play_slot, args=("xa-a", "long", T0))
+    play.start()
+    try:
+        deadline = time.monotonic() + 10
+        while ("start", "long.mp3") not in _plays(home) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        results = raise_alert(svc.settings, "Bão số 9",
+                              "Bà con khẩn trương chằng chống nhà cửa, không ra khơi.",
+                              echo=lambda _m: None)
+        play.join(10)
+    finally:
+        stop.set()
+        loop.join(5)
+    assert [r["outcome"] for r in results] == ["emergency"]
+    got = {e.outcome: e for e in rows(home)}
+    assert set(got) == {"failed", "emergency"}
+    assert got["failed"].slot == "long" and "khẩn cấp" in got["failed"].error
+    kinds = _plays(home)
+    assert kinds[0] == ("start", "long.mp3") and ("end", "long.mp3") not in kinds
+    assert [k for k, n in kinds if n.startswith("khan-cap")] == ["start", "end"]
+    urgent = [i for i in NewsQueue(svc.settings).list() if i.priority == "urgent"]
+    assert urgent and urgent[0].air_count == 1

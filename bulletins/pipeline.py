@@ -317,9 +317,33 @@ def build_bulletin(settings: Settings, req: BuildRequest, progress: Progress | N
         clean_slot_temp(settings.audio_out, job.station.id, job.day, job.slot.name)
         candidates = queue.candidates(job.station.id, job.day)
         job.progress("plan", 0, 1)
-        selection = choose_items(job, candidates)
-        mastered = make_audio(job, selection, candidates)
-        return publish_and_record(settings, mastered)
+        alert = urgent_alert_path(settings, job.station.id, job.day, job.slot.name)
+        try:
+            selection = choose_items(job, candidates)
+            mastered = make_audio(job, selection, candidates)
+        except SlotOverflowError as exc:
+            if any(it.priority == "urgent" for it in candidates):
+                _write_alert(alert, exc)
+            raise
+        result = publish_and_record(settings, mastered)
+        alert.unlink(missing_ok=True)
+        return result
+
+
+def urgent_alert_path(settings: Settings, station_id: str, day: date, slot: str) -> Path:
+    """The alert file a build that cannot air its urgent items leaves for operators and
+    monitoring (removed by the next successful build of the slot)."""
+    return settings.home / "run" / "urgent-failed" / f"{station_id}_{day.isoformat()}_{slot}.txt"
+
+
+def _write_alert(path: Path, exc: BulletinError) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        path.write_text(f"{stamp}\n{exc}\n", encoding="utf-8")
+    except OSError:
+        log.exception("could not write the alert file %s", path)
+    log.error("urgent items cannot air: %s", exc)
 
 
 class ReplaceRefused(BulletinError):

@@ -283,3 +283,25 @@ def test_urgent_items_that_cannot_fit_fail_loudly(home):
     assert "tin khẩn" in err and "không vừa" in err and "Traceback" not in err
     assert not (_folder(home) / "sang.mp3").exists()
     assert all(it.status == "queued" for it in q.list())
+    alert = home / "run" / "urgent-failed" / f"xa-a_{DAY.isoformat()}_sang.txt"
+    assert "tin khẩn" in alert.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_download_only_home_counts_publishing_as_airing(home):
+    q = _home(home)
+    cfg = home / "bulletins.toml"
+    cfg.write_text(cfg.read_text() + '\n[playback]\nplayer = "null"\n', encoding="utf-8")
+    proc = build_cli(home)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    from bulletins.schedule.broadcast import BroadcastLogBook
+
+    (row,) = BroadcastLogBook(load_settings(home)).query()
+    manifest = json.loads(Path(out.strip().splitlines()[-1]).with_suffix(".json").read_text())
+    assert row.outcome == "published" and row.sha256 == manifest["sha256"]
+    assert sorted(row.items) == sorted(manifest["items"])
+    assert [(it.status, it.air_count) for it in q.list()] == [("aired", 1)] * 2
+    log = cli(home, "log", "--from", DAY.isoformat())
+    text, _ = log.communicate(timeout=60)
+    assert "published" in text or "đã đăng" in text

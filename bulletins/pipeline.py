@@ -4,9 +4,12 @@
 holds the slot's build lock (locks.py) and runs three steps with plain data between them,
 each safe to retry, so a worker can call them one by one:
 
+    open_job(settings, BuildRequest) -> job          station, slot, day, speaker resolved once
     choose_items(job, candidates) -> Selection      estimates only; the preview uses it too
-    make_audio(job, selection)    -> Mastered       synthesis, fitting, mastering to a temp file
+    make_audio(job, selection, candidates) -> Mastered   synthesis, fitting, mastering (temp)
     publish_and_record(settings, mastered) -> BuildResult   archive, rename, database record
+
+A caller running the steps itself holds `locks.slot_lock` around them, as build_bulletin does.
 
 Building is not airing: nothing here marks an item aired, except for a download-only home
 (player "null"), where publishing *is* airing and is logged as outcome ``published``.
@@ -119,8 +122,9 @@ class _Job:
         return self.speaker.speak(sents).clip
 
 
-def _open_job(settings: Settings, req: BuildRequest, progress: Progress | None,
-              speaker: object | None, emergency: bool = False) -> _Job:
+def open_job(settings: Settings, req: BuildRequest, progress: Progress | None = None,
+             speaker: object | None = None, emergency: bool = False) -> _Job:
+    """Resolve a request (station, slot, day, engine) into the job the steps share."""
     from .normalize import load_lexicon
     from .synth import Speaker
 
@@ -203,7 +207,7 @@ def preview(settings: Settings, station_id: str | None = None, day: date | None 
             slot: str | None = None, speaker: object | None = None) -> Preview:
     """Exactly what `build_bulletin` of this slot would choose right now: same queue
     query, same estimates, same `choose_items`."""
-    job = _open_job(settings, BuildRequest(station_id, day, slot), None, speaker)
+    job = open_job(settings, BuildRequest(station_id, day, slot), None, speaker)
     candidates = NewsQueue(settings).candidates(job.station.id, job.day)
     sel = choose_items(job, candidates)
     script = job.script(list(sel.chosen))
@@ -295,9 +299,9 @@ def build_bulletin(settings: Settings, req: BuildRequest, progress: Progress | N
     published (`reused`) instead of building again. Nothing is marked aired.
     """
     from .locks import slot_lock
-    from .publish import clean_slot_temp, file_sha256, final_paths
+    from .publish import clean_slot_temp, clean_stale_temp, file_sha256, final_paths
 
-    job = _open_job(settings, req, progress, speaker)
+    job = open_job(settings, req, progress, speaker)
     before = _current_sha(final_paths(settings.audio_out, job.station.id, job.day,
                                       job.slot.name).mp3, file_sha256)
     with slot_lock(settings, job.station.id, job.day, job.slot.name, wait=req.wait_s) as held:
@@ -315,6 +319,7 @@ def build_bulletin(settings: Settings, req: BuildRequest, progress: Progress | N
                 "Xác nhận thay thế: bản cũ được lưu vào thư mục archive/ bên cạnh.",
             )
         clean_slot_temp(settings.audio_out, job.station.id, job.day, job.slot.name)
+        clean_stale_temp(settings.audio_out)  # other slots' leftovers, once they are old
         candidates = queue.candidates(job.station.id, job.day)
         job.progress("plan", 0, 1)
         alert = urgent_alert_path(settings, job.station.id, job.day, job.slot.name)
@@ -385,7 +390,7 @@ def build_emergency(settings: Settings, station_id: str | None, item_ids: list[i
     """A short bulletin of just these (urgent) items, to be played at once."""
     from .locks import slot_lock
 
-    job = _open_job(settings, BuildRequest(station_id), progress, None, emergency=True)
+    job = open_job(settings, BuildRequest(station_id), progress, None, emergency=True)
     queue = NewsQueue(settings)
     items = [queue.get(i) for i in item_ids]
     with slot_lock(settings, job.station.id, job.day, job.slot.name):
@@ -618,4 +623,5 @@ def _transcript(manifest: dict) -> str:
 
 
 __all__ = ["build_bulletin", "build_emergency", "preview", "Preview", "next_slot", "choose_items",
-           "make_audio", "publish_and_record", "spoken_estimate_ms", "published_result"]
+           "make_audio", "publish_and_record", "spoken_estimate_ms", "published_result",
+           "open_job"]

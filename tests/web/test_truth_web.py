@@ -169,3 +169,23 @@ def test_empty_queue_warns_on_the_preview_and_after_a_web_build(live):
                                          "slot": "sang"}, follow_redirects=True)
     assert r.status_code == 200
     assert "Cảnh báo: Không có tin nào" in r.text
+
+
+def test_urgent_items_that_cannot_fit_are_an_error_on_the_page_and_in_the_api(live):
+    from tests.test_truth import URGENT_37S
+
+    settings, base = live
+    editor = _api(settings, base, "bien")
+    for n in range(2):
+        r = editor.post("/api/news", json={"title": f"Khẩn {n}", "body": URGENT_37S,
+                                           "priority": "urgent"})
+        assert r.status_code == 201
+    web, csrf = _browser(base, "bien")
+    page = web.get("/preview", params={"station": "xa-a", "day": DAY, "slot": "sang"})
+    assert "tin khẩn cộng lại" in page.text
+    r = web.post("/preview/build", data={"csrf": csrf, "station": "xa-a", "day": DAY,
+                                         "slot": "sang"})
+    assert r.status_code == 400 and "tin khẩn cộng lại" in r.text
+    r = editor.post("/api/build", json={"station": "xa-a", "day": DAY, "slot": "sang"})
+    assert r.status_code == 400 and "tin khẩn" in r.json()["error"]
+    assert not (settings.audio_out / "xa-a" / DAY / "sang.mp3").exists()

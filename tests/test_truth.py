@@ -115,24 +115,40 @@ def test_two_concurrent_builds_of_one_slot_yield_one_build(home):
 
 
 @pytest.mark.slow
-def test_second_build_is_refused_with_a_vietnamese_message_when_it_must_not_wait(home):
-    _home(home)
-    first = build_cli(home)
-    lock_dir = home / "run" / "locks"
-    deadline = time.monotonic() + 60
-    while not (lock_dir.is_dir() and any(lock_dir.iterdir())):
-        assert time.monotonic() < deadline, "the first build never took its lock"
-        time.sleep(0.05)
-    time.sleep(0.5)
-    second = build_cli(home, "--wait", "0")
-    _out, err = second.communicate(timeout=300)
-    first.communicate(timeout=300)
-    if first.returncode == 0 and second.returncode == 1:
-        assert "đang được dựng ở nơi khác" in err
-        assert "Traceback" not in err
-    else:  # the first had already finished: then the second rebuilt and archived it
-        assert second.returncode == 0
-        assert (_folder(home) / "archive").is_dir()
+def test_a_build_while_the_slot_is_locked_is_refused_or_waits(home):
+    import threading
+
+    from bulletins.locks import slot_lock
+
+    q = _home(home)
+    settings = load_settings(home)
+    release = threading.Event()
+    held = threading.Event()
+
+    def holder() -> None:  # another process's build, as far as the CLI can tell
+        with slot_lock(settings, "xa-a", DAY, "sang", wait=0):
+            held.set()
+            release.wait(120)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(60)
+        refused = build_cli(home, "--wait", "0")
+        _out, err = refused.communicate(timeout=300)
+        assert refused.returncode == 1
+        assert "đang được dựng ở nơi khác" in err and "Traceback" not in err
+        waiting = build_cli(home, "--wait", "120")
+        time.sleep(3)
+        assert waiting.poll() is None, "it must wait for the lock, not build alongside"
+        assert not (_folder(home) / "sang.mp3").exists()
+    finally:
+        release.set()
+        t.join(30)
+    out, err = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, err
+    assert Path(out.strip().splitlines()[-1]).is_file()
+    assert all(it.air_count == 0 for it in q.list())
 
 
 @pytest.mark.slow

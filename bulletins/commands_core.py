@@ -131,17 +131,27 @@ def normalize_cmd(ctx, text: str, details: bool) -> None:
               help="Độ dài khung giờ, giây (mặc định: theo cấu hình, 600).")
 @click.option("--engine", type=click.Choice(["auto", "gtts", "espeak", "piper"]), default=None,
               help="Bộ đọc (mặc định: theo cấu hình).")
-@click.option("--no-mark", is_flag=True,
-              help="Không đánh dấu các tin là đã phát (dựng thử, nghe trước).")
+@click.option("--no-mark", is_flag=True, hidden=True,
+              help="Không còn tác dụng: dựng bản tin không bao giờ đánh dấu tin là đã phát.")
+@click.option("--wait", "wait_s", type=click.IntRange(0, 3600), default=300, show_default=True,
+              help="Nếu khung giờ này đang được dựng ở nơi khác: chờ tối đa bấy nhiêu giây "
+                   "rồi dùng bản tin đó (0 = từ chối ngay).")
 @pass_ctx
 def build(ctx, station: str | None, day: str | None, slot: str | None, length_s: int | None,
-          engine: str | None, no_mark: bool) -> None:
-    """Dựng một bản tin và in đường dẫn tệp MP3 (dòng cuối)."""
+          engine: str | None, no_mark: bool, wait_s: int) -> None:
+    """Dựng một bản tin và in đường dẫn tệp MP3 (dòng cuối).
+
+    Dựng không phải là phát: tin chỉ được tính là đã phát khi nhật ký phát ghi bản tin đã
+    phát. Dựng lại khung giờ đã có bản tin thì bản cũ được lưu vào thư mục archive/.
+    """
     from .models import BuildRequest
 
     req = BuildRequest(station_id=station, day=_parse_day(day), slot=slot, length_s=length_s,
-                       engine=engine, mark_aired=not no_mark)
+                       engine=engine, wait_s=wait_s)
     result = _run_build(ctx.settings, req)
+    if result.reused:
+        click.echo("Khung giờ này vừa được dựng ở nơi khác trong lúc chờ: dùng bản tin đó, "
+                   "không dựng lại.", err=True)
     _report(result.manifest)
     click.echo(result.mp3_path)
 
@@ -174,6 +184,8 @@ def _report(manifest: dict) -> None:
         f"giọng đọc {manifest['engine']}.")
     for msg in [*manifest.get("fallbacks", []), *manifest.get("warnings", [])]:
         out(f"Cảnh báo: {msg}")
+    for path in manifest.get("archived", []):
+        out(f"Bản tin cũ của khung giờ này được giữ lại: {path}")
     if manifest.get("unknown_tokens"):
         out("Từ viết tắt chưa biết (đã đánh vần): " + ", ".join(manifest["unknown_tokens"]))
 

@@ -73,6 +73,12 @@ class ItemAiring(Base):
     day: Mapped[date] = mapped_column(Date)
     slot: Mapped[str] = mapped_column(String(64))
     aired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Which bulletin aired it (its MP3's sha256): one airing per (item, station, bulletin),
+    # so a log row recorded twice never counts twice. NULL for rows older than the column.
+    bulletin: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (UniqueConstraint("item_id", "station", "bulletin",
+                                       name="uq_item_airings_item_station_bulletin"),)
 
 
 class BulletinRecord(Base):
@@ -90,6 +96,10 @@ class BulletinRecord(Base):
     item_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
     deferred_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # "publishing" while its files are being renamed into place, "published" once they are,
+    # "archived" when a rebuild moved it to archive/ (then `path` points there).
+    status: Mapped[str] = mapped_column(String(16), default="published",
+                                        server_default="published")
 
 
 class BroadcastLog(Base):

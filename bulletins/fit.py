@@ -78,12 +78,17 @@ def choose_fit(
                 f"{whole} {slot_ms // 1000} giây.",
                 "Hãy rút gọn tin hoặc tăng độ dài khung giờ.",
             )
-        if total([*selected, u], fast) <= limit:
-            selected.append(u)
-        else:
-            warnings.append(
-                f"Tin khẩn «{u.title}» (số {u.item_id}) không còn chỗ, chuyển sang bản tin sau."
-            )
+        selected.append(u)
+    if selected and total(selected, fast) > limit:
+        # Every urgent item airs in the next bulletin, or the build fails loudly: an
+        # emergency is never deferred in silence.
+        raise SlotOverflowError(
+            f"{len(selected)} tin khẩn cộng lại (khoảng {total(selected) // 1000} giây) không "
+            f"vừa khung giờ {slot_ms // 1000} giây: "
+            + "; ".join(f"«{u.title}» (số {u.item_id})" for u in selected) + ".",
+            "Hãy rút gọn tin khẩn, tăng độ dài khung giờ, hoặc phát riêng bằng "
+            "«bulletins alert».",
+        )
     optional = [u for u in units if not u.urgent]
     for u in optional:
         if total([*selected, u]) <= limit:

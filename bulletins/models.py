@@ -78,14 +78,30 @@ class Segment:
         }
 
 
+def queue_order(item: Item) -> tuple:
+    """Urgent first, then priority, then first come first served."""
+    return (PRIORITY_RANK.get(item.priority, 9), item.created_at or datetime.min, item.id)
+
+
 @dataclass(frozen=True)
 class BuildRequest:
+    """What to build. Building never marks anything aired: only a broadcast-log row does.
+
+    `wait_s` bounds how long a build waits for another build of the same slot (another
+    process) before it is refused; a build that waited returns the bulletin the other one
+    published instead of building it again. `replace` must be true to rebuild a slot that
+    is already published (the earlier version is archived, never lost).
+    `mark_aired` is accepted for old callers and ignored.
+    """
+
     station_id: str | None = None
     day: date | None = None
     slot: str | None = None
     length_s: int | None = None
     engine: str | None = None
-    mark_aired: bool = True
+    mark_aired: bool = False  # ignored: building is not airing
+    wait_s: float = 300.0
+    replace: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,3 +110,4 @@ class BuildResult:
     manifest_path: str
     transcript_path: str
     manifest: dict = field(default_factory=dict)
+    reused: bool = False  # another process built this slot while we waited: its files

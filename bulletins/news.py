@@ -11,19 +11,19 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .config import Settings
 from .db import BulletinRecord, ItemAiring, NewsItem, session_factory, utcnow
 from .errors import NotFoundError, QueueError
-from .models import PRIORITIES, PRIORITY_RANK, STATUSES, Item
+from .models import PRIORITIES, STATUSES, Item, queue_order
 
 FIELDS = ("title", "body", "priority", "category", "stations", "valid_from", "valid_until")
 MAX_TITLE = 300
@@ -258,11 +258,6 @@ def _to_item(row: NewsItem) -> Item:
     )
 
 
-def queue_order(item: Item) -> tuple:
-    """Urgent first, then priority, then first come first served."""
-    return (PRIORITY_RANK.get(item.priority, 9), item.created_at or datetime.min, item.id)
-
-
 class NewsQueue:
     """The queue in the database. Thin: validation is `validate_item`, ordering `queue_order`."""
 
@@ -364,36 +359,129 @@ class NewsQueue:
             (i for i in items if i.targets(station_id) and i.valid_on(day)), key=queue_order
         )
 
-    def mark_aired(self, item_ids: Iterable[int], station_id: str, day: date, slot: str) -> None:
-        """Record airings; an item that has now aired at every target station leaves the queue."""
+    def mark_aired(self, item_ids: Iterable[int], station_id: str, day: date, slot: str,
+                   bulletin: str = "") -> int:
+        """Record that these items aired at this station, in the bulletin `bulletin` (its MP3's
+        sha256; `day/slot` when unknown). Idempotent per (item, station, bulletin): a log row
+        recorded twice counts once. An item that has now aired at every target station leaves
+        the queue. Returns how many airings were new.
+
+        Call it only for a broadcast-log row that says the bulletin played (aired, late,
+        emergency) or, for a download-only station, was published: building is not airing.
+        """
+        key = bulletin or f"{day.isoformat()}/{slot}"
+        ids = list(dict.fromkeys(item_ids))
+        for attempt in range(2):
+            try:
+                return self._mark(ids, station_id, day, slot, key)
+            except IntegrityError:
+                if attempt:  # another process marked the same airing meanwhile: done
+                    return 0
+        return 0
+
+    def _mark(self, ids: list[int], station_id: str, day: date, slot: str, key: str) -> int:
         all_stations = {s.id for s in self.settings.stations}
+        new = 0
         with self.Session.begin() as s:
-            for item_id in dict.fromkeys(item_ids):
+            for item_id in ids:
                 row = s.get(NewsItem, item_id)
                 if row is None:
                     continue
-                s.add(ItemAiring(item_id=item_id, station=station_id, day=day, slot=slot))
+                seen = s.scalar(select(ItemAiring.id).where(
+                    ItemAiring.item_id == item_id, ItemAiring.station == station_id,
+                    ItemAiring.bulletin == key))
+                if seen is not None:
+                    continue
+                s.add(ItemAiring(item_id=item_id, station=station_id, day=day, slot=slot,
+                                 bulletin=key))
                 row.air_count += 1
                 row.last_aired_at = utcnow()
+                new += 1
                 s.flush()
                 targets = {t for t in row.stations.split(",") if t} or all_stations
                 aired_at = set(s.scalars(
                     select(ItemAiring.station).where(ItemAiring.item_id == item_id)))
                 if row.status == "queued" and targets <= aired_at:
                     row.status = "aired"
+        return new
 
-    def record_bulletin(self, station: str, day: date, slot: str, path: str, sha256: str,
-                        duration_s: float, engine: str, item_ids: list[int],
-                        deferred_ids: list[int]) -> int:
+    # ---------------------------------------------------------------- bulletin records
+    # A record is written "publishing" before the files are renamed into place and
+    # finalized after, so a crash leaves either no published files or a record that the
+    # next build of the slot (or a reader checking the sha256) can settle.
+
+    def begin_bulletin(self, station: str, day: date, slot: str, path: str, sha256: str,
+                       duration_s: float, engine: str, item_ids: list[int],
+                       deferred_ids: list[int]) -> int:
         with self.Session.begin() as s:
             rec = BulletinRecord(
                 station=station, day=day, slot=slot, path=path, sha256=sha256,
                 duration_s=duration_s, engine=engine, item_ids=json.dumps(item_ids),
-                deferred_ids=json.dumps(deferred_ids),
+                deferred_ids=json.dumps(deferred_ids), status="publishing",
             )
             s.add(rec)
             s.flush()
             return rec.id
+
+    def finish_bulletin(self, record_id: int, archived: dict[str, str] | None = None) -> None:
+        """Mark the record published; earlier records of the slot whose files went to
+        archive/ (`archived`: sha256 → new path) follow their files."""
+        with self.Session.begin() as s:
+            rec = s.get(BulletinRecord, record_id)
+            if rec is None:
+                return
+            for old in s.scalars(select(BulletinRecord).where(
+                    BulletinRecord.station == rec.station, BulletinRecord.day == rec.day,
+                    BulletinRecord.slot == rec.slot, BulletinRecord.id != rec.id,
+                    BulletinRecord.status == "published")):
+                if archived and old.sha256 in archived:
+                    old.path, old.status = archived[old.sha256], "archived"
+                elif old.sha256 != rec.sha256:
+                    old.status = "archived"
+            rec.status = "published"
+
+    def drop_bulletin(self, record_id: int) -> None:
+        with self.Session.begin() as s:
+            rec = s.get(BulletinRecord, record_id)
+            if rec is not None and rec.status == "publishing":
+                s.delete(rec)
+
+    def settle_publishing(self, station: str, day: date, slot: str,
+                          agrees: Callable[[str, str], bool]) -> None:
+        """Records a crash left "publishing": published if their file is in place and its
+        hash agrees (`agrees(path, sha256)`), else removed (their files never went live)."""
+        with self.Session.begin() as s:
+            for rec in s.scalars(select(BulletinRecord).where(
+                    BulletinRecord.station == station, BulletinRecord.day == day,
+                    BulletinRecord.slot == slot, BulletinRecord.status == "publishing")):
+                if agrees(rec.path, rec.sha256):
+                    rec.status = "published"
+                else:
+                    s.delete(rec)
+
+    def record_bulletin(self, station: str, day: date, slot: str, path: str, sha256: str,
+                        duration_s: float, engine: str, item_ids: list[int],
+                        deferred_ids: list[int]) -> int:
+        """A published record in one step (for bulletins published outside build_bulletin)."""
+        rec_id = self.begin_bulletin(station, day, slot, path, sha256, duration_s, engine,
+                                     item_ids, deferred_ids)
+        self.finish_bulletin(rec_id)
+        return rec_id
+
+    def bulletin_records(self, station: str, slot: str, day: date | None = None,
+                         before: date | None = None,
+                         statuses: tuple[str, ...] = ("published",)) -> list[BulletinRecord]:
+        """Records of a slot (on `day`, or before `before`), newest first."""
+        with self.Session() as s:
+            q = select(BulletinRecord).where(BulletinRecord.station == station,
+                                             BulletinRecord.slot == slot,
+                                             BulletinRecord.status.in_(statuses))
+            if day is not None:
+                q = q.where(BulletinRecord.day == day)
+            if before is not None:
+                q = q.where(BulletinRecord.day < before)
+            q = q.order_by(BulletinRecord.day.desc(), BulletinRecord.id.desc())
+            return list(s.scalars(q))
 
     def counts(self) -> dict[str, int]:
         with self.Session() as s:

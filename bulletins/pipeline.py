@@ -1,13 +1,24 @@
 """The pipeline: queue → plan → script → normalize → synthesize → fit → master → publish.
 
-`build_bulletin` is the one code path used by the CLI, the web app and the scheduler.
-Stages are plain functions; this module wires them and owns the only loop that needs
-measured audio (fitting), so the stages themselves stay pure.
+`build_bulletin` is the one entry point used by the CLI, the web app and the scheduler. It
+holds the slot's build lock (locks.py) and runs three steps with plain data between them,
+each safe to retry, so a worker can call them one by one:
+
+    open_job(settings, BuildRequest) -> job          station, slot, day, speaker resolved once
+    choose_items(job, candidates) -> Selection      estimates only; the preview uses it too
+    make_audio(job, selection, candidates) -> Mastered   synthesis, fitting, mastering (temp)
+    publish_and_record(settings, mastered) -> BuildResult   archive, rename, database record
+
+A caller running the steps itself holds `locks.slot_lock` around them, as build_bulletin does.
+
+Building is not airing: nothing here marks an item aired, except for a download-only home
+(player "null"), where publishing *is* airing and is logged as outcome ``published``.
+Urgent items always go in; when together they cannot fit, the build fails (SlotOverflowError)
+rather than defer an emergency; a short slot gets a compact opening first (no headlines).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +27,7 @@ from pathlib import Path
 
 from .audio import Clip, change_tempo
 from .config import Settings, Slot, Station
-from .errors import AudioError, SlotOverflowError
+from .errors import AudioError, BulletinError, SlotOverflowError
 from .fit import Unit, choose_fit
 from .models import PRIORITY_RANK, BuildRequest, BuildResult, Item, Part, SpokenPart
 from .news import NewsQueue
@@ -30,6 +41,15 @@ MANIFEST_VERSION = 1
 
 def _noop(_stage: str, _done: int, _total: int) -> None:
     pass
+
+
+def spoken_estimate_ms(speaker: object, spoken: str) -> int:
+    """The one reading-time estimate (ms) of text already in spoken form. The editor's form
+    while typing, the news list, the preview and the build's plan all call this."""
+    from .normalize import split_sentences
+
+    sentences = split_sentences(spoken) if spoken and spoken.strip() else []
+    return int(speaker.estimate_ms(sentences)) if sentences else 0
 
 
 def next_slot(station: Station, now: datetime) -> tuple[date, Slot]:
@@ -56,6 +76,7 @@ class _Job:
     lexicon: object
     progress: Progress
     emergency: bool = False
+    compact: bool = False  # short greeting and closing, no headlines (see choose_items)
     unknown: dict[str, None] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -68,7 +89,8 @@ class _Job:
 
     def script(self, items: list[Item]):  # noqa: ANN201
         return render_script(self.env, self.station, self.slot, self.day, items,
-                             self.weekday, self.date_spoken, emergency=self.emergency)
+                             self.weekday, self.date_spoken, emergency=self.emergency,
+                             compact=self.compact)
 
     def spoken(self, text: str) -> str:
         from .normalize import normalize
@@ -91,7 +113,7 @@ class _Job:
         return out
 
     def estimate(self, *texts: str) -> int:
-        return sum(self.speaker.estimate_ms(self.sentences(t)) for t in texts if t)
+        return sum(spoken_estimate_ms(self.speaker, self.spoken(t)) for t in texts if t)
 
     def speak(self, *texts: str) -> Clip:
         sents = self.sentences(*texts)
@@ -100,8 +122,9 @@ class _Job:
         return self.speaker.speak(sents).clip
 
 
-def _open_job(settings: Settings, req: BuildRequest, progress: Progress | None,
-              speaker: object | None, emergency: bool = False) -> _Job:
+def open_job(settings: Settings, req: BuildRequest, progress: Progress | None = None,
+             speaker: object | None = None, emergency: bool = False) -> _Job:
+    """Resolve a request (station, slot, day, engine) into the job the steps share."""
     from .normalize import load_lexicon
     from .synth import Speaker
 
@@ -129,6 +152,28 @@ def _open_job(settings: Settings, req: BuildRequest, progress: Progress | None,
 
 
 @dataclass(frozen=True)
+class Selection:
+    """What a build of the slot airs, chosen from estimates (step 1's output)."""
+
+    chosen: tuple[Item, ...]
+    deferred: tuple[Item, ...]
+    too_long: tuple[Item, ...]
+    estimated_ms: int
+    item_estimates_ms: dict[int, int]
+    compact: bool
+
+
+@dataclass(frozen=True)
+class Mastered:
+    """A finished MP3 in a temporary file beside its final place, and its manifest
+    (step 2's output; `manifest["sha256"]` is the temporary file's hash)."""
+
+    tmp_mp3: str
+    manifest: dict
+    transcript: str
+
+
+@dataclass(frozen=True)
 class Preview:
     """What the next bulletin would hold, from estimates only (no audio is made)."""
 
@@ -142,46 +187,101 @@ class Preview:
     estimated_ms: int
     item_estimates_ms: dict[int, int]
     script: list[tuple[str, str]]  # (kind/title, spoken text) in airing order
+    compact: bool = False
+    warnings: tuple[str, ...] = ()
 
 
-def _fixed_gap_ms(settings: Settings, jingle_ms: int, with_items: bool) -> int:
-    parts = 3 if with_items else 2  # greeting, headlines, closing
+def _fixed_gap_ms(settings: Settings, jingle_ms: int, with_items: bool,
+                  compact: bool = False) -> int:
+    parts = 3 if with_items and not compact else 2  # greeting, headlines, closing
     return 2 * jingle_ms + (parts + 1) * settings.audio.pause_ms
+
+
+def _jingle_ms(settings: Settings) -> int:
+    from .master import load_jingle
+
+    return load_jingle(_jingle_path(settings), settings.audio.sample_rate).duration_ms
 
 
 def preview(settings: Settings, station_id: str | None = None, day: date | None = None,
             slot: str | None = None, speaker: object | None = None) -> Preview:
-    job = _open_job(settings, BuildRequest(station_id, day, slot), None, speaker)
-    from .master import load_jingle
-
-    jingle_ms = load_jingle(_jingle_path(settings), settings.audio.sample_rate).duration_ms
+    """Exactly what `build_bulletin` of this slot would choose right now: same queue
+    query, same estimates, same `choose_items`."""
+    job = open_job(settings, BuildRequest(station_id, day, slot), None, speaker)
     candidates = NewsQueue(settings).candidates(job.station.id, job.day)
-    plan, costs = _plan(job, candidates, jingle_ms)
-    script = job.script(list(plan.chosen))
+    sel = choose_items(job, candidates)
+    script = job.script(list(sel.chosen))
     lines = [("Lời chào", job.spoken(script.greeting))]
-    if plan.chosen:
+    if sel.chosen and script.headlines_intro:
         heads = " ".join([script.headlines_intro, *script.headlines])
         lines.append(("Điểm tin", job.spoken(heads)))
-    lines += [(it.title, job.spoken(t)) for it, t in zip(plan.chosen, script.items, strict=True)]
+    lines += [(it.title, job.spoken(t)) for it, t in zip(sel.chosen, script.items, strict=True)]
     lines.append(("Kết thúc", job.spoken(script.closing)))
-    return Preview(job.station.id, job.day, job.slot.name, job.slot_ms, plan.chosen,
-                   plan.deferred, plan.too_long, plan.estimated_ms, costs, lines)
+    return Preview(job.station.id, job.day, job.slot.name, job.slot_ms, sel.chosen,
+                   sel.deferred, sel.too_long, sel.estimated_ms, sel.item_estimates_ms, lines,
+                   sel.compact, tuple(length_warnings(len(sel.chosen), sel.estimated_ms,
+                                                      job.slot_ms, estimated=True)))
+
+
+def length_warnings(n_items: int, length_ms: float, slot_ms: int,
+                    estimated: bool = False) -> list[str]:
+    """The operator's warnings about a (nearly) empty bulletin."""
+    out = []
+    if n_items == 0:
+        out.append("Không có tin nào trong hàng đợi cho bản tin này: chỉ có lời chào và "
+                   "lời kết.")
+    if length_ms * 2 < slot_ms:
+        what = "ước tính" if estimated else "dài"
+        out.append(f"Bản tin {what} {length_ms / 1000:.0f} giây, chưa bằng nửa khung giờ "
+                   f"{slot_ms / 1000:.0f} giây.")
+    return out
 
 
 def _plan(job: _Job, candidates: list[Item], jingle_ms: int):  # noqa: ANN202
     s = job.settings
     script = job.script(candidates)
     fixed = (job.estimate(script.greeting, script.headlines_intro, script.closing)
-             + _fixed_gap_ms(s, jingle_ms, bool(candidates)))
+             + _fixed_gap_ms(s, jingle_ms, bool(candidates), job.compact))
+    heads = script.headlines or ("",) * len(candidates)
     costs = {
         it.id: job.estimate(body, head) + s.audio.pause_ms + s.audio.sentence_pause_ms
-        for it, body, head in zip(candidates, script.items, script.headlines, strict=True)
+        for it, body, head in zip(candidates, script.items, heads, strict=True)
     }
     plan = plan_bulletin(
         candidates, job.slot_ms - s.audio.safety_ms, fixed, lambda it: costs[it.id],
-        spare_ms=int(job.slot_ms * 0.35),
     )
     return plan, costs
+
+
+def _urgent_over(plan, costs: dict[int, int]) -> bool:  # noqa: ANN001
+    return sum(costs[it.id] for it in plan.chosen if it.priority == "urgent") > plan.budget_ms
+
+
+def choose_items(job: _Job, candidates: list[Item], jingle_ms: int | None = None) -> Selection:
+    """Step 1 (estimates only, no audio): which items this bulletin airs.
+
+    Urgent items always go in. When they do not fit beside the full opening, the bulletin
+    gets the compact one; when they still do not fit, SlotOverflowError (never a deferral).
+    Sets `job.compact` for the later steps.
+    """
+    jingle_ms = _jingle_ms(job.settings) if jingle_ms is None else jingle_ms
+    job.compact = False
+    plan, costs = _plan(job, candidates, jingle_ms)
+    if _urgent_over(plan, costs):
+        job.compact = True
+        plan, costs = _plan(job, candidates, jingle_ms)
+        if _urgent_over(plan, costs):
+            urgent = [it for it in plan.chosen if it.priority == "urgent"]
+            total = sum(costs[it.id] for it in urgent)
+            raise SlotOverflowError(
+                f"{len(urgent)} tin khẩn cộng lại (ước tính {total / 1000:.0f} giây) không vừa "
+                f"khung giờ {job.slot_ms // 1000} giây: "
+                + "; ".join(f"«{it.title}» (số {it.id})" for it in urgent) + ".",
+                "Hãy rút gọn tin khẩn, tăng độ dài khung giờ, hoặc phát riêng bằng "
+                "«bulletins alert».",
+            )
+    return Selection(plan.chosen, plan.deferred, plan.too_long, plan.estimated_ms, costs,
+                     job.compact)
 
 
 def _jingle_path(settings: Settings) -> Path | None:
@@ -193,41 +293,113 @@ def _jingle_path(settings: Settings) -> Path | None:
 
 def build_bulletin(settings: Settings, req: BuildRequest, progress: Progress | None = None,
                    speaker: object | None = None) -> BuildResult:
-    """Build, master and publish one bulletin; return where it was written."""
-    job = _open_job(settings, req, progress, speaker)
-    queue = NewsQueue(settings)
-    candidates = queue.candidates(job.station.id, job.day)
-    result = _build(job, candidates, fit=True)
-    if req.mark_aired and result.manifest["items"]:
-        queue.mark_aired(result.manifest["items"], job.station.id, job.day, job.slot.name)
-    return result
+    """Build, master and publish one bulletin, holding the slot's build lock throughout.
+
+    A build that had to wait for another build of the same slot returns what that one
+    published (`reused`) instead of building again. Nothing is marked aired.
+    """
+    from .locks import slot_lock
+    from .publish import clean_slot_temp, clean_stale_temp, file_sha256, final_paths
+
+    job = open_job(settings, req, progress, speaker)
+    before = _current_sha(final_paths(settings.audio_out, job.station.id, job.day,
+                                      job.slot.name).mp3, file_sha256)
+    with slot_lock(settings, job.station.id, job.day, job.slot.name, wait=req.wait_s) as held:
+        queue = NewsQueue(settings)
+        queue.settle_publishing(job.station.id, job.day, job.slot.name, _agrees)
+        current = published_result(settings, job.station.id, job.day, job.slot.name)
+        if held.waited and current is not None and current.manifest["sha256"] != before:
+            log.info("%s/%s/%s was built by another process meanwhile; using it",
+                     job.station.id, job.day, job.slot.name)
+            return BuildResult(current.mp3_path, current.manifest_path,
+                               current.transcript_path, current.manifest, reused=True)
+        if current is not None and not req.replace:
+            raise ReplaceRefused(
+                f"Khung giờ {job.slot.name} ngày {job.day:%d/%m/%Y} đã có bản tin.",
+                "Xác nhận thay thế: bản cũ được lưu vào thư mục archive/ bên cạnh.",
+            )
+        clean_slot_temp(settings.audio_out, job.station.id, job.day, job.slot.name)
+        clean_stale_temp(settings.audio_out)  # other slots' leftovers, once they are old
+        candidates = queue.candidates(job.station.id, job.day)
+        job.progress("plan", 0, 1)
+        alert = urgent_alert_path(settings, job.station.id, job.day, job.slot.name)
+        try:
+            selection = choose_items(job, candidates)
+            mastered = make_audio(job, selection, candidates)
+        except SlotOverflowError as exc:
+            if any(it.priority == "urgent" for it in candidates):
+                _write_alert(alert, exc)
+            raise
+        result = publish_and_record(settings, mastered)
+        alert.unlink(missing_ok=True)
+        return result
+
+
+def urgent_alert_path(settings: Settings, station_id: str, day: date, slot: str) -> Path:
+    """The alert file a build that cannot air its urgent items leaves for operators and
+    monitoring (removed by the next successful build of the slot)."""
+    return settings.home / "run" / "urgent-failed" / f"{station_id}_{day.isoformat()}_{slot}.txt"
+
+
+def _write_alert(path: Path, exc: BulletinError) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        path.write_text(f"{stamp}\n{exc}\n", encoding="utf-8")
+    except OSError:
+        log.exception("could not write the alert file %s", path)
+    log.error("urgent items cannot air: %s", exc)
+
+
+class ReplaceRefused(BulletinError):
+    """The slot already holds a published bulletin and the caller did not confirm."""
+
+
+def _current_sha(mp3: Path, sha: Callable[[Path], str]) -> str | None:
+    try:
+        return sha(mp3)
+    except OSError:
+        return None
+
+
+def _agrees(path: str, sha256: str) -> bool:
+    from .publish import agrees
+
+    return agrees(path, sha256)
+
+
+def published_result(settings: Settings, station_id: str, day: date,
+                     slot: str) -> BuildResult | None:
+    """The slot's published bulletin when its manifest and MP3 agree (sha256), else None."""
+    import json
+
+    from .publish import agrees, final_paths
+
+    paths = final_paths(settings.audio_out, station_id, day, slot)
+    try:
+        manifest = json.loads(paths.manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not agrees(paths.mp3, manifest.get("sha256")):
+        return None
+    return BuildResult(str(paths.mp3), str(paths.manifest), str(paths.transcript), manifest)
 
 
 def build_emergency(settings: Settings, station_id: str | None, item_ids: list[int],
                     progress: Progress | None = None) -> BuildResult:
     """A short bulletin of just these (urgent) items, to be played at once."""
-    job = _open_job(settings, BuildRequest(station_id), progress, None, emergency=True)
+    from .locks import slot_lock
+
+    job = open_job(settings, BuildRequest(station_id), progress, None, emergency=True)
     queue = NewsQueue(settings)
     items = [queue.get(i) for i in item_ids]
-    return _build(job, items, fit=False)
+    with slot_lock(settings, job.station.id, job.day, job.slot.name):
+        sel = Selection(tuple(items), (), (), 0, {}, False)
+        return publish_and_record(settings, make_audio(job, sel, items, fit=False))
 
 
-def _build(job: _Job, candidates: list[Item], fit: bool) -> BuildResult:
-    from .master import Tags, assemble, load_jingle, master
-    from .publish import clean_stale_temp, publish, temp_mp3_path
-
-    s, a = job.settings, job.settings.audio
-    job.progress("plan", 0, 1)
-    jingle = load_jingle(_jingle_path(s), a.sample_rate)
-    if fit:
-        plan, _costs = _plan(job, candidates, jingle.duration_ms)
-        pool = sorted([*plan.chosen, *plan.spares],
-                      key=lambda it: candidates.index(it))
-        too_long = [it.id for it in plan.too_long]
-    else:
-        pool, too_long = list(candidates), []
-
-    # Measure every item in the pool with the script as it would read in that position.
+def _measure(job: _Job, pool: list[Item]) -> list[Unit]:
+    a = job.settings.audio
     script = job.script(pool)
     total_steps = len(pool) + 3
     units: list[Unit] = []
@@ -239,18 +411,51 @@ def _build(job: _Job, candidates: list[Item], fit: bool) -> BuildResult:
         units.append(Unit(it.id, item_ms + head_ms + a.sentence_pause_ms, a.pause_ms,
                           urgent=it.priority == "urgent", title=it.title,
                           rank=PRIORITY_RANK.get(it.priority, 2)))
+    return units
 
+
+def _fit(job: _Job, pool: list[Item], units: list[Unit], jingle_ms: int, attempt: int):  # noqa: ANN202
+    """choose_fit on measured lengths; a full opening that leaves urgent items no room
+    gives way to the compact one."""
+    a = job.settings.audio
+    while True:
+        script = job.script(pool)
+        fixed_speech = sum(job.speak(t).duration_ms for t in
+                           (script.greeting, script.headlines_intro, script.closing))
+        try:
+            return choose_fit(
+                fixed_speech, _fixed_gap_ms(job.settings, jingle_ms, bool(units), job.compact),
+                units, job.slot_ms, a.safety_ms + 150 * attempt, a.fill_margin_s * 1000,
+                a.max_tempo_change,
+            )
+        except SlotOverflowError:
+            if job.compact or not any(u.urgent for u in units):
+                raise
+            job.compact = True
+            if script.headlines:  # headlines no longer read: measure items without them
+                units[:] = _measure(job, pool)
+
+
+def make_audio(job: _Job, sel: Selection, candidates: list[Item],
+               fit: bool = True) -> Mastered:
+    """Step 2: speak the selection, fit it to the slot, master it into a temporary MP3.
+
+    Only the temporary file is written, so a failed or retried step leaves nothing behind
+    that a reader could take for a bulletin.
+    """
+    from .master import Tags, assemble, load_jingle, master
+    from .publish import file_sha256, temp_mp3_path
+
+    s, a = job.settings, job.settings.audio
+    jingle = load_jingle(_jingle_path(s), a.sample_rate)
+    pool = list(sel.chosen)  # exactly the preview's choice: fitting only drops, never adds
+    units = _measure(job, pool)
+    total_steps = len(pool) + 3
     tempo = 1.0
     selected = pool
     for attempt in range(6):
         if fit:
-            fixed_speech = sum(job.speak(t).duration_ms for t in
-                               (script.greeting, script.headlines_intro, script.closing))
-            choice = choose_fit(
-                fixed_speech, _fixed_gap_ms(s, jingle.duration_ms, bool(units)), units,
-                job.slot_ms, a.safety_ms + 150 * attempt, a.fill_margin_s * 1000,
-                a.max_tempo_change,
-            )
+            choice = _fit(job, pool, units, jingle.duration_ms, attempt)
             for w in choice.warnings:
                 if w not in job.warnings:
                     job.warnings.append(w)
@@ -269,14 +474,14 @@ def _build(job: _Job, candidates: list[Item], fit: bool) -> BuildResult:
         raise SlotOverflowError("Không xếp được bản tin vừa khung giờ.")
     if fit and program.duration_ms > job.slot_ms:
         raise SlotOverflowError("Không xếp được bản tin vừa khung giờ.")
+    dropped = [it for it in pool if it not in selected]
+    if dropped:
+        job.warnings.append(
+            "Đọc thật dài hơn ước tính: " + "; ".join(f"«{it.title}»" for it in dropped)
+            + " chờ bản tin sau (khác bản xem trước).")
 
-    if not selected:
-        job.warnings.append("Không có tin nào trong hàng đợi cho bản tin này: chỉ có lời chào "
-                            "và lời kết.")
     job.progress("master", total_steps - 1, total_steps)
-    out_dir = s.audio_out
-    clean_stale_temp(out_dir)
-    tmp = temp_mp3_path(out_dir, job.station.id, job.day, job.slot.name)
+    tmp = temp_mp3_path(s.audio_out, job.station.id, job.day, job.slot.name)
     title = f"Bản tin {job.station.name} {job.slot.name} {job.day:%d/%m/%Y}"
     try:
         mastered = master(program, segments, a, Tags(
@@ -286,44 +491,92 @@ def _build(job: _Job, candidates: list[Item], fit: bool) -> BuildResult:
         if fit and mastered.duration_s * 1000 > job.slot_ms:
             raise AudioError(
                 f"Bản tin sau khi mã hóa dài {mastered.duration_s:.2f} giây, vượt khung giờ.")
-        selected_ids = [it.id for it in selected]
-        manifest = {
-            "version": MANIFEST_VERSION,
-            "station": job.station.id,
-            "station_name": job.station.name,
-            "date": job.day.isoformat(),
-            "slot": job.slot.name,
-            "slot_s": job.slot_ms / 1000,
-            "duration_s": round(mastered.duration_s, 3),
-            "engine": job.speaker.engine_label,
-            "fallbacks": list(job.speaker.stats.fallbacks),
-            "loudness_lufs": round(mastered.loudness_lufs, 2),
-            "true_peak_dbtp": round(mastered.true_peak_dbtp, 2),
-            "loudness_target_lufs": a.loudness_lufs,
-            "tempo": tempo,
-            "emergency": job.emergency,
-            "items": selected_ids,
-            "deferred": [it.id for it in candidates if it.id not in selected_ids],
-            "too_long": too_long,
-            "segments": [seg.to_json() for seg in segments],
-            "warnings": job.warnings,
-            "unknown_tokens": list(job.unknown),
-            "synthesized": job.speaker.stats.synthesized,
-            "cache_hits": job.speaker.stats.cache_hits,
-            "built_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
-        transcript = _transcript(manifest)
-        paths = publish(tmp, manifest, transcript, out_dir, job.station.id, job.day,
-                        job.slot.name)
-    finally:
+        sha = file_sha256(tmp)
+    except BaseException:
         tmp.unlink(missing_ok=True)
-    digest = hashlib.sha256(Path(paths.mp3).read_bytes()).hexdigest()
-    NewsQueue(s).record_bulletin(
-        job.station.id, job.day, job.slot.name, str(paths.mp3), digest, mastered.duration_s,
-        manifest["engine"], manifest["items"], manifest["deferred"],
-    )
+        raise
+    if not job.emergency:
+        for w in length_warnings(len(selected), mastered.duration_s * 1000, job.slot_ms):
+            if w not in job.warnings:
+                job.warnings.append(w)
+    selected_ids = [it.id for it in selected]
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "station": job.station.id,
+        "station_name": job.station.name,
+        "date": job.day.isoformat(),
+        "slot": job.slot.name,
+        "slot_s": job.slot_ms / 1000,
+        "duration_s": round(mastered.duration_s, 3),
+        "estimated_s": round(sel.estimated_ms / 1000, 1),
+        "sha256": sha,
+        "engine": job.speaker.engine_label,
+        "fallbacks": list(job.speaker.stats.fallbacks),
+        "loudness_lufs": round(mastered.loudness_lufs, 2),
+        "true_peak_dbtp": round(mastered.true_peak_dbtp, 2),
+        "loudness_target_lufs": a.loudness_lufs,
+        "tempo": tempo,
+        "emergency": job.emergency,
+        "compact": job.compact,
+        "items": selected_ids,
+        "urgent": [it.id for it in selected if it.priority == "urgent"],
+        "deferred": [it.id for it in candidates if it.id not in selected_ids],
+        "too_long": [it.id for it in sel.too_long],
+        "segments": [seg.to_json() for seg in segments],
+        "warnings": job.warnings,
+        "unknown_tokens": list(job.unknown),
+        "synthesized": job.speaker.stats.synthesized,
+        "cache_hits": job.speaker.stats.cache_hits,
+        "built_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
     job.progress("done", total_steps, total_steps)
-    return BuildResult(str(paths.mp3), str(paths.manifest), str(paths.transcript), manifest)
+    return Mastered(str(tmp), manifest, _transcript(manifest))
+
+
+def publish_and_record(settings: Settings, m: Mastered) -> BuildResult:
+    """Step 3: record the bulletin as "publishing", archive what the slot held, rename the
+    files into place, then mark the record published. A crash at any point leaves either
+    nothing live, or files whose hashes agree with a record (settled by the next build)."""
+    from .publish import final_paths, publish
+
+    man = m.manifest
+    station_id, slot = man["station"], man["slot"]
+    day = date.fromisoformat(man["date"])
+    queue = NewsQueue(settings)
+    final = final_paths(settings.audio_out, station_id, day, slot)
+    rec_id = queue.begin_bulletin(station_id, day, slot, str(final.mp3), man["sha256"],
+                                  man["duration_s"], man["engine"], man["items"],
+                                  man["deferred"])
+    try:
+        paths = publish(Path(m.tmp_mp3), man, m.transcript, settings.audio_out, station_id,
+                        day, slot)
+    except BaseException:
+        queue.drop_bulletin(rec_id)
+        Path(m.tmp_mp3).unlink(missing_ok=True)
+        raise
+    queue.finish_bulletin(rec_id, paths.archived)
+    if paths.archived:
+        man["archived"] = list(paths.archived.values())
+    if settings.playback.player == "null" and not man.get("emergency"):
+        _log_published(settings, man, str(paths.mp3))
+    return BuildResult(str(paths.mp3), str(paths.manifest), str(paths.transcript), man)
+
+
+def _log_published(settings: Settings, man: dict, mp3: str) -> None:
+    """A download-only home: publishing is airing. One log row, then the marking."""
+    from .schedule.broadcast import BroadcastLogBook
+
+    station = settings.station(man["station"])
+    day = date.fromisoformat(man["date"])
+    h, mi, sec = station.slot(man["slot"]).hms
+    now = datetime.now()
+    BroadcastLogBook(settings).add(
+        station=station.id, slot=man["slot"], outcome="published",
+        scheduled_at=datetime(day.year, day.month, day.day, h, mi, sec), started_at=now,
+        finished_at=now, file=mp3, sha256=man["sha256"], items=man["items"],
+        engine=man["engine"])
+    NewsQueue(settings).mark_aired(man["items"], station.id, day, man["slot"],
+                                   bulletin=man["sha256"])
 
 
 def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[SpokenPart]:  # noqa: ANN001
@@ -369,4 +622,6 @@ def _transcript(manifest: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-__all__ = ["build_bulletin", "build_emergency", "preview", "Preview", "next_slot"]
+__all__ = ["build_bulletin", "build_emergency", "preview", "Preview", "next_slot", "choose_items",
+           "make_audio", "publish_and_record", "spoken_estimate_ms", "published_result",
+           "open_job"]

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .models import Item
-from .news import queue_order
+from .models import Item, queue_order
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,26 @@
 Every file is written under a hidden temporary name in its final folder, flushed to disk and
 renamed into place, so a crash or power cut never leaves a half-written file where an operator
 (or a loudspeaker controller) could download it. The MP3 is renamed last.
+
+The manifest carries the MP3's sha256 (computed on the temporary file, before any rename).
+Readers trust a bulletin only when the MP3 on disk hashes to it (`agrees`), so a crash
+between two renames leaves files that readers either reject (new manifest, old MP3) or that
+agree. A slot that already holds a different bulletin keeps it: its three files are first
+linked into `archive/<slot>-v<N>.*` beside it, so a rebuild never loses what was there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import secrets
+import shutil
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +37,7 @@ class PublishedPaths:
     mp3: Path
     manifest: Path
     transcript: Path
+    archived: dict[str, str] = field(default_factory=dict)  # sha256 → archived MP3 path
 
 
 def _check_name(value: str, what: str) -> str:
@@ -52,7 +62,7 @@ def bulletin_dir(audio_out: Path, station_id: str, day: date) -> Path:
     return folder
 
 
-def _final_paths(audio_out: Path, station_id: str, day: date, slot: str) -> PublishedPaths:
+def final_paths(audio_out: Path, station_id: str, day: date, slot: str) -> PublishedPaths:
     _check_name(slot, "Tên khung giờ")
     folder = bulletin_dir(audio_out, station_id, day)
     return PublishedPaths(folder / f"{slot}.mp3", folder / f"{slot}.json", folder / f"{slot}.txt")
@@ -62,10 +72,75 @@ def _temp_name(final: Path) -> Path:
     return final.with_name(f".{final.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
 
 
+_sha_lock = threading.Lock()
+_sha_cache: dict[str, tuple[int, int, int, str]] = {}
+
+
+def file_sha256(path: Path | str) -> str:
+    """The file's sha256, cached by (inode, mtime, size): the feed asks for many files."""
+    p = str(path)
+    st = os.stat(p)
+    key = (st.st_ino, st.st_mtime_ns, st.st_size)
+    with _sha_lock:
+        hit = _sha_cache.get(p)
+    if hit and hit[:3] == key:
+        return hit[3]
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    digest = h.hexdigest()
+    with _sha_lock:
+        _sha_cache[p] = (*key, digest)
+    return digest
+
+
+def agrees(mp3: Path | str, sha256: object) -> bool:
+    """True when the MP3 exists and hashes to `sha256` (what its manifest or record says)."""
+    if not isinstance(sha256, str) or len(sha256) != 64:
+        return False
+    try:
+        return file_sha256(mp3) == sha256
+    except OSError:
+        return False
+
+
+def archive_dir(audio_out: Path, station_id: str, day: date) -> Path:
+    return bulletin_dir(audio_out, station_id, day) / "archive"
+
+
+def _archive(final: PublishedPaths, slot: str, new_sha: str) -> dict[str, str]:
+    """Link the slot's current files into archive/ unless they are this very bulletin."""
+    if not final.mp3.exists():
+        return {}
+    old_sha = file_sha256(final.mp3)
+    if old_sha == new_sha:
+        return {}
+    folder = final.mp3.parent / "archive"
+    folder.mkdir(exist_ok=True)
+    for kept in folder.glob(f"{slot}-v*.mp3"):  # already kept (e.g. before a crash)
+        if agrees(kept, old_sha):
+            return {old_sha: str(kept)}
+    n = 1
+    while (folder / f"{slot}-v{n}.mp3").exists():
+        n += 1
+    dst_mp3 = folder / f"{slot}-v{n}.mp3"
+    # The MP3 goes last so an archived MP3 always has its manifest and transcript.
+    for src in (final.manifest, final.transcript, final.mp3):
+        if src.exists():
+            dst = folder / f"{slot}-v{n}{src.suffix}"
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
+    _fsync_dir(folder)
+    return {old_sha: str(dst_mp3)}
+
+
 def temp_mp3_path(audio_out: Path, station_id: str, day: date, slot: str) -> Path:
     """A fresh hidden `.<slot>.mp3.<random>.part` in the bulletin's folder, for master() to
     write into. Same folder as the final file, so publish() can rename it atomically."""
-    final = _final_paths(audio_out, station_id, day, slot).mp3
+    final = final_paths(audio_out, station_id, day, slot).mp3
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         while True:
@@ -87,11 +162,14 @@ def publish(mp3_tmp: Path, manifest: dict, transcript: str, audio_out: Path, sta
             day: date, slot: str) -> PublishedPaths:
     """Move a mastered MP3 (from temp_mp3_path) into place beside its manifest and transcript.
 
+    The manifest gets the MP3's `sha256` (a caller's value must match the file). A different
+    bulletin already in the slot is archived first (see the module doc).
+
     Everything that can fail (serializing, writing, flushing) happens before the first rename;
     should a rename still fail, files already renamed are restored from their earlier version.
     On any failure the temporary files are removed and PublishError is raised.
     """
-    final = _final_paths(audio_out, station_id, day, slot)
+    final = final_paths(audio_out, station_id, day, slot)
     mp3_tmp = Path(mp3_tmp)
     temps: list[Path] = []
     backups: list[tuple[Path, Path]] = []  # (backup, final) of files replaced so far
@@ -104,6 +182,11 @@ def publish(mp3_tmp: Path, manifest: dict, transcript: str, audio_out: Path, sta
         temps.append(mp3_tmp)  # ours from here on: removed on failure like the others
         if not mp3_tmp.is_file() or mp3_tmp.stat().st_size == 0:
             raise PublishError(f"Tệp MP3 tạm «{mp3_tmp}» không có hoặc rỗng.")
+        sha = file_sha256(mp3_tmp)
+        if manifest.get("sha256", sha) != sha:
+            raise PublishError("Mã kiểm tra (sha256) trong bảng kê không khớp tệp MP3 tạm.",
+                               detail=f"{manifest.get('sha256')} != {sha}")
+        manifest = {**manifest, "sha256": sha}
         try:
             manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
         except (TypeError, ValueError) as exc:
@@ -113,6 +196,7 @@ def publish(mp3_tmp: Path, manifest: dict, transcript: str, audio_out: Path, sta
         json_tmp = _write_temp(final.manifest, manifest_text, temps)
         txt_tmp = _write_temp(final.transcript, transcript, temps)
         _fsync_file(mp3_tmp)
+        archived = _archive(final, slot, sha)
         for tmp, dst in ((json_tmp, final.manifest), (txt_tmp, final.transcript),
                          (mp3_tmp, final.mp3)):
             _replace_keeping_backup(tmp, dst, backups)
@@ -139,7 +223,7 @@ def publish(mp3_tmp: Path, manifest: dict, transcript: str, audio_out: Path, sta
         for backup, _ in backups:
             with contextlib.suppress(OSError):
                 backup.unlink()
-    return final
+    return PublishedPaths(final.mp3, final.manifest, final.transcript, archived)
 
 
 def _write_temp(final: Path, text: str, temps: list[Path]) -> Path:
@@ -181,6 +265,21 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def clean_slot_temp(audio_out: Path, station_id: str, day: date, slot: str) -> list[Path]:
+    """Delete every `.part` file of this slot whatever its age. Only call it while holding
+    the slot's build lock: then no other build can be writing them."""
+    final = final_paths(audio_out, station_id, day, slot)
+    removed: list[Path] = []
+    if not final.mp3.parent.is_dir():
+        return removed
+    for name in (final.mp3.name, final.manifest.name, final.transcript.name):
+        for tmp in final.mp3.parent.glob(f".{name}.*{TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
 
 
 def clean_stale_temp(audio_out: Path, max_age_s: float = 600) -> list[Path]:

@@ -21,7 +21,8 @@ from .models import Item
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "scripts_templates"
 TEMPLATE_NAMES = ("greeting", "headlines", "headline", "item", "closing",
-                  "emergency_greeting", "emergency_closing")
+                  "emergency_greeting", "emergency_closing", "greeting_compact",
+                  "closing_compact")
 
 
 def _builtin_dir() -> Path:
@@ -82,16 +83,21 @@ def render(env: SandboxedEnvironment, name: str, **values: object) -> str:
 
 def render_script(env: SandboxedEnvironment, station: Station, slot: Slot, day: date,
                   items: list[Item], weekday: str, date_spoken: str,
-                  emergency: bool = False) -> Script:
+                  emergency: bool = False, compact: bool = False) -> Script:
+    """`compact`: the short opening and closing and no headlines, for a slot where the full
+    opening leaves urgent items no room (e.g. a 60-second slot)."""
     n = len(items)
     common = {"station": station, "slot_label": slot_label(slot), "weekday": weekday,
               "date_spoken": date_spoken, "item_count": n, "day": day, "emergency": emergency}
-    greeting = render(env, "emergency_greeting" if emergency else "greeting", **common)
-    closing = render(env, "emergency_closing" if emergency else "closing", **common)
-    intro = "" if emergency or n == 0 else render(env, "headlines", items=items, **common)
+    kind = "emergency_" if emergency else ""
+    suffix = "_compact" if compact and not emergency else ""
+    greeting = render(env, f"{kind}greeting{suffix}", **common)
+    closing = render(env, f"{kind}closing{suffix}", **common)
+    plain = not emergency and not compact
+    intro = render(env, "headlines", items=items, **common) if plain and n else ""
     heads = tuple(
         render(env, "headline", item=it, index=i, **common) for i, it in enumerate(items, 1)
-    ) if not emergency else ()
+    ) if plain else ()
     bodies = tuple(
         render(env, "item", item=it, index=i, category=it.category, **common)
         for i, it in enumerate(items, 1)

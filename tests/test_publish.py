@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -38,7 +39,8 @@ def test_publish_places_files(tmp_path: Path) -> None:
     assert paths.mp3.read_bytes() == b"ID3new-mp3-bytes"
     text = paths.manifest.read_text(encoding="utf-8")
     assert "Bản tin sáng" in text  # ensure_ascii=False
-    assert json.loads(text) == manifest
+    assert json.loads(text) == {**manifest, "sha256": hashlib.sha256(b"ID3new-mp3-bytes")
+                                .hexdigest()}
     assert paths.transcript.read_text(encoding="utf-8") == "Kính thưa bà con.\n"
     assert _leftovers(folder) == []
 
@@ -55,7 +57,7 @@ def test_unserializable_manifest_leaves_earlier_bulletin(tmp_path: Path) -> None
     with pytest.raises(PublishError):
         publish(tmp, {"bad": object()}, "mới", out, "ia-hru", DAY, "sang")
     assert (folder / "sang.mp3").read_bytes() == b"OLD"
-    assert json.loads((folder / "sang.json").read_text(encoding="utf-8")) == {"v": 1}
+    assert json.loads((folder / "sang.json").read_text(encoding="utf-8"))["v"] == 1
     assert (folder / "sang.txt").read_text(encoding="utf-8") == "cũ"
     assert _leftovers(folder) == []
 
@@ -73,7 +75,7 @@ def test_failure_before_mp3_rename_rolls_back(tmp_path: Path) -> None:
     (folder / "sang.mp3" / "x").write_bytes(b"")
     with pytest.raises(PublishError):
         publish(tmp, {"v": 2}, "mới", out, "ia-hru", DAY, "sang")
-    assert json.loads((folder / "sang.json").read_text(encoding="utf-8")) == {"v": 1}
+    assert json.loads((folder / "sang.json").read_text(encoding="utf-8"))["v"] == 1
     assert (folder / "sang.txt").read_text(encoding="utf-8") == "cũ"
     assert (folder / "sang.mp3").is_dir()
     assert _leftovers(folder) == []

@@ -127,7 +127,7 @@ def play_emergency(settings: Settings, play_fn: PlayFn, bulletin: dict) -> dict:
     outcome = "emergency" if ok else "failed"
     if ok:
         NewsQueue(settings).mark_aired(bulletin["items"], bulletin["station"], started.date(),
-                                       bulletin["slot"])
+                                       bulletin["slot"], bulletin=digest)
     book.finish(row, outcome, datetime.now().astimezone(), error)
     log.info("emergency bulletin at %s: %s %s", bulletin["station"], outcome, error)
     return {"station": bulletin["station"], "outcome": outcome, "error": error}

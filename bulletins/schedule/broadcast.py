@@ -3,7 +3,9 @@
 Outcomes: ``aired`` (started within LATE_AFTER_S of the slot), ``late`` (started later, or
 the bulletin had to be built at play time), ``missed`` (not played: the machine was off past
 the grace period, or an earlier play overran it), ``failed`` (the player failed, hung,
-was interrupted, or nothing could be built), ``emergency`` (an alert bulletin that played).
+was interrupted, or nothing could be built), ``emergency`` (an alert bulletin that played),
+``published`` (a download-only home, player ``null``: the bulletin was published, which is
+its airing).
 While a play runs its row says ``playing``; a row still ``playing`` when the scheduler
 starts belongs to a run that died mid-play and is closed as ``failed``.
 
@@ -26,10 +28,10 @@ from sqlalchemy import func, or_, select
 from ..config import Settings
 from ..db import BroadcastLog, session_factory
 
-OUTCOMES = ("aired", "late", "missed", "failed", "emergency", "playing")
+OUTCOMES = ("aired", "late", "missed", "failed", "emergency", "playing", "published")
 OUTCOME_VI = {
     "aired": "đã phát", "late": "phát muộn", "missed": "bỏ lỡ", "failed": "lỗi",
-    "emergency": "khẩn cấp", "playing": "đang phát",
+    "emergency": "khẩn cấp", "playing": "đang phát", "published": "đã đăng (chỉ tải về)",
 }
 CSV_FIELDS = ("id", "station", "slot", "scheduled_at", "started_at", "finished_at", "file",
               "sha256", "items", "engine", "outcome", "error")

@@ -74,10 +74,8 @@ from datetime import date, datetime, timedelta
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from sqlalchemy import select
-
 from ..config import Settings, Slot, Station
-from ..db import BulletinRecord, get_engine, session_factory
+from ..db import BulletinRecord, get_engine
 from ..errors import BulletinError
 from ..models import BuildRequest
 from ..news import NewsQueue
@@ -505,13 +503,14 @@ class Service:
     def _record(self, station_id: str, slot_name: str, day: date | None,
                 before: date | None = None) -> BulletinRecord | None:
         """The newest published bulletin for the slot (on `day`, or before `before`)."""
-        with session_factory(self.settings.db_url)() as s:
-            q = select(BulletinRecord).where(BulletinRecord.station == station_id,
-                                             BulletinRecord.slot == slot_name)
-            q = q.where(BulletinRecord.day == day) if day else q.where(BulletinRecord.day < before)
-            for rec in s.scalars(q.order_by(BulletinRecord.day.desc(), BulletinRecord.id.desc())):
-                if Path(rec.path).is_file():
-                    return rec
+        from ..publish import agrees
+
+        # Only a record whose file is in place and hashes as recorded (a crash between
+        # renames, or a record a crash left "publishing", is settled by this check).
+        for rec in NewsQueue(self.settings).bulletin_records(
+                station_id, slot_name, day, before, statuses=("published", "publishing")):
+            if agrees(rec.path, rec.sha256):
+                return rec
         return None
 
     # ------------------------------------------------------------------ play
@@ -573,15 +572,16 @@ class Service:
             started = self.now()
             late = choice.rebuilt or (started - sched).total_seconds() > LATE_AFTER_S
             occ.move(PLAYING)
+            digest = alerts.sha256_file(choice.path)
             row = self.book.add(
                 station=station_id, slot=slot_name, outcome="playing", scheduled_at=sched,
-                started_at=started, file=str(choice.path), sha256=alerts.sha256_file(choice.path),
+                started_at=started, file=str(choice.path), sha256=digest,
                 items=choice.items, engine=choice.engine, error=choice.note)
             ok, error = self._play(station_id, choice.path, choice.duration_s)
             outcome = ("late" if late else "aired") if ok else "failed"
             if ok and choice.items:  # before the row is closed: a reader of the log sees both
                 NewsQueue(self.settings).mark_aired(choice.items, station_id, sched.date(),
-                                                    slot_name)
+                                                    slot_name, bulletin=digest)
             self.book.finish(row, outcome, self.now(), error)
             occ.move(DONE if ok else FAILED)
             log.info("%s/%s at %s: %s %s", station_id, slot_name, sched, outcome, error)
@@ -714,7 +714,8 @@ class Service:
                         f"đột ngột khi đang phát; {how}; {share}, coi như đã phát.")
                 if e.items:
                     day = (e.scheduled_at or e.started_at or now.replace(tzinfo=None)).date()
-                    NewsQueue(self.settings).mark_aired(e.items, e.station, day, e.slot)
+                    NewsQueue(self.settings).mark_aired(e.items, e.station, day, e.slot,
+                                                        bulletin=e.sha256 or "")
             else:
                 outcome = "failed"
                 note = f"Bản tin {KILLED_VI}; {how}; mới {share}. Các tin sẽ phát lại."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date, datetime, timedelta
 
@@ -12,6 +11,8 @@ from sqlalchemy import select
 
 from ..config import Settings
 from ..db import BroadcastLog, NewsItem
+from ..errors import BulletinError
+from ..news import NewsQueue
 from .deps import Listener, Logger, StateDep, flash, render
 from .files import find_published, list_published, parse_day
 
@@ -123,31 +124,44 @@ def bulletin_detail(station: str, day: str, slot: str, request: Request, state: 
     })
 
 
+AIRED = ("aired", "late", "emergency")
+
+
 def record_log(state, station: str, slot: str, day: date, outcome: str, file: str = "",
                error: str = "") -> BroadcastLog:
-    """A row in the broadcast log, written by an operator (e.g. played from their device)."""
+    """A row in the broadcast log, written by an operator (e.g. played from their device).
+
+    "Đã phát" (aired, late, emergency) needs the published bulletin (refused otherwise) and
+    marks its items aired at this station, once per bulletin however often it is logged.
+    """
     settings = state.settings
     st = _station(settings, station)
     sl = st.slot(slot)
     h, m, s = sl.hms
-    sha = ""
     pub = find_published(settings, st.id, day.isoformat(), slot)
+    if pub is None and outcome in AIRED:
+        raise BulletinError(
+            f"Không có bản tin {slot} ngày {day:%d/%m/%Y} của đài {st.id} để ghi là đã phát.",
+            "Hãy dựng bản tin trước, hoặc ghi kết quả «bỏ lỡ» / «lỗi».",
+        )
+    sha = pub.sha256 if pub is not None else ""
     if pub is not None:
-        sha = hashlib.sha256(pub.mp3.read_bytes()).hexdigest()
         file = file or str(pub.mp3)
-    items = json.dumps(pub.manifest.get("items") or [] if pub else [])
+    item_ids = [i for i in (pub.manifest.get("items") or []) if isinstance(i, int)] if pub else []
     now = datetime.now()  # the broadcast log holds local wall-clock times, as the scheduler writes
     with state.Session.begin() as db:
         row = BroadcastLog(
             station=st.id, slot=slot, scheduled_at=datetime(day.year, day.month, day.day, h, m, s),
-            started_at=now, finished_at=now, file=file, sha256=sha, items=items,
+            started_at=now, finished_at=now, file=file, sha256=sha, items=json.dumps(item_ids),
             engine=(pub.manifest.get("engine") or "") if pub else "", outcome=outcome,
             error=error[:2000],
         )
         db.add(row)
         db.flush()
         db.expunge(row)
-        return row
+    if outcome in AIRED and item_ids:
+        NewsQueue(settings).mark_aired(item_ids, st.id, day, slot, bulletin=sha)
+    return row
 
 
 @router.post("/bulletins/{station}/{day}/{slot}/log")
@@ -158,6 +172,10 @@ async def bulletin_log(station: str, day: str, slot: str, request: Request, stat
     the_day = parse_day(day)
     if outcome not in OUTCOMES or the_day is None:
         raise HTTPException(400, "Kết quả phát không hợp lệ.")
-    record_log(state, station, slot, the_day, str(outcome), error=str(form.get("note") or ""))
+    try:
+        record_log(state, station, slot, the_day, str(outcome),
+                   error=str(form.get("note") or ""))
+    except BulletinError as exc:
+        raise HTTPException(404, exc.message + (f" {exc.hint}" if exc.hint else "")) from exc
     flash(request, "Đã ghi vào nhật ký phát.")
     return RedirectResponse(f"/bulletins/{station}/{day}/{slot}", status_code=303)

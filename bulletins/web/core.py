@@ -47,6 +47,7 @@ def speak_preview(settings: Settings, station_id: str | None, text: str,
     `speakers` caches one Speaker per station between calls (the web app keeps one).
     """
     from ..normalize import load_lexicon, normalize
+    from ..pipeline import spoken_estimate_ms
     from ..synth import Speaker
 
     station = settings.station(station_id or None)
@@ -57,7 +58,7 @@ def speak_preview(settings: Settings, station_id: str | None, text: str,
         speaker = cache.get(station.id)
         if speaker is None:
             speaker = cache[station.id] = Speaker(settings, station)
-        estimated = speaker.estimate_ms(result.spoken)
+        estimated = spoken_estimate_ms(speaker, result.spoken)
     return SpokenPreview(
         spoken=result.spoken,
         unknown=list(dict.fromkeys(result.unknown)),
@@ -73,11 +74,14 @@ def preview(settings: Settings, station_id: str, day: date, slot: str):
     return _preview(settings, station_id, day, slot)
 
 
-def build(settings: Settings, station_id: str, day: date, slot: str):
+def build(settings: Settings, station_id: str, day: date, slot: str, replace: bool = True):
+    """Build now. Never marks items aired. A request never queues behind another build of
+    the slot (wait_s=0): the user gets «đang được dựng» at once instead of a hung page."""
     from ..models import BuildRequest
     from ..pipeline import build_bulletin
 
-    return build_bulletin(settings, BuildRequest(station_id=station_id, day=day, slot=slot))
+    return build_bulletin(settings, BuildRequest(station_id=station_id, day=day, slot=slot,
+                                                 wait_s=0, replace=replace))
 
 
 _LEX_KEY_RE = re.compile(r"^[^\t\r\n]{1,40}$")

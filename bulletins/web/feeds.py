@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, Response
 
 from ..config import Station
 from .deps import StateDep, optional_user, public_base_url
-from .files import MEDIA_TYPES, list_published, safe_file
+from .files import MEDIA_TYPES, list_published, trusted_file
 from .filters import SLOT_VI, duration, short_date
 
 router = APIRouter(tags=["tệp và nguồn tin"])
@@ -89,8 +89,8 @@ def feed(station_id: str, request: Request, state: StateDep) -> Response:
             desc += " Nội dung: " + "; ".join(titles) + "."
         _sub(it, "description", desc)
         _sub(it, "link", f"{base}/bulletins/{st.id}/{p.day}/{p.slot}")
-        _sub(it, "guid", f"bantin:{st.id}:{p.day}:{p.slot}:{int(p.mp3.stat().st_mtime)}",
-             isPermaLink="false")
+        # One guid per content: a rebuild with identical audio is not a new episode.
+        _sub(it, "guid", f"bantin:{st.id}:{p.day}:{p.slot}:{p.sha256}", isPermaLink="false")
         _sub(it, "pubDate", format_datetime(p.mtime))
         _sub(it, "enclosure", url=f"{base}{p.url('mp3')}{q}", length=str(p.size),
              type="audio/mpeg")
@@ -109,9 +109,9 @@ def download(station_id: str, day: str, name: str, request: Request,
              state: StateDep) -> FileResponse:
     st = _station(state, station_id)
     _check_token(request, st)
-    path = safe_file(state.settings, st.id, day, name)
+    path = trusted_file(state.settings, st.id, day, name)
     if path is None:
-        raise HTTPException(404, "Không có tệp này.")
+        raise HTTPException(404, "Không có tệp này (hoặc bản tin đang được thay thế).")
     ext = path.suffix.lstrip(".")
     disposition = "inline" if request.query_params.get("inline") else "attachment"
     return FileResponse(

@@ -1,7 +1,11 @@
 """Published bulletins on disk: audio_out/<station>/<YYYY-MM-DD>/<slot>.mp3 + .json + .txt.
 
 Every path the web serves goes through `safe_file`, which accepts only plain names and
-checks the resolved path stays inside audio_out/.
+checks the resolved path stays inside audio_out/. A bulletin is shown, listed in the feed
+or served only when its MP3 hashes to the manifest's `sha256` (publish.agrees, cached by
+mtime and size): files caught between two renames by a crash are never offered. Manifests
+written before the key existed are trusted as they are. Versions kept in archive/ are not
+listed (they are not new episodes).
 """
 
 from __future__ import annotations
@@ -49,6 +53,22 @@ class Published:
     manifest: dict = field(default_factory=dict)
     has_json: bool = False
     has_txt: bool = False
+
+    @property
+    def sha256(self) -> str:
+        """The content's identity (the feed's guid): the manifest's hash, else the file's."""
+        from ..publish import file_sha256
+
+        value = self.manifest.get("sha256")
+        return value if isinstance(value, str) and value else file_sha256(self.mp3)
+
+    @property
+    def trusted(self) -> bool:
+        from ..publish import agrees
+
+        if "sha256" not in self.manifest:
+            return self.has_json  # a manifest from before the hash existed
+        return agrees(self.mp3, self.manifest.get("sha256"))
 
     @property
     def size(self) -> int:
@@ -105,15 +125,27 @@ def list_published(settings: Settings, station: str, day: str | None = None,
             continue
         mp3s = [p for p in folder.glob("*.mp3") if _NAME_RE.match(p.name)]
         mp3s.sort(key=lambda p: (slot_times.get(p.stem, "99"), p.stem), reverse=True)
-        out.extend(_load(p, station, d) for p in mp3s)
+        out.extend(pub for pub in (_load(p, station, d) for p in mp3s) if pub.trusted)
         if limit and len(out) >= limit:
             return out[:limit]
     return out
 
 
 def find_published(settings: Settings, station: str, day: str, slot: str) -> Published | None:
+    """The slot's bulletin when its files agree, else None."""
     path = safe_file(settings, station, day, f"{slot}.mp3")
-    return _load(path, station, day) if path else None
+    if path is None:
+        return None
+    pub = _load(path, station, day)
+    return pub if pub.trusted else None
+
+
+def trusted_file(settings: Settings, station: str, day: str, name: str) -> Path | None:
+    """`safe_file`, but only when the bulletin the file belongs to is trusted."""
+    path = safe_file(settings, station, day, name)
+    if path is None:
+        return None
+    return path if find_published(settings, station, day, path.stem) is not None else None
 
 
 def parse_day(value: str | None) -> date | None:

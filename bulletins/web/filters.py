@@ -17,7 +17,7 @@ KIND_VI = {"jingle": "nhạc hiệu", "pause": "khoảng lặng", "greeting": "l
            "headlines": "điểm tin", "item": "tin", "closing": "lời kết", "intro": "mở đầu",
            "transition": "chuyển tiếp"}
 OUTCOME_VI = {"aired": "đã phát", "late": "phát muộn", "missed": "bỏ lỡ", "failed": "lỗi",
-              "emergency": "khẩn cấp"}
+              "emergency": "khẩn cấp", "published": "đã đăng (chỉ tải về)"}
 WEEKDAY_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 SLOT_VI = {"sang": "sáng", "trua": "trưa", "chieu": "chiều", "toi": "tối"}
 

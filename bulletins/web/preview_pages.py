@@ -15,7 +15,7 @@ from ..config import Settings, Station
 from ..errors import BulletinError
 from . import core
 from .deps import Builder, StateDep, flash, render
-from .files import parse_day
+from .files import find_published, parse_day
 
 log = logging.getLogger("bulletins.web")
 router = APIRouter(include_in_schema=False)
@@ -53,6 +53,8 @@ class PreviewView:
     total_ms: int = 0
     slot_ms: int = 0
     script: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    compact: bool = False
 
 
 def flatten(p: Any) -> PreviewView:
@@ -65,11 +67,13 @@ def flatten(p: Any) -> PreviewView:
 
     return PreviewView(chosen=rows(p.chosen), deferred=rows(p.deferred),
                        too_long=rows(p.too_long), total_ms=int(p.estimated_ms),
-                       slot_ms=int(p.slot_ms), script=[(str(a), str(b)) for a, b in p.script])
+                       slot_ms=int(p.slot_ms), script=[(str(a), str(b)) for a, b in p.script],
+                       warnings=list(getattr(p, "warnings", ())),
+                       compact=bool(getattr(p, "compact", False)))
 
 
 def _page(request: Request, state, choice: Choice, error: str | None = None,
-          status_code: int = 200):
+          status_code: int = 200, confirm: bool = False):
     view, preview_error = None, None
     try:
         raw = core.preview(state.settings, choice.station.id, choice.day, choice.slot)
@@ -81,9 +85,11 @@ def _page(request: Request, state, choice: Choice, error: str | None = None,
     except Exception:
         log.exception("preview failed")
         preview_error = "Không xem trước được bản tin. Hãy thử lại hoặc báo quản trị viên."
+    existing = find_published(state.settings, choice.station.id, choice.day.isoformat(),
+                              choice.slot)
     return render(request, "preview.html", {
         "choice": choice, "view": view, "preview_error": preview_error, "error": error,
-        "stations": state.settings.stations,
+        "stations": state.settings.stations, "existing": existing, "confirm": confirm,
     }, status_code=status_code)
 
 
@@ -99,9 +105,14 @@ async def build_now(request: Request, state: StateDep,
     form = await request.form()
     choice = choose(state.settings, str(form.get("station") or ""),
                     str(form.get("day") or ""), str(form.get("slot") or ""))
+    replace = form.get("replace") == "1"
+    if not replace and find_published(state.settings, choice.station.id,
+                                      choice.day.isoformat(), choice.slot) is not None:
+        # Ask first: the page shows what is there and a "replace" button.
+        return _page(request, state, choice, status_code=409, confirm=True)
     try:
         result = await run_in_threadpool(
-            core.build, state.settings, choice.station.id, choice.day, choice.slot)
+            core.build, state.settings, choice.station.id, choice.day, choice.slot, replace)
     except ImportError:
         return _page(request, state, choice,
                      "Chức năng dựng bản tin chưa được cài đặt.", status_code=500)
@@ -116,7 +127,12 @@ async def build_now(request: Request, state: StateDep,
                      "Hãy thử lại hoặc báo quản trị viên.", status_code=500)
     duration = float(result.manifest.get("duration_s") or 0)
     m, s = divmod(int(round(duration)), 60)
-    flash(request, f"Đã dựng xong bản tin ({m} phút {s:02d} giây).")
+    flash(request, f"Đã dựng xong bản tin ({m} phút {s:02d} giây). Tin chỉ được tính là "
+          "đã phát khi nhật ký phát ghi bản tin đã phát.")
+    for w in result.manifest.get("warnings") or []:
+        flash(request, f"Cảnh báo: {w}")
+    for path in result.manifest.get("archived") or []:
+        flash(request, f"Bản tin cũ của khung giờ này được giữ lại trong lưu trữ ({path}).")
     return RedirectResponse(
         f"/bulletins/{choice.station.id}/{choice.day.isoformat()}/{choice.slot}",
         status_code=303)

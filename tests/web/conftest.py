@@ -126,6 +126,11 @@ def make_mp3(path: Path, seconds: float = 3.0) -> None:
          "-c:a", "libmp3lame", "-b:a", "64k", str(path)],
         check=True,
     )
+    # Readers trust a bulletin only when its manifest's sha256 matches the MP3.
+    import hashlib
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    path.with_suffix(".json").write_text(json.dumps({"sha256": digest}), "utf-8")
 
 
 @pytest.fixture

@@ -194,7 +194,8 @@ def install(home: Path, name: str, *, source: str | None = None, sha256: str | N
         part = partial / f"{spec.name}.part"
         _fetch(src, part, spec, progress, sleep)
         _verify(part, spec, name)
-    _check_config(partial / f"{config_spec.name}.part", name)
+        if spec is config_spec:  # the small file first: a wrong voice fails before 60 MB
+            _check_config(part, name)
     for spec in (model_spec, config_spec):
         (partial / f"{spec.name}.part").replace(partial / spec.name)
     if model_spec.name != f"{name}.onnx":  # e.g. --from a file with another name
@@ -263,7 +264,9 @@ def _fetch(src: str, part: Path, spec: FileSpec, progress: Progress | None,
         _copy(Path(src), part, spec, progress)
         return
     last: Exception | None = None
+    stalls = 0
     for attempt in range(RETRIES + 1):
+        before = part.stat().st_size if part.exists() else 0
         try:
             _download(src, part, spec, progress)
             return
@@ -273,11 +276,17 @@ def _fetch(src: str, part: Path, spec: FileSpec, progress: Progress | None,
             if isinstance(exc, PermissionError | FileNotFoundError):
                 raise VoiceError(f"Không ghi được tệp tải về: {exc}") from exc
             last = exc
-            if attempt < RETRIES:
-                sleep(min(2.0 ** attempt, 10.0))
+        # Retry a link that drops mid-file; give up soon on one that gives nothing.
+        grew = part.exists() and part.stat().st_size > before
+        stalls = 0 if grew else stalls + 1
+        if stalls >= 2 or attempt == RETRIES:
+            break
+        sleep(min(2.0 ** attempt, 10.0))
+    kept = part.exists() and part.stat().st_size > 0
     raise VoiceError(
-        f"Tải «{spec.name}» bị ngắt nhiều lần; phần đã tải được giữ lại.",
-        "Chạy lại cùng lệnh để tải tiếp từ chỗ dừng, hoặc dùng --from với tệp trên USB.",
+        f"Không tải được «{spec.name}»" + ("; phần đã tải được giữ lại." if kept else "."),
+        ("Chạy lại cùng lệnh để tải tiếp từ chỗ dừng" if kept else "Kiểm tra kết nối mạng")
+        + ", hoặc dùng --from với tệp trên USB hay máy chủ nội bộ.",
         detail=repr(last),
     )
 

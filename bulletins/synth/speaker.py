@@ -276,8 +276,11 @@ class Speaker:
     def _heard(self, name: str, voice: str) -> None:
         with self._lock:
             heard = self._spoke.setdefault(name, [])
-            if voice not in heard:
+            first = voice not in heard
+            if first:
                 heard.append(voice)
+        if first:  # the log says who spoke, as the manifest's segments do
+            log.info("Giọng đọc của đài %s: %s:%s", self.station.id, name, voice)
 
     # -- estimates -------------------------------------------------------------
 

@@ -11,6 +11,7 @@ file that fails verification is deleted, never resumed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import re
@@ -185,7 +186,23 @@ def install(home: Path, name: str, *, source: str | None = None, sha256: str | N
             base_url: str = "", progress: Progress | None = None,
             sleep: Callable[[float], None] = time.sleep) -> Path:
     """Fetch (catalogue or `source`), verify and install voice `name`; return its .onnx."""
+    from filelock import FileLock, Timeout
+
     entry, model_spec, config_spec = _specs(name, sha256)
+    root = voices_dir(home)
+    (root / ".partial").mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(root / ".partial" / f"{name}.lock"), timeout=1):
+            return _install(home, name, entry, model_spec, config_spec, source, base_url,
+                            progress, sleep)
+    except Timeout as exc:
+        raise VoiceError(f"Giọng «{name}» đang được cài ở một lệnh khác.",
+                         "Chờ lệnh đó xong rồi thử lại.") from exc
+
+
+def _install(home: Path, name: str, entry: CatalogVoice | None, model_spec: FileSpec,
+             config_spec: FileSpec, source: str | None, base_url: str,
+             progress: Progress | None, sleep: Callable[[float], None]) -> Path:
     root = voices_dir(home)
     partial = root / ".partial" / name
     partial.mkdir(parents=True, exist_ok=True)
@@ -273,8 +290,10 @@ def _fetch(src: str, part: Path, spec: FileSpec, progress: Progress | None,
         except VoiceError:
             raise
         except OSError as exc:  # requests' errors are OSErrors; so are disk errors
-            if isinstance(exc, PermissionError | FileNotFoundError):
-                raise VoiceError(f"Không ghi được tệp tải về: {exc}") from exc
+            if isinstance(exc, PermissionError | FileNotFoundError) or exc.errno == errno.ENOSPC:
+                raise VoiceError(f"Không ghi được tệp tải về: {exc}",
+                                 "Kiểm tra chỗ trống trên đĩa và quyền ghi thư mục voices/.") \
+                    from exc
             last = exc
         # Retry a link that drops mid-file; give up soon on one that gives nothing.
         grew = part.exists() and part.stat().st_size > before

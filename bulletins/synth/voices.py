@@ -176,7 +176,7 @@ def _specs(name: str, sha256: str | None) -> tuple[CatalogVoice | None, FileSpec
     if not entry.model.sha256:
         raise VoiceError(
             f"Danh mục chưa có mã SHA-256 của giọng «{name}» (chỉ có kích thước "
-            f"{entry.model.size:,} byte và phiên bản {entry.revision[:10]}).".replace(",", "."),
+            f"{_num(entry.model.size or 0)} byte và phiên bản {entry.revision[:10]}).",
             "Lấy mã SHA-256 của tệp .onnx từ nguồn tin cậy và cài lại với --sha256 MÃ.",
         )
     return entry, entry.model, entry.config
@@ -220,8 +220,9 @@ def _install(home: Path, name: str, entry: CatalogVoice | None, model_spec: File
         (partial / config_spec.name).replace(partial / f"{name}.onnx.json")
     info = {
         "name": name, "installed_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "source": source or sources[1], "revision": entry.revision if entry and not source
-        else "", "sha256": sha256_of(partial / f"{name}.onnx"),
+        "source": _display(source) if source else sources[1],
+        "revision": entry.revision if entry and not source else "",
+        "sha256": sha256_of(partial / f"{name}.onnx"),
         "config_sha256": sha256_of(partial / f"{name}.onnx.json"),
         "licence": entry.licence if entry else "", "quality": entry.quality if entry else "",
     }
@@ -264,6 +265,12 @@ def _sources(entry: CatalogVoice | None, name: str, model: FileSpec, config: Fil
     if path.is_file():
         return f"{path}.json", str(path)
     raise VoiceError(f"Không tìm thấy «{source}».", "Kiểm tra đường dẫn hoặc địa chỉ --from.")
+
+
+def _display(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        return source
+    return str(Path(source).expanduser().resolve())
 
 
 def _find_in(folder: Path, filename: str) -> Path | None:
@@ -366,7 +373,7 @@ def _verify(part: Path, spec: FileSpec, name: str) -> None:
     size = part.stat().st_size
     problem = ""
     if spec.size is not None and size != spec.size:
-        problem = f"kích thước {size:,} byte, danh mục ghi {spec.size:,} byte".replace(",", ".")
+        problem = f"kích thước {_num(size)} byte, danh mục ghi {_num(spec.size)} byte"
     elif spec.sha256 and (got := sha256_of(part)) != spec.sha256:
         problem = f"mã SHA-256 là {got[:16]}…, cần {spec.sha256[:16]}…"
     if problem:
@@ -375,6 +382,11 @@ def _verify(part: Path, spec: FileSpec, name: str) -> None:
             f"Tệp «{spec.name}» của giọng «{name}» không đúng ({problem}). Đã hủy, không cài gì.",
             "Tệp có thể bị hỏng khi tải hoặc chép. Tải lại, hoặc chép lại từ nguồn khác.",
         )
+
+
+def _num(n: int) -> str:
+    """63201294 -> "63.201.294", as Vietnamese writes thousands."""
+    return f"{n:,}".replace(",", ".")
 
 
 def _check_config(path: Path, name: str) -> None:

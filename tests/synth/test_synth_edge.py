@@ -129,3 +129,16 @@ def test_two_announcers_survive_a_fallback_to_espeak(tmp_path, edge, station):
     a = speaker.speak(SENTENCES[:1])
     b = speaker.speak(SENTENCES[1:], announcer=1)
     assert (a.voice, b.voice) == ("espeak:vi", "espeak:vi-VN-x-central")
+
+
+def test_a_silent_service_costs_one_short_timeout_per_build(tmp_path, edge, station):
+    edge.mode = "silent"
+    settings = _settings(tmp_path, edge, edge_timeout_s=0.5, auto=("edge", "espeak"))
+    speaker = Speaker(settings, station, engine="auto")
+    started = time.monotonic()
+    for n in range(4):  # four parts of a bulletin
+        assert speaker.speak([f"Phần thứ {n + 1} của bản tin."]).engine == "espeak"
+    assert time.monotonic() - started < 4
+    assert len(edge.requests) == 1
+    assert speaker.stats.fallbacks == [
+        "Edge lỗi (hết 0.5 giây chờ máy chủ Microsoft), đã chuyển sang espeak"]

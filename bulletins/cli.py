@@ -110,6 +110,10 @@ def _register_edges() -> None:
 
     for cmd in commands_web.commands:
         cli.add_command(cmd)
+    from .synth import commands as commands_voice
+
+    for cmd in commands_voice.commands:
+        cli.add_command(cmd)
 
 
 _register_edges()

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from .cli import HomeGroup, pass_ctx
+from .config import ENGINES
 from .models import PRIORITIES, PRIORITY_VI
 from .news import NewsQueue, parse_date
 
@@ -129,7 +130,7 @@ def normalize_cmd(ctx, text: str, details: bool) -> None:
 @click.option("--slot", default=None, help="Tên khung giờ (mặc định: khung giờ sắp tới).")
 @click.option("--length", "length_s", type=click.IntRange(20, 7200), default=None,
               help="Độ dài khung giờ, giây (mặc định: theo cấu hình, 600).")
-@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak", "piper"]), default=None,
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
               help="Bộ đọc (mặc định: theo cấu hình).")
 @click.option("--no-mark", is_flag=True, hidden=True,
               help="Không còn tác dụng: dựng bản tin không bao giờ đánh dấu tin là đã phát.")
@@ -191,7 +192,7 @@ def _report(manifest: dict) -> None:
 
 
 @click.command("demo")
-@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak", "piper"]),
+@click.option("--engine", type=click.Choice(ENGINES),
               default="espeak", show_default=True, help="Bộ đọc cho bản tin mẫu.")
 @pass_ctx
 def demo(ctx, engine: str) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 from .errors import ConfigError
 
 CONFIG_NAME = "bulletins.toml"
-ENGINES = ("auto", "gtts", "espeak", "piper")
+ENGINES = ("auto", "edge", "gtts", "espeak", "piper")
+AUTO_CHAIN = ("edge", "gtts", "piper", "espeak")  # best first; espeak is always last
 ESPEAK_VOICES = ("vi", "vi-VN-x-central", "vi-VN-x-south")
 PLAYERS = ("command", "null", "builtin")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -42,6 +43,7 @@ class Station:
     greeting: str = ""
     engine: str = ""  # empty: use [engines] default
     voice: str = ""  # empty: the engine's default voice
+    voices: tuple[str, ...] = ()  # two announcers taking turns by item; overrides `voice`
     slots: tuple[Slot, ...] = ()
     feed_token: str = ""  # when set, the RSS feed and downloads need ?token=
     max_item_s: int = 90  # `news shorten` target: the longest an item should read
@@ -78,8 +80,13 @@ class EngineSettings:
     espeak_rate_wpm: int = 150
     gtts_tld: str = "com.vn"
     gtts_timeout_s: float = 8.0
-    piper_model: str = ""  # path to a .onnx voice model supplied by the station
+    piper_model: str = ""  # catalogue name (bulletins voice install) or path to a .onnx model
     piper_speaker: int = -1
+    edge_voice: str = "vi-VN-HoaiMyNeural"
+    edge_timeout_s: float = 8.0
+    edge_url: str = ""  # empty: Microsoft's service; a ws:// URL for a relay (or a test)
+    auto: tuple[str, ...] = AUTO_CHAIN  # the order "auto" tries engines in
+    voices_url: str = "https://huggingface.co/rhasspy/piper-voices/resolve"
 
 
 @dataclass(frozen=True)
@@ -239,10 +246,17 @@ def _section(cls: type, table: Any, prefix: str) -> Any:
         raise ConfigError(f"«[{prefix}]» phải là một bảng (table).")
     allowed = {f.name for f in fields(cls)}
     _no_unknown(table, allowed, prefix + ".")
-    names = {"str": str, "int": int, "float": float, "bool": bool}
+    names = {"str": str, "int": int, "float": float, "bool": bool, "tuple[str, ...]": tuple}
     types = {f.name: names[str(f.type)] for f in fields(cls)}
-    values = {k: _typed(v, types[k], f"{prefix}.{k}") for k, v in table.items()}
+    values = {k: _str_list(v, f"{prefix}.{k}") if types[k] is tuple
+              else _typed(v, types[k], f"{prefix}.{k}") for k, v in table.items()}
     return cls(**values)
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"Khóa «{key}» phải là danh sách chuỗi, ví dụ [\"a\", \"b\"].")
+    return tuple(value)
 
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -258,7 +272,7 @@ def _stations(raw: Any) -> tuple[Station, ...]:
         key = f"stations[{i}]"
         if not isinstance(st, dict):
             raise ConfigError(f"«{key}» phải là một bảng.")
-        allowed = {"id", "name", "greeting", "engine", "voice", "slots", "feed_token",
+        allowed = {"id", "name", "greeting", "engine", "voice", "voices", "slots", "feed_token",
                    "max_item_s"}
         _no_unknown(st, allowed, key + ".")
         for req in ("id", "name"):
@@ -280,6 +294,7 @@ def _stations(raw: Any) -> tuple[Station, ...]:
             greeting=_typed(st.get("greeting", ""), str, f"{key}.greeting"),
             engine=_typed(st.get("engine", ""), str, f"{key}.engine"),
             voice=_typed(st.get("voice", ""), str, f"{key}.voice"),
+            voices=_str_list(st.get("voices", []), f"{key}.voices"),
             feed_token=_typed(st.get("feed_token", ""), str, f"{key}.feed_token"),
             slots=slots or DEFAULT_STATION.slots,
             max_item_s=_max_item_s(st.get("max_item_s", 90), f"{key}.max_item_s"),
@@ -402,7 +417,15 @@ def _validate(s: Settings) -> None:
                           "Viết đầy đủ, ví dụ \"https://bantin.example.vn\".")
     if p.player == "command" and "{file}" not in p.command:
         raise ConfigError("«playback.command» phải chứa {file} để biết tệp cần phát.")
+    bad = [n for n in e.auto if n not in ENGINES or n == "auto"]
+    if bad or not e.auto:
+        raise ConfigError(
+            f"«engines.auto» = {list(e.auto)!r} không hợp lệ.",
+            "Liệt kê các engine theo thứ tự muốn thử, ví dụ [\"edge\", \"gtts\", \"espeak\"].",
+        )
     for st in s.stations:
+        if len(st.voices) > 2:
+            raise ConfigError(f"Đài «{st.id}»: «voices» có tối đa hai giọng (hai phát thanh viên).")
         if st.engine and st.engine not in ENGINES:
             raise ConfigError(
                 f"Đài «{st.id}»: «engine» = {st.engine!r} không hợp lệ.",

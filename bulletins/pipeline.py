@@ -115,11 +115,18 @@ class _Job:
     def estimate(self, *texts: str) -> int:
         return sum(spoken_estimate_ms(self.speaker, self.spoken(t)) for t in texts if t)
 
-    def speak(self, *texts: str) -> Clip:
+    def speak(self, *texts: str, announcer: int = 0) -> Clip:
         sents = self.sentences(*texts)
         if not sents:
             return Clip.silence(0, self.settings.audio.sample_rate)
+        if announcer:
+            return self.speaker.speak(sents, announcer=announcer).clip
         return self.speaker.speak(sents).clip
+
+    @property
+    def announcers(self) -> int:
+        """Two station voices take turns by item (synth.Speaker); one by default."""
+        return getattr(self.speaker, "announcers", 1)
 
 
 def open_job(settings: Settings, req: BuildRequest, progress: Progress | None = None,
@@ -406,7 +413,8 @@ def _measure(job: _Job, pool: list[Item]) -> list[Unit]:
     for n, (it, body, head) in enumerate(
             zip(pool, script.items, script.headlines or [""] * len(pool), strict=True), 1):
         job.progress("synth", n, total_steps)
-        item_ms = job.speak(body).duration_ms
+        # Which announcer reads an item depends on the final selection: fit on the longer.
+        item_ms = max(job.speak(body, announcer=k).duration_ms for k in range(job.announcers))
         head_ms = job.speak(head).duration_ms if head else 0
         units.append(Unit(it.id, item_ms + head_ms + a.sentence_pause_ms, a.pause_ms,
                           urgent=it.priority == "urgent", title=it.title,
@@ -512,6 +520,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
         "sha256": sha,
         "engine": job.speaker.engine_label,
         "fallbacks": list(job.speaker.stats.fallbacks),
+        "skipped_engines": list(getattr(job.speaker.stats, "skipped", [])),
         "loudness_lufs": round(mastered.loudness_lufs, 2),
         "true_peak_dbtp": round(mastered.true_peak_dbtp, 2),
         "loudness_target_lufs": a.loudness_lufs,
@@ -522,7 +531,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
         "urgent": [it.id for it in selected if it.priority == "urgent"],
         "deferred": [it.id for it in candidates if it.id not in selected_ids],
         "too_long": [it.id for it in sel.too_long],
-        "segments": [seg.to_json() for seg in segments],
+        "segments": _segments_json(segments, parts),
         "warnings": job.warnings,
         "unknown_tokens": list(job.unknown),
         "synthesized": job.speaker.stats.synthesized,
@@ -582,11 +591,13 @@ def _log_published(settings: Settings, man: dict, mp3: str) -> None:
 def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[SpokenPart]:  # noqa: ANN001
     rate = job.settings.audio.sample_rate
 
-    def part(kind: str, texts: list[str], item: Item | None = None) -> SpokenPart:
+    def part(kind: str, texts: list[str], item: Item | None = None,
+             announcer: int = 0) -> SpokenPart:
         sents = job.sentences(*texts)  # normalized once, for the audio and the manifest alike
         if sents:
-            result = job.speaker.speak(sents)
-            clip, engine = result.clip, result.engine
+            result = (job.speaker.speak(sents, announcer=announcer) if announcer
+                      else job.speaker.speak(sents))
+            clip, engine = result.clip, getattr(result, "voice", "") or result.engine
         else:
             clip, engine = Clip.silence(0, rate), job.speaker.engine_label
         return SpokenPart(
@@ -598,9 +609,21 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
     out = [part("greeting", [script.greeting])]
     if items and script.headlines_intro:
         out.append(part("headlines", [script.headlines_intro, *script.headlines]))
-    for it, body in zip(items, script.items, strict=True):
-        out.append(part("item", [body], it))
+    for n, (it, body) in enumerate(zip(items, script.items, strict=True)):
+        out.append(part("item", [body], it, announcer=n % job.announcers))
     out.append(part("closing", [script.closing]))
+    return out
+
+
+def _segments_json(segments: list, parts: list[SpokenPart]) -> list[dict]:
+    """Manifest segments, each spoken one with the engine:voice that read it."""
+    voices = iter([p.engine for p in parts if p.clip.duration_ms > 0])  # as assemble pairs them
+    out = []
+    for seg in segments:
+        row = seg.to_json()
+        if seg.kind not in ("pause", "jingle"):
+            row["voice"] = next(voices, "")
+        out.append(row)
     return out
 
 

@@ -43,7 +43,9 @@ def test_gtts_failing_still_yields_a_bulletin_through_espeak(settings, failure):
     m = res.manifest
     assert Path(res.mp3_path).is_file()
     assert "espeak" in m["engine"] and "gtts" in m["engine"]
-    assert m["fallbacks"] and "espeak" in m["fallbacks"][0]
+    # The default chain tries Edge first (no network here), then gTTS, then espeak.
+    assert m["engine"] == "auto (edge→gtts→espeak:vi)"
+    assert m["fallbacks"][-1].startswith("gTTS lỗi") and "espeak" in m["fallbacks"][-1]
     assert len(gtts_calls) == 1, "after the first failure gTTS is not tried again"
 
 

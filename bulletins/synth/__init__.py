@@ -10,8 +10,23 @@ module here and build it in `Speaker._make`. `FakeEngine` stands in for any engi
 tests of other stages.
 """
 
-from .base import Engine, SpeechResult, SynthStats
-from .fake import FakeEngine
-from .speaker import Speaker
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import Engine, SpeechResult, SynthStats
+    from .fake import FakeEngine
+    from .speaker import Speaker
 
 __all__ = ["Engine", "FakeEngine", "Speaker", "SpeechResult", "SynthStats"]
+_WHERE = {"Engine": "base", "SpeechResult": "base", "SynthStats": "base", "FakeEngine": "fake",
+          "Speaker": "speaker"}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `bulletins --help` and `bulletins voice list` do not load the engines.
+    if name in _WHERE:
+        return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -31,6 +31,7 @@ class Engine(Protocol):
 class SpeechResult:
     clip: Clip
     engine: str  # the engine that actually spoke, e.g. "espeak" after a fallback
+    voice: str = ""  # "engine:voice" labels that spoke it, e.g. "edge:vi-VN-NamMinhNeural"
 
 
 @dataclass
@@ -38,10 +39,11 @@ class SynthStats:
     synthesized: int = 0  # sentences an engine actually spoke
     cache_hits: int = 0
     fallbacks: list[str] = field(default_factory=list)  # Vietnamese reasons, in order
+    skipped: list[str] = field(default_factory=list)  # auto engines not set up, with why
 
     def as_dict(self) -> dict[str, object]:
         return {"synthesized": self.synthesized, "cache_hits": self.cache_hits,
-                "fallbacks": list(self.fallbacks)}
+                "fallbacks": list(self.fallbacks), "skipped": list(self.skipped)}
 
 
 def trim_silence(clip: Clip, threshold: float = 0.005, keep_ms: int = 20) -> Clip:

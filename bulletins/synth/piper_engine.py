@@ -28,7 +28,8 @@ class PiperEngine:
         if not raw:
             raise SynthesisError(
                 "Chưa chọn tệp giọng đọc Piper.",
-                "Đặt «engines.piper_model» trong bulletins.toml là đường dẫn tới tệp .onnx.",
+                "Cài giọng: bulletins voice install vi_VN-vais1000-medium, hoặc đặt "
+                "«engines.piper_model» trong bulletins.toml là tên giọng hay tệp .onnx.",
                 engine="piper",
             )
         self.model = Path(raw).expanduser()

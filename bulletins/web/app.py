@@ -318,4 +318,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (auth, source_pages, news_pages, preview_pages, bulletin_pages, user_pages,
                    feeds, api):
         app.include_router(module.router)
+    from . import voice_pages  # "Giọng đọc": hear and choose voices
+
+    app.include_router(voice_pages.router)
     return app

@@ -20,7 +20,8 @@ def test_fake_engine_drives_the_real_speaker(settings, station):
     assert speaker.stats.synthesized == 2 and speaker.stats.cache_hits == 2
 
 
-def test_auto_fallback_with_fakes(settings, station):
+def test_auto_fallback_with_fakes(configure, station):
+    settings = configure(auto=("gtts", "espeak"))
     down = FakeEngine("gtts", "vi", fail_with=SynthesisError("gTTS lỗi (thử nghiệm)"))
     offline = FakeEngine()
     speaker = Speaker(settings, station, engine="auto",

@@ -27,6 +27,22 @@ from bulletins.synth import Speaker
 from bulletins.synth.estimate import CalibrationStore
 
 URL = "https://translate.google.com.vn/_/TranslateWebserverUi/data/batchexecute"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """These tests are about gTTS and its fallback: "auto" tries gTTS, then espeak."""
+    from bulletins.config import EngineSettings, Settings
+
+    return Settings(home=tmp_path, engines=EngineSettings(auto=("gtts", "espeak")))
+
+
+@pytest.fixture
+def calibrated(calibrated):  # noqa: F811 - same fixture, gTTS-first chain
+    from dataclasses import replace
+
+    return replace(calibrated, engines=replace(calibrated.engines, auto=("gtts", "espeak")))
+
 SENTENCES = ["Kính thưa bà con nhân dân trong xã.", "Sau đây là bản tin thời sự buổi sáng."]
 
 
@@ -107,7 +123,7 @@ def test_auto_uses_gtts_when_it_works(settings, station, google, mp3):
     google.add(responses.POST, URL, body=batchexecute_body(mp3))
     speaker = Speaker(settings, station, engine="auto")
     assert speaker.speak(SENTENCES).engine == "gtts"
-    assert speaker.engine_label == "auto (gtts)"
+    assert speaker.engine_label == "auto (gtts:vi)"
 
 
 def _assert_fell_back(speaker: Speaker, result, caplog, reason_part: str) -> None:
@@ -241,7 +257,7 @@ def test_fallback_mid_part_reports_both_engines(settings, station, google, mp3, 
     speaker = Speaker(settings, station, engine="auto")
     result = speaker.speak(SENTENCES)
     assert result.engine == "gtts+espeak"
-    assert speaker.engine_label == "auto (gtts→espeak:vi)"
+    assert speaker.engine_label == "auto (gtts:vi→espeak:vi)"
     assert speaker.stats.synthesized == 2 and len(speaker.stats.fallbacks) == 1
     assert speaker.speak(["Phần tiếp theo."]).engine == "espeak"
     assert len(google.calls) == 2

@@ -104,3 +104,46 @@ def test_piper_estimate_is_calibrated_on_the_voice(configure, station, monkeypat
     model = speaker.rate_model()
     assert model.source == "calibrated" and model.n == 2  # every fourth sentence
     assert speaker.estimate_ms("Good morning. Thank you.") > 500
+
+
+def _install_joe_as(home, name: str = "vi_VN-vais1000-medium"):
+    import hashlib
+
+    from bulletins.synth.voices import install
+
+    usb = home / "usb"
+    usb.mkdir(parents=True)
+    shutil.copy(joe.model_path(), usb / f"{name}.onnx")
+    shutil.copy(joe.config_path(), usb / f"{name}.onnx.json")
+    sha = hashlib.sha256((usb / f"{name}.onnx").read_bytes()).hexdigest()
+    model = install(home, name, source=str(usb), sha256=sha)
+    shutil.rmtree(usb)
+    return model
+
+
+def test_an_installed_voice_reads_vietnamese_by_its_catalogue_name(settings, station):
+    model = _install_joe_as(settings.home)
+    station = replace(station, voice="vi_VN-vais1000-medium")
+    speaker = Speaker(settings, station, engine="piper")
+    assert speaker.engine_label == "piper:vi_VN-vais1000-medium"
+    result = speaker.speak(["Kính thưa bà con, hôm nay trời nắng."])
+    assert result.voice == "piper:vi_VN-vais1000-medium"
+    assert result.clip.duration_ms > 1000 and float(np.abs(result.clip.samples).max()) > 0.1
+    assert model.parent.name == "vi_VN-vais1000-medium"
+
+
+def test_with_no_voice_set_piper_uses_the_best_installed_one(settings, station):
+    _install_joe_as(settings.home, "giong-phu")
+    _install_joe_as(settings.home)
+    speaker = Speaker(settings, station, engine="piper")
+    assert speaker.engine_label == "piper:vi_VN-vais1000-medium"  # catalogue order first
+
+
+def test_engines_piper_model_may_be_a_catalogue_name(configure, station):
+    settings = configure(piper_model="vi_VN-vais1000-medium")
+    with pytest.raises(SynthesisError) as err:
+        Speaker(settings, station, engine="piper")
+    assert "chưa được cài" in err.value.message and "voice install" in err.value.hint
+    _install_joe_as(settings.home)
+    assert Speaker(settings, station, engine="piper").engine_label == \
+        "piper:vi_VN-vais1000-medium"

@@ -74,3 +74,22 @@ def test_unknown_station_and_slot_are_clear(home: Path):
         s.station("xyz")
     with pytest.raises(ConfigError, match="không có khung giờ «toi»"):
         s.station("ia-hru").slot("toi")
+
+
+def test_engine_chain_and_two_announcers(home):
+    from bulletins.config import AUTO_CHAIN
+    from bulletins.errors import ConfigError
+
+    s = write_config(home, '[engines]\nauto = ["gtts", "espeak"]\nedge_voice = '
+                           '"vi-VN-NamMinhNeural"\n[[stations]]\nid = "a"\nname = "A"\n'
+                           'voices = ["vi-VN-HoaiMyNeural", "vi-VN-NamMinhNeural"]\n')
+    assert s.engines.auto == ("gtts", "espeak") and s.engines.edge_voice == "vi-VN-NamMinhNeural"
+    assert s.station("a").voices == ("vi-VN-HoaiMyNeural", "vi-VN-NamMinhNeural")
+    assert load_settings(home.parent).engines.auto == AUTO_CHAIN
+    for bad, words in (('[engines]\nauto = "edge"', "danh sách chuỗi"),
+                       ('[engines]\nauto = ["edge", "robot"]', "engines.auto"),
+                       ('[engines]\nauto = []', "engines.auto"),
+                       ('[[stations]]\nid = "a"\nname = "A"\nvoices = ["vi", "vi", "vi"]',
+                        "tối đa hai giọng")):
+        with pytest.raises(ConfigError, match=words):
+            write_config(home, bad)

@@ -5,6 +5,7 @@
      ├── QueueError         the news queue: bad item, bad import file, database trouble
      ├── TemplateError      a script template is missing or broken
      ├── NormalizeError     text cannot be made speakable (legacy encoding, unreadable symbol)
+     │    └── LegacyEncodingError  unsure which old encoding (TCVN3, VNI) text is in
      ├── SynthesisError     a speech engine failed (keeps the engine's own detail)
      ├── SlotOverflowError  what must air cannot fit the slot
      ├── AudioError         ffmpeg or the encoder failed
@@ -45,6 +46,16 @@ class TemplateError(BulletinError):
 
 class NormalizeError(BulletinError):
     pass
+
+
+class LegacyEncodingError(NormalizeError):
+    """Text looks like an old encoding but no single reading is sure; `readings` holds
+    (encoding name, text) pairs for the editor to compare."""
+
+    def __init__(self, message: str, hint: str | None = None, *,
+                 readings: tuple[tuple[str, str], ...] = (), detail: str | None = None):
+        super().__init__(message, hint, detail=detail)
+        self.readings = readings
 
 
 class SynthesisError(BulletinError):

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .config import Settings
 from .db import BulletinRecord, ItemAiring, NewsItem, session_factory, utcnow
 from .encoding import decode_bytes, fix_argument
-from .errors import LegacyEncodingError, QueueError
+from .errors import LegacyEncodingError, QueueError, explain
 from .models import PRIORITIES, PRIORITY_RANK, STATUSES, Item
 
 FIELDS = ("title", "body", "priority", "category", "stations", "valid_from", "valid_until")
@@ -424,7 +424,8 @@ class NewsQueue:
                 s.flush()
                 return [_to_item(r) for r in rows]
         except SQLAlchemyError as exc:
-            raise QueueError("Không lưu được tin vào cơ sở dữ liệu.", detail=str(exc)) from exc
+            raise explain(exc) or QueueError(
+                "Không lưu được tin vào cơ sở dữ liệu.", detail=str(exc)) from exc
 
     @staticmethod
     def _duplicates(s: Any, inputs: Sequence[ItemInput]) -> list[str]:

@@ -200,8 +200,9 @@ def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
         raise QueueError(f"{where}thiếu nội dung («body»).")
     for field, value in (("title", title), ("body", body)):
         if not any(c.isalnum() for c in value):
+            label = "tiêu đề" if field == "title" else "nội dung"
             raise QueueError(
-                f"{where}trường «{field}» không có chữ nào đọc được "
+                f"{where}{label} («{field}») không có chữ nào đọc được "
                 "(chỉ có biểu tượng, ký tự ẩn hoặc dấu câu).",
                 "Hãy viết nội dung bằng chữ.")
     if len(body) > settings.web.max_body_chars:
@@ -356,21 +357,20 @@ def _read_csv(text: str, path: Path, settings: Settings) -> list[ItemInput]:
             row_start = reader.line_num + 1
         return items
     except csv.Error as exc:
-        raise QueueError(_csv_message(str(exc), name, row_start, settings),
-                         "Kiểm tra dấu ngoặc kép: mỗi ô mở ngoặc kép thì phải đóng lại.",
+        raise QueueError(*_csv_message(str(exc), f"Dòng {row_start} của {name}: ", settings),
                          detail=str(exc)) from exc
 
 
-def _csv_message(error: str, name: str, row: int, settings: Settings) -> str:
+def _csv_message(error: str, where: str, settings: Settings) -> tuple[str, str]:
+    quotes = "Kiểm tra dấu ngoặc kép: mỗi ô mở ngoặc kép thì phải đóng lại."
     if "field larger than field limit" in error:
-        return (f"Dòng {row} của {name}: một ô dài quá giới hạn "
-                f"{settings.web.max_body_chars} ký tự.")
+        return (f"{where}một ô dài quá giới hạn {settings.web.max_body_chars} ký tự.",
+                "Hãy chia thành nhiều tin ngắn hơn.")
     if "unexpected end of data" in error or "EOF" in error:
-        return (f"Dòng {row} của {name}: dấu ngoặc kép mở mà không đóng, "
-                "các dòng sau bị dính vào ô này.")
+        return f"{where}dấu ngoặc kép mở mà không đóng, các dòng sau bị dính vào ô này.", quotes
     if "expected after" in error:
-        return f"Dòng {row} của {name}: sau dấu ngoặc kép đóng phải là dấu phân cách."
-    return f"Dòng {row} của {name}: không đọc được dòng CSV này."
+        return f"{where}sau dấu ngoặc kép đóng phải là dấu phân cách.", quotes
+    return f"{where}không đọc được dòng CSV này.", quotes
 
 
 def _to_item(row: NewsItem) -> Item:

@@ -16,6 +16,7 @@ a word are symbols, not letters in disguise.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -171,8 +172,16 @@ _EDGE_SYMBOLS = "©®µ×·°±²³¹¼½¾«»§¶÷ª º¿¡"
 _UNICODE_ONLY_RE = re.compile("[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]")
 # Legacy signs: Latin-1 characters that are neither Vietnamese letters nor plain punctuation.
 _VI_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
-_SIGN_RE = re.compile("[" + "".join(
-    c for c in map(chr, range(0xA1, 0x100)) if c not in _VI_LATIN1) + "]")
+_SIGNS = "".join(c for c in map(chr, range(0xA1, 0x100))
+                 if c not in _VI_LATIN1 and c not in "°±²³¹")  # those go with numbers
+# Characters that are letters only in a legacy table: TCVN3 codes and VNI marks.
+_ALL_SIGNS = "".join(sorted(
+    (set(TCVN3_TO_UNICODE) | {c for k in VNI_TO_UNICODE for c in k if not c.isascii()})
+    - _VI_LATIN1))
+_SIGN_OR_MARK_RE = re.compile(
+    f"(?<=[^\\W\\d_])[{_ALL_SIGNS}]|[{_ALL_SIGNS}](?=[^\\W\\d_])|[\u0300-\u036f]")
+# A sign next to a letter ("Th«ng", "d©n"), where plain text would have a letter.
+_GLUED_SIGN_RE = re.compile(f"(?<=[^\\W\\d_])[{_SIGNS}]|[{_SIGNS}](?=[^\\W\\d_])")
 
 
 @dataclass(frozen=True)
@@ -192,16 +201,25 @@ class Score:
 def score(text: str) -> Score:
     valid = bad = 0
     for token in _TOKEN_RE.findall(text):
-        core = token.strip(_EDGE_SYMBOLS)
-        if not core or core.isascii():
-            continue  # ASCII reads the same in every candidate; symbols alone are symbols
-        # "KhÈn" (a capital inside a word) is a leftover sign, not a letter
-        cased = core.islower() or core.isupper() or core[1:].islower()
-        if cased and is_syllable(core):
-            valid += 1
-        else:
-            bad += 1
+        kind = _token_kind(token)
+        valid += kind > 0
+        bad += kind < 0
     return Score(valid, bad)
+
+
+@functools.lru_cache(maxsize=65536)
+def _token_kind(token: str) -> int:
+    """1 a Vietnamese syllable, -1 a word with non-ASCII letters that is not, 0 neither."""
+    core = token.strip(_EDGE_SYMBOLS)
+    if len(core) < 2 or core.isascii() or (core.isupper() and core.replace("Đ", "").isascii()):
+        # ASCII reads the same in every candidate, symbols alone are symbols, a single letter
+        # ("à", "ở") proves nothing either way, and HĐND, KHĐT are abbreviations.
+        return 0
+    if core[:2].isascii() and core[:2].isupper() and not core.isupper():
+        return 0  # an abbreviation run into a word ("KHô"): no syllable to judge
+    # "KhÈn" (a capital inside a word) is a leftover sign, not a letter
+    cased = core.islower() or core.isupper() or core[1:].islower()
+    return 1 if cased and is_syllable(core) else -1
 
 
 # --- Candidate readings ---
@@ -235,7 +253,9 @@ def _as_bytes_chars(text: str, codec: str) -> str | None:
             out.append(c)
             continue
         try:
-            out.append(c.encode(codec).decode("latin-1"))
+            byte = c.encode(codec)
+            # Below 0xA0 neither table has a letter: keep the character ("“" stays "“").
+            out.append(byte.decode("latin-1") if byte[0] >= 0xA0 else c)
         except UnicodeEncodeError:
             if unicodedata.category(c)[0] in "LM":
                 return None
@@ -284,12 +304,18 @@ def _decide(original: str, label: str, readings: list[tuple[str, str]],
                   if r[2].valid > baseline.valid and r[2].bad < baseline.bad]
     if not scored:
         return Decoded(original)
+    if baseline is not None and not _SIGN_OR_MARK_RE.search(original) and max(
+            r[2].valid for r in scored) - baseline.valid < 2:
+        return Decoded(original)  # one word without a legacy sign proves nothing
     scored.sort(key=lambda r: (r[2].net, r[2].valid), reverse=True)
     name, text, best = scored[0]
     rivals = [r for r in scored[1:]
               if r[1] != text and r[2].confident and r[2].net >= best.net - 1]
     if best.confident and not rivals:
         return Decoded(text, name, original)
+    if baseline is not None and not rivals and (
+            best.valid - baseline.valid < 2 or best.bad > best.valid):
+        return Decoded(original)  # too little for a guess either way: leave the text alone
     other_name, other_text = (rivals[0][0], rivals[0][1]) if rivals else (label, original)
     a, b = _excerpt(text, other_text)
     raise LegacyEncodingError(
@@ -308,7 +334,11 @@ def fix_text(text: str) -> Decoded:
     Raises LegacyEncodingError when unsure (both readings in the message) or when the text is
     thick with legacy signs that no table turns into Vietnamese."""
     base = score(text)
-    if base.bad == 0:
+    if base.bad == 0 or base.valid > base.bad * 2:
+        # Text that mostly reads as Vietnamese already is Unicode with a few odd words; a
+        # mis-read legacy text has hardly a word right.
+        if base.bad:
+            _refuse_unreadable(text)
         return Decoded(text)
     readings: list[tuple[str, str]] = []
     if not _UNICODE_ONLY_RE.search(text):
@@ -330,12 +360,13 @@ def fix_text(text: str) -> Decoded:
 
 
 def _refuse_unreadable(text: str) -> None:
-    signs = len(_SIGN_RE.findall(text))
+    """Refuse text thick with legacy signs glued to letters that no reading explains."""
+    glued = len(_GLUED_SIGN_RE.findall(text))
     letters = sum(1 for c in text if c.isalpha())
-    if signs >= 8 and signs * 4 >= letters:
+    if glued >= 8 and glued * 4 >= letters:
         raise LegacyEncodingError(
             "Văn bản có vẻ dùng bảng mã cũ (TCVN3/ABC hoặc VNI) nhưng không chuyển được sang "
-            "Unicode.", LEGACY_HINT, detail=f"{signs} legacy signs in {letters} letters")
+            "Unicode.", LEGACY_HINT, detail=f"{glued} legacy signs by letters, {letters} letters")
 
 
 def decode_bytes(data: bytes) -> Decoded:

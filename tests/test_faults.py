@@ -166,3 +166,38 @@ def test_ffmpeg_on_a_full_device_says_o_dia_day():
                     "-f", "mp3", "-y", "/dev/full"])
     fault = explain(info.value)
     assert fault is not None and fault.message.startswith("Ổ đĩa đầy")
+
+
+def test_news_form_when_the_database_is_busy(monkeypatch, tmp_path):
+    """The editor's form says the database is busy (503) and keeps what was typed."""
+    import html
+
+    from fastapi.testclient import TestClient
+
+    from bulletins.config import load_settings
+    from bulletins.web import create_app
+    from bulletins.web.security import add_user
+    from tests.web.conftest import CONFIG, PASSWORD, csrf_of, login
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
+    home = tmp_path / "site"
+    home.mkdir()
+    (home / "bulletins.toml").write_text(CONFIG, encoding="utf-8")
+    settings = load_settings(home)
+    add_user(settings, "bien", "editor", PASSWORD)
+    with TestClient(create_app(settings), base_url="http://testserver") as client:
+        assert login(client, "bien").status_code == 303
+        token = csrf_of(client.get("/news/new").text)
+        locker = subprocess.Popen(
+            [sys.executable, "-c", _LOCKER, str(home / "bulletins.sqlite3")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert locker.stdout.readline().strip() == "locked"
+            r = client.post("/news", data={"csrf": token, "title": "Họp dân",
+                                           "body": "Tối nay họp.", "action": "queue"},
+                            follow_redirects=False)
+        finally:
+            locker.communicate("", timeout=10)
+        page = html.unescape(r.text)
+        assert r.status_code == 503 and "Cơ sở dữ liệu đang bận" in page
+        assert "Tối nay họp." in page  # the editor's text is still in the form

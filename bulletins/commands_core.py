@@ -56,7 +56,7 @@ def read_stdin() -> str:
 def _warn(notes: list[str | None]) -> None:
     for note in notes:
         if note:
-            click.echo(f"Cảnh báo: {note}", err=True)
+            click.echo(f"Cảnh báo: {note[:1].upper()}{note[1:]}", err=True)
 
 
 @news.command("import")
@@ -113,7 +113,7 @@ def _parse_day(value: str | None) -> date | None:
 @pass_ctx
 def normalize_cmd(ctx, text: str, details: bool) -> None:
     """In dạng đọc của TEXT; với '-' đọc từng dòng từ đầu vào chuẩn."""
-    from .encoding import fix_argument
+    from .encoding import fix_argument, strip_escapes
     from .normalize import load_lexicon, normalize
 
     settings = ctx.settings
@@ -124,6 +124,7 @@ def normalize_cmd(ctx, text: str, details: bool) -> None:
         decoded = fix_argument(text)
         _warn([decoded.warning()])
         lines = [decoded.text]
+    lines = [strip_escapes(line) for line in lines]  # a pasted colour code is not a number
     for line in lines:
         result = normalize(line, lexicon, settings.normalize)
         click.echo(result.spoken)

@@ -394,6 +394,21 @@ def decode_bytes(data: bytes) -> Decoded:
     return _decide(latin, "Latin-1", readings, None)
 
 
+# Terminal escape sequences (colours, cursor moves, window titles) go whole: half-stripped,
+# "\x1b[31m" would be read aloud as "ba mươi mốt".
+_ESCAPE_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, up to its terminator
+    r"|\x1b[P^_X][^\x1b\x9c]*(?:\x1b\\|\x9c)?"  # DCS, PM, APC, SOS strings
+    r"|\x1b[ -/]*[0-~]"  # two-character sequences
+)
+
+
+def strip_escapes(text: str) -> str:
+    """Remove terminal escape sequences whole (not just their ESC character)."""
+    return _ESCAPE_RE.sub("", text)
+
+
 def fix_argument(value: str) -> Decoded:
     """A command-line argument: raw legacy bytes arrive as surrogate escapes under a UTF-8
     locale, so they are turned back into bytes and decoded like a file."""

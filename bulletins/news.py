@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings
 from .db import BulletinRecord, ItemAiring, NewsItem, session_factory, utcnow
-from .encoding import decode_bytes, fix_argument
+from .encoding import decode_bytes, fix_argument, strip_escapes
 from .errors import LegacyEncodingError, QueueError, explain
 from .models import PRIORITIES, PRIORITY_RANK, STATUSES, Item
 
@@ -38,14 +38,6 @@ _PRIORITY_ALIASES = {
     "thấp": "low", "thap": "low", "": "normal",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Terminal escape sequences (colours, cursor moves, titles) go whole: left half-stripped,
-# "\x1b[31m" would be read aloud as "ba mươi mốt".
-_ESCAPE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI
-    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, up to its terminator
-    r"|\x1b[P^_X][^\x1b\x9c]*(?:\x1b\\|\x9c)?"  # DCS, PM, APC, SOS strings
-    r"|\x1b[ -/]*[0-~]"  # two-character sequences
-)
 # Zero-width and direction marks are invisible; a soft hyphen left over is too.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _TAG = re.compile(r"</?[A-Za-z!][^<>]{0,400}>")
@@ -68,7 +60,7 @@ class ItemInput:
 
 def _clean_text(value: str) -> str:
     # NFC and no control characters at the door; the normalizer does the rest at speech time.
-    value = _ESCAPE.sub("", value)
+    value = strip_escapes(value)
     return _INVISIBLE.sub("", _CONTROL.sub("", unicodedata.normalize("NFC", value))).strip()
 
 
@@ -332,6 +324,7 @@ def _read_csv(text: str, path: Path, settings: Settings) -> list[ItemInput]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     name = path.name
     row_start = 1
+    header: list[str] = []
     try:
         header = [h.strip().lower() for h in next(reader, [])]
         dupes = sorted({h for h in header if h and header.count(h) > 1})
@@ -357,17 +350,35 @@ def _read_csv(text: str, path: Path, settings: Settings) -> list[ItemInput]:
             row_start = reader.line_num + 1
         return items
     except csv.Error as exc:
-        raise QueueError(*_csv_message(str(exc), f"Dòng {row_start} của {name}: ", settings),
-                         detail=str(exc)) from exc
+        column = _open_quote_column(text, row_start, delimiter, header) if header else ""
+        raise QueueError(*_csv_message(str(exc), f"Dòng {row_start} của {name}: ", settings,
+                                       column), detail=str(exc)) from exc
 
 
-def _csv_message(error: str, where: str, settings: Settings) -> tuple[str, str]:
+def _open_quote_column(text: str, row: int, delimiter: str, header: list[str]) -> str:
+    """"cột «body»: " for the cell of line `row` that opens a quote it never closes."""
+    lines = text.splitlines()
+    if not 0 < row <= len(lines):
+        return ""
+    cells = lines[row - 1].split(delimiter)
+    for i, cell in enumerate(cells):
+        if cell.lstrip().startswith('"') and cell.count('"') % 2 == 1:
+            rest = delimiter.join(cells[i:])
+            if rest.count('"') % 2 == 1 and i < len(header):
+                return f"cột «{header[i]}»: "
+            break
+    return ""
+
+
+def _csv_message(error: str, where: str, settings: Settings,
+                 column: str = "") -> tuple[str, str]:
     quotes = "Kiểm tra dấu ngoặc kép: mỗi ô mở ngoặc kép thì phải đóng lại."
     if "field larger than field limit" in error:
         return (f"{where}một ô dài quá giới hạn {settings.web.max_body_chars} ký tự.",
                 "Hãy chia thành nhiều tin ngắn hơn.")
     if "unexpected end of data" in error or "EOF" in error:
-        return f"{where}dấu ngoặc kép mở mà không đóng, các dòng sau bị dính vào ô này.", quotes
+        return (f"{where}{column}dấu ngoặc kép mở mà không đóng, các dòng sau bị dính vào "
+                "ô này.", quotes)
     if "expected after" in error:
         return f"{where}sau dấu ngoặc kép đóng phải là dấu phân cách.", quotes
     return f"{where}không đọc được dòng CSV này.", quotes

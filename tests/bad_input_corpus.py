@@ -123,7 +123,7 @@ def _file_cases() -> list[FileCase]:
     return [
         FileCase("csv-unclosed-quote", "tin.csv",
                  _csv('title,body\nA,"Tin một\nB,Tin hai\nC,Tin ba\n'),
-                 error="Dòng 2 của tin.csv: dấu ngoặc kép mở mà không đóng"),
+                 error="Dòng 2 của tin.csv: cột «body»: dấu ngoặc kép mở mà không đóng"),
         FileCase("csv-stray-quote", "tin.csv", _csv('title,body\nA,"Tin" một\n'),
                  error="Dòng 2 của tin.csv"),
         FileCase("csv-comma-with-semicolons", "tin.csv",

@@ -86,6 +86,11 @@ def test_normalize_reads_legacy_bytes_on_standard_input():
     assert (code, out.strip()) == (0, "Xã họp dân") and "VNI" in err
 
 
+def test_normalize_drops_terminal_escapes_whole():
+    code, out, err = run(["normalize", "\x1b[31mKhẩn\x1b[0m cấp \x1b[2J"])
+    assert (code, out.strip()) == (0, "Khẩn cấp")
+
+
 def test_duplicate_of_a_queued_item_warns_and_is_kept():
     first = run(["news", "add", "--title", "Họp dân", "--body", "Tối nay họp."])
     second = run(["news", "add", "--title", "HỌP DÂN", "--body", "Tối nay  họp"])

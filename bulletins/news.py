@@ -88,6 +88,17 @@ def _from_legacy(value: str, field: str, where: str, warnings: list[str]) -> str
     return decoded.text
 
 
+def _readable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    if not isinstance(value, str) or not any("\udc80" <= c <= "\udcff" for c in value):
+        return value
+    try:
+        return fix_argument(value).text
+    except LegacyEncodingError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def dedupe_key(title: str, body: str) -> str:
     """Two items with this same key say the same thing (case, spacing, punctuation aside)."""
     text = unicodedata.normalize("NFC", f"{title}\n{body}").casefold()
@@ -166,6 +177,10 @@ def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
         )
 
     warnings: list[str] = []
+    # Raw bytes in other fields (priority, stations, dates) must not break the message that
+    # quotes them: read them like any argument, or mark what cannot be read.
+    raw = {k: _readable(v) if k not in ("title", "body", "category") else v
+           for k, v in raw.items()}
 
     def text(field: str) -> str:
         v = raw.get(field)

@@ -22,6 +22,7 @@ class ItemCase:
     warning: str | None = None
     error: str | None = None
     body_bytes: bytes | None = None  # CLI only: the body on standard input as these bytes
+    cli_only: bool = False  # raw bytes in an argument (a browser always sends UTF-8)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,16 @@ def _item_cases() -> list[ItemCase]:
             cases.append(ItemCase(f"stdin-{name}-{n}", {"title": f"Tin số {n}", "body": "-"},
                                   title=f"Tin số {n}", body=body, body_bytes=encode(body),
                                   warning="Đầu vào chuẩn"))
+    # Raw legacy bytes as command-line arguments (surrogate escapes under a UTF-8 locale).
+    for n, (title, body) in enumerate(zip(TITLES[:3], BODIES[:3], strict=True)):
+        for name, encode in (("tcvn3", tcvn3_bytes), ("vni", vni_bytes)):
+            raw = {"title": encode(title).decode("utf-8", "surrogateescape"),
+                   "body": encode(body).decode("utf-8", "surrogateescape")}
+            cases.append(ItemCase(f"argv-{name}-{n}", raw, title=title, body=body,
+                                  warning=CONVERTED, cli_only=True))
+    cases.append(ItemCase("argv-bytes-priority", {"title": "T", "body": "b",
+                                                  "priority": "g\udce2p\udcff"},
+                          error="«priority»", cli_only=True))
     # Plain Unicode with symbols: unchanged, no warning.
     for n, text in enumerate(PLAIN):
         cases.append(ItemCase(f"plain-{n}", {"title": text, "body": text + "."},

@@ -491,6 +491,7 @@ class NewsQueue:
         }
         merged.update({k: v for k, v in raw.items() if k in FIELDS})
         clean = validate_item(merged, self.settings)
+        self.warnings = list(clean.warnings)
         with self.Session.begin() as s:
             row = s.get(NewsItem, item_id)
             row.title, row.body, row.priority = clean.title, clean.body, clean.priority

@@ -96,3 +96,17 @@ def test_import_page(case: FileCase, editor, settings):
     assert sorted(i.title for i in NewsQueue(settings).list()) == sorted(case.titles)
     if case.warning:
         assert case.warning in page
+
+
+def test_editing_an_item_with_a_legacy_paste_converts_and_warns(editor, settings):
+    from tests.legacy_bytes import as_latin1, tcvn3_bytes
+
+    client, token = editor
+    item = NewsQueue(settings).add({"title": "Tin", "body": "Nội dung cũ."})
+    r = client.post(f"/news/{item.id}", data={
+        "csrf": token, "action": "save", "priority": "normal", "title": "Tin",
+        "body": as_latin1(tcvn3_bytes("Tối nay họp dân tại nhà văn hóa thôn."))},
+        follow_redirects=False)
+    assert r.status_code == 303
+    assert NewsQueue(settings).get(item.id).body == "Tối nay họp dân tại nhà văn hóa thôn."
+    assert "đã được chuyển sang Unicode" in _text(client.get(r.headers["location"]))

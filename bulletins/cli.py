@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .config import Settings, load_settings
-from .errors import BulletinError
+from .errors import BulletinError, explain
 
 log = logging.getLogger("bulletins")
 
@@ -85,15 +85,25 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except BulletinError as exc:
-        click.echo(f"Lỗi: {exc.message[:1].upper()}{exc.message[1:]}", err=True)
-        if exc.hint:
-            click.echo(f"Gợi ý: {exc.hint}", err=True)
-        if exc.detail:
-            log.info("chi tiết: %s", exc.detail)
-        sys.exit(1)
+        _fail(explain(exc) or exc)
     except KeyboardInterrupt:
         click.echo("Đã dừng.", err=True)
         sys.exit(130)
+    except Exception as exc:
+        # A busy or corrupt database or a full disk can surface from any layer.
+        fault = explain(exc)
+        if fault is None:
+            raise
+        _fail(fault)
+
+
+def _fail(exc: BulletinError) -> None:
+    click.echo(f"Lỗi: {exc.message[:1].upper()}{exc.message[1:]}", err=True)
+    if exc.hint:
+        click.echo(f"Gợi ý: {exc.hint}", err=True)
+    if exc.detail:
+        log.info("chi tiết: %s", exc.detail)
+    sys.exit(1)
 
 
 def _register_edges() -> None:

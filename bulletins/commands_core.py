@@ -34,16 +34,35 @@ def news_add(ctx, title: str, body: str | None, priority: str, category: str, st
              valid_from: str, valid_until: str) -> None:
     """Thêm một tin vào hàng đợi."""
     if body is None or body == "-":
-        body = sys.stdin.read()
-    item = NewsQueue(ctx.settings).add({
+        body = read_stdin()
+    queue = NewsQueue(ctx.settings)
+    item = queue.add({
         "title": title, "body": body, "priority": priority, "category": category,
         "stations": stations, "valid_from": valid_from, "valid_until": valid_until,
     })
+    _warn(queue.warnings)
     click.echo(f"Đã thêm tin số {item.id}: {item.title}")
-    from .sources.store import duplicate_warnings
+    if not queue.warnings:  # exact repeats are already named; look for near ones
+        from .sources.store import duplicate_warnings
 
-    for warning in duplicate_warnings(ctx.settings, item):
-        click.echo(warning, err=True)
+        for warning in duplicate_warnings(ctx.settings, item):
+            click.echo(warning, err=True)
+
+
+def read_stdin() -> str:
+    """Standard input as bytes, decoded like a file: old TCVN3/VNI bytes are converted (with a
+    warning) or refused, never read as broken UTF-8."""
+    from .encoding import decode_bytes
+
+    decoded = decode_bytes(click.get_binary_stream("stdin").read())
+    _warn([decoded.warning("Đầu vào chuẩn")])
+    return decoded.text
+
+
+def _warn(notes: list[str | None]) -> None:
+    for note in notes:
+        if note:
+            click.echo(f"Cảnh báo: {note[:1].upper()}{note[1:]}", err=True)
 
 
 @news.command("import")
@@ -55,11 +74,13 @@ def news_import(ctx, file: Path) -> None:
         from .sources.commands import import_docx
 
         return import_docx(ctx, file)
-    items = NewsQueue(ctx.settings).import_file(file)
+    queue = NewsQueue(ctx.settings)
+    items = queue.import_file(file)
+    _warn(queue.warnings)
     click.echo(f"Đã nhập {len(items)} tin từ {file.name}.")
     from .sources.store import duplicate_warnings
 
-    for item in items:
+    for item in items if not queue.warnings else ():
         for warning in duplicate_warnings(ctx.settings, item):
             click.echo(f"Tin số {item.id}: {warning}", err=True)
 
@@ -107,11 +128,18 @@ def _parse_day(value: str | None) -> date | None:
 @pass_ctx
 def normalize_cmd(ctx, text: str, details: bool) -> None:
     """In dạng đọc của TEXT; với '-' đọc từng dòng từ đầu vào chuẩn."""
+    from .encoding import fix_argument, strip_escapes
     from .normalize import load_lexicon, normalize
 
     settings = ctx.settings
     lexicon = load_lexicon(settings.lexicon_path)
-    lines = sys.stdin.read().splitlines() if text == "-" else [text]
+    if text == "-":
+        lines = read_stdin().splitlines()
+    else:
+        decoded = fix_argument(text)
+        _warn([decoded.warning()])
+        lines = [decoded.text]
+    lines = [strip_escapes(line) for line in lines]  # a pasted colour code is not a number
     for line in lines:
         result = normalize(line, lexicon, settings.normalize)
         click.echo(result.spoken)

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from .errors import QueueError
+from .errors import QueueError, explain
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -176,13 +176,14 @@ class KnownAddress(Base):
 
 
 _engines: dict[str, Engine] = {}
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before "đang bận"
 _engines_lock = threading.Lock()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
@@ -200,7 +201,10 @@ def get_engine(url: str) -> Engine:
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
             migrate(engine)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
+            fault = explain(exc)  # busy, corrupt or disk full: say that, not «database_url»
+            if fault is not None:
+                raise fault from exc
             raise QueueError(
                 "Không mở được cơ sở dữ liệu.", "Kiểm tra «database_url» và quyền ghi thư mục.",
                 detail=str(exc),

@@ -7,12 +7,14 @@ station it targets, is archived, or its validity ends. Imports are all-or-nothin
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .config import Settings
 from .db import BulletinRecord, ItemAiring, NewsItem, session_factory, utcnow
-from .errors import NotFoundError, QueueError
+from .encoding import decode_bytes, fix_argument, strip_escapes
+from .errors import LegacyEncodingError, NotFoundError, QueueError, explain
 from .models import PRIORITIES, STATUSES, Item, queue_order
 
 FIELDS = ("title", "body", "priority", "category", "stations", "valid_from", "valid_until")
@@ -34,7 +37,11 @@ _PRIORITY_ALIASES = {
     "bình thường": "normal", "binh thuong": "normal", "thường": "normal", "low": "low",
     "thấp": "low", "thap": "low", "": "normal",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Zero-width and direction marks are invisible; a soft hyphen left over is too.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_TAG = re.compile(r"</?[A-Za-z!][^<>]{0,400}>")
+MIN_YEAR, MAX_YEAR = 2000, 2100  # a commune bulletin's dates; 01/01/0001 is a typing slip
 
 
 @dataclass(frozen=True)
@@ -48,36 +55,83 @@ class ItemInput:
     stations: tuple[str, ...] = ()
     valid_from: date | None = None
     valid_until: date | None = None
+    warnings: tuple[str, ...] = ()  # Vietnamese notes for the editor (text converted, …)
 
 
 def _clean_text(value: str) -> str:
     # NFC and no control characters at the door; the normalizer does the rest at speech time.
-    return _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
+    value = strip_escapes(value)
+    return _INVISIBLE.sub("", _CONTROL.sub("", unicodedata.normalize("NFC", value))).strip()
 
 
-def _repair_legacy(value: str, field: str, where: str) -> str:
-    """Word documents still carry TCVN3/VNI text: convert it here, so editors see it right."""
-    from .errors import NormalizeError
-    from .normalize.unicode import convert_legacy
+def _strip_markup(value: str) -> str:
+    """Titles and categories are shown and read as headings: no tags, no entities."""
+    for _ in range(2):  # twice: "&lt;b&gt;" unescapes to a tag
+        if "&" in value:
+            value = html.unescape(value)
+        if "<" in value:
+            value = _TAG.sub(" ", value)
+    return " ".join(value.split())
 
+
+def _from_legacy(value: str, field: str, where: str, warnings: list[str]) -> str:
+    """Old TCVN3/VNI text (Word pastes, raw bytes) becomes Unicode here, and the editor is
+    told; when the encoding is unclear the item is refused with both readings."""
     try:
-        return convert_legacy(value)[0]
-    except NormalizeError as exc:
-        raise QueueError(f"{where}trường «{field}»: {exc.message}", exc.hint) from exc
+        decoded = fix_argument(value)
+    except LegacyEncodingError as exc:
+        raise QueueError(f"{where}trường «{field}»: {exc.message}", exc.hint,
+                         detail=exc.detail) from exc
+    note = decoded.warning(f"{where}trường «{field}»")
+    if note:
+        warnings.append(note)
+    return decoded.text
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    if not isinstance(value, str) or not any("\udc80" <= c <= "\udcff" for c in value):
+        return value
+    try:
+        return fix_argument(value).text
+    except LegacyEncodingError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def dedupe_key(title: str, body: str) -> str:
+    """Two items with this same key say the same thing (case, spacing, punctuation aside)."""
+    text = unicodedata.normalize("NFC", f"{title}\n{body}").casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def drop_duplicates(items: Sequence[Item]) -> list[Item]:
+    """Keep the first of items that say the same thing, so a bulletin reads each once."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = dedupe_key(item.title, item.body)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
 
 
 def parse_date(value: Any, field: str, where: str = "") -> date | None:
-    """Accept ISO (2026-11-25), Vietnamese D/M/YYYY, D-M-YYYY and D.M.YYYY."""
+    """Accept ISO (2026-11-25, with an optional time), Vietnamese D/M/YYYY, D-M-YYYY and
+    D.M.YYYY, for years MIN_YEAR..MAX_YEAR."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
-        return value
+        return _in_range(value, str(value), field, where)
     text = str(value).strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.+Z-]*)?", text)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:([T ])(.+))?", text)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
+        if m[5] is not None:
+            _check_time(m[5], text, field, where)
     else:
         m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
         if not m:
@@ -87,9 +141,25 @@ def parse_date(value: Any, field: str, where: str = "") -> date | None:
             )
         d, mo, y = int(m[1]), int(m[2]), int(m[3])
     try:
-        return date(y, mo, d)
+        day = date(y, mo, d)
     except ValueError as exc:
         raise QueueError(f"{where}trường «{field}»: ngày «{text}» không tồn tại.") from exc
+    return _in_range(day, text, field, where)
+
+
+def _check_time(clock: str, text: str, field: str, where: str) -> None:
+    try:
+        datetime.fromisoformat("2000-01-01T" + clock)
+    except ValueError as exc:
+        raise QueueError(f"{where}trường «{field}»: giờ «{clock}» trong «{text}» không tồn tại.",
+                         "Giờ viết dạng 07:30 (từ 00:00 đến 23:59).") from exc
+
+
+def _in_range(day: date, text: str, field: str, where: str) -> date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise QueueError(f"{where}trường «{field}»: năm {day.year} trong «{text}» không hợp lý.",
+                         f"Dùng một ngày từ năm {MIN_YEAR} đến {MAX_YEAR}.")
+    return day
 
 
 def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
@@ -106,15 +176,26 @@ def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
             "Các trường hợp lệ: " + ", ".join(FIELDS) + ".",
         )
 
+    warnings: list[str] = []
+    # Raw bytes in other fields (priority, stations, dates) must not break the message that
+    # quotes them: read them like any argument, or mark what cannot be read.
+    raw = {k: _readable(v) if k not in ("title", "body", "category") else v
+           for k, v in raw.items()}
+
     def text(field: str) -> str:
         v = raw.get(field)
         if v is None:
             return ""
         if not isinstance(v, str | int | float) or isinstance(v, bool):
             raise QueueError(f"{where}trường «{field}» phải là chữ.")
-        value = _clean_text(str(v))
-        if field in ("title", "body"):
-            value = _repair_legacy(value, field, where)
+        if isinstance(v, float) and not math.isfinite(v):
+            raise QueueError(f"{where}trường «{field}»: «{v}» không phải chữ hay số.")
+        value = str(v)
+        if field in ("title", "body", "category"):
+            value = _from_legacy(value, field, where, warnings)
+        value = _clean_text(value)
+        if field in ("title", "category"):
+            value = _strip_markup(value)
         return value
 
     title, body = text("title"), text("body")
@@ -124,6 +205,13 @@ def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
         raise QueueError(f"{where}tiêu đề dài quá {MAX_TITLE} ký tự.")
     if not body:
         raise QueueError(f"{where}thiếu nội dung («body»).")
+    for field, value in (("title", title), ("body", body)):
+        if not any(c.isalnum() for c in value):
+            label = "tiêu đề" if field == "title" else "nội dung"
+            raise QueueError(
+                f"{where}{label} («{field}») không có chữ nào đọc được "
+                "(chỉ có biểu tượng, ký tự ẩn hoặc dấu câu).",
+                "Hãy viết nội dung bằng chữ.")
     if len(body) > settings.web.max_body_chars:
         raise QueueError(
             f"{where}nội dung dài {len(body)} ký tự, quá giới hạn {settings.web.max_body_chars}.",
@@ -148,6 +236,7 @@ def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
         stations=stations,
         valid_from=valid_from,
         valid_until=valid_until,
+        warnings=tuple(warnings),
     )
 
 
@@ -173,73 +262,141 @@ def _parse_stations(value: Any, settings: Settings, where: str) -> tuple[str, ..
 
 
 def read_import_file(path: Path, settings: Settings) -> list[ItemInput]:
-    """Parse a JSON list or a CSV file into validated items; any bad row fails the whole file."""
+    """Parse a JSON list or a CSV file into validated items; any bad row fails the whole file.
+
+    The warnings of the returned items say what was converted (old encodings)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise QueueError(f"Không đọc được tệp {path}.", detail=str(exc)) from exc
-    text = _decode(data, path)
+    text, note = _decode(data, path)
     if path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
-        try:
-            rows = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise QueueError(
-                f"Tệp {path.name} không phải JSON hợp lệ: dòng {exc.lineno}, cột {exc.colno}.",
-                "Tệp JSON phải là một danh sách các tin: [{\"title\": …, \"body\": …}].",
-            ) from exc
-        if not isinstance(rows, list):
-            raise QueueError(f"Tệp {path.name} phải chứa một danh sách (list) các tin.")
-        items = [validate_item(r, settings, f"Tin thứ {i} trong tệp: ")
-                 for i, r in enumerate(rows, 1)]
+        items = _read_json(text, path, settings)
     else:
         items = _read_csv(text, path, settings)
     if not items:
         raise QueueError(f"Tệp {path.name} không có tin nào.")
+    if note:
+        items[0] = replace(items[0], warnings=(note, *items[0].warnings))
     return items
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _read_json(text: str, path: Path, settings: Settings) -> list[ItemInput]:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    for enc in ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ():
-        return data.decode(enc)
-    try:
-        # Excel on Vietnamese Windows saves CSV as Windows-1258.
-        return data.decode("cp1258")
-    except UnicodeDecodeError as exc:
+        # NaN and Infinity are not JSON; Python would make the title "nan" of them.
+        rows = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
         raise QueueError(
-            f"Tệp {path.name} không đọc được: không phải UTF-8.", "Lưu lại tệp với mã UTF-8."
+            f"Tệp {path.name} không phải JSON hợp lệ: dòng {exc.lineno}, cột {exc.colno}.",
+            "Tệp JSON phải là một danh sách các tin: [{\"title\": …, \"body\": …}].",
         ) from exc
+    except ValueError as exc:
+        raise QueueError(f"Tệp {path.name} có giá trị «{exc}», không phải chữ hay số hợp lệ.",
+                         "Hãy viết chữ trong ngoặc kép, hoặc bỏ trường đó.") from exc
+    except RecursionError as exc:
+        raise QueueError(f"Tệp {path.name} lồng ngoặc quá sâu, không phải danh sách tin.",
+                         "Tệp JSON phải là một danh sách các tin: [{\"title\": …}].") from exc
+    if not isinstance(rows, list):
+        raise QueueError(f"Tệp {path.name} phải chứa một danh sách (list) các tin.")
+    return [validate_item(r, settings, f"Tin thứ {i} trong tệp: ") for i, r in enumerate(rows, 1)]
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str | None]:
+    """The file's text and, when it was in an old encoding, a Vietnamese note saying so."""
+    try:
+        decoded = decode_bytes(data)
+    except LegacyEncodingError as exc:
+        raise QueueError(f"Tệp {path.name}: {exc.message}", exc.hint, detail=exc.detail) from exc
+    return decoded.text, decoded.warning(f"Tệp {path.name}")
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header line into known column names.
+
+    The header decides, not the body: a comma file's text holds semicolons, and a semicolon
+    file (Excel on Vietnamese Windows) holds commas."""
+    header = text.split("\n", 1)[0]
+
+    def known(delim: str) -> int:
+        cells = next(csv.reader([header], delimiter=delim), [])
+        return sum(1 for c in cells if c.strip().lower() in FIELDS)
+
+    best = max(_DELIMITERS, key=lambda d: (known(d), header.count(d)))
+    return best
 
 
 def _read_csv(text: str, path: Path, settings: Settings) -> list[ItemInput]:
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ","
-    if sample.count("\t") > max(sample.count(","), sample.count(";")):
-        delimiter = "\t"
+    delimiter = _sniff_delimiter(text)
+    # A body as long as JSON allows must fit one CSV field (the csv module's default is 128 KiB).
+    csv.field_size_limit(max(csv.field_size_limit(), settings.web.max_body_chars * 4 + 1024))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    name = path.name
+    row_start = 1
+    header: list[str] = []
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        header = [h.strip().lower() for h in next(reader, [])]
+        dupes = sorted({h for h in header if h and header.count(h) > 1})
+        if dupes:
+            raise QueueError(f"Tệp {name}: cột «{dupes[0]}» có hai lần ở dòng tiêu đề.",
+                             "Mỗi cột chỉ được có một lần; hãy xóa cột thừa.")
         if "title" not in header or "body" not in header:
             raise QueueError(
-                f"Tệp {path.name}: dòng tiêu đề phải có cột «title» và «body».",
+                f"Tệp {name}: dòng tiêu đề phải có cột «title» và «body».",
                 "Các cột hợp lệ: " + ", ".join(FIELDS) + ".",
             )
-        reader.fieldnames = header
         items = []
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                raise QueueError(f"Dòng {line} của {path.name}: thừa cột so với dòng tiêu đề.")
-            if not any((v or "").strip() for v in row.values()):
-                continue
-            clean = {k: (v or "").strip() for k, v in row.items() if k}
-            items.append(validate_item(clean, settings, f"Dòng {line} của {path.name}: "))
+        row_start = reader.line_num + 1
+        for cells in reader:
+            where = f"Dòng {row_start} của {name}: "
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+                raise QueueError(f"{where}thừa cột so với dòng tiêu đề "
+                                 f"({len(cells)} ô, tiêu đề có {len(header)} cột).",
+                                 "Nội dung có dấu phân cách thì phải đặt trong ngoặc kép.")
+            row = {h: (c or "").strip() for h, c in zip(header, cells, strict=False) if h}
+            if any(row.values()):
+                items.append(validate_item(row, settings, where))
+            row_start = reader.line_num + 1
         return items
     except csv.Error as exc:
-        raise QueueError(f"Tệp {path.name} không phải CSV hợp lệ: {exc}.") from exc
+        column = _open_quote_column(text, row_start, delimiter, header) if header else ""
+        raise QueueError(*_csv_message(str(exc), f"Dòng {row_start} của {name}: ", settings,
+                                       column), detail=str(exc)) from exc
+
+
+def _open_quote_column(text: str, row: int, delimiter: str, header: list[str]) -> str:
+    """"cột «body»: " for the cell of line `row` that opens a quote it never closes."""
+    lines = text.splitlines()
+    if not 0 < row <= len(lines):
+        return ""
+    cells = lines[row - 1].split(delimiter)
+    for i, cell in enumerate(cells):
+        if cell.lstrip().startswith('"') and cell.count('"') % 2 == 1:
+            rest = delimiter.join(cells[i:])
+            if rest.count('"') % 2 == 1 and i < len(header):
+                return f"cột «{header[i]}»: "
+            break
+    return ""
+
+
+def _csv_message(error: str, where: str, settings: Settings,
+                 column: str = "") -> tuple[str, str]:
+    quotes = "Kiểm tra dấu ngoặc kép: mỗi ô mở ngoặc kép thì phải đóng lại."
+    if "field larger than field limit" in error:
+        return (f"{where}một ô dài quá giới hạn {settings.web.max_body_chars} ký tự.",
+                "Hãy chia thành nhiều tin ngắn hơn.")
+    if "unexpected end of data" in error or "EOF" in error:
+        return (f"{where}{column}dấu ngoặc kép mở mà không đóng, các dòng sau bị dính vào "
+                "ô này.", quotes)
+    if "expected after" in error:
+        return f"{where}sau dấu ngoặc kép đóng phải là dấu phân cách.", quotes
+    return f"{where}không đọc được dòng CSV này.", quotes
 
 
 def _to_item(row: NewsItem) -> Item:
@@ -264,6 +421,8 @@ class NewsQueue:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.Session = session_factory(settings.db_url)
+        # Vietnamese notes from the last add/import (text converted, duplicates), for the edge.
+        self.warnings: list[str] = []
 
     def add(self, raw: dict | ItemInput, created_by: str = "", status: str = "queued") -> Item:
         return self.add_many([raw], created_by, status)[0]
@@ -273,8 +432,10 @@ class NewsQueue:
         inputs = [r if isinstance(r, ItemInput) else validate_item(r, self.settings) for r in raws]
         if status not in STATUSES:
             raise QueueError(f"Trạng thái «{status}» không hợp lệ.")
+        self.warnings = [w for i in inputs for w in i.warnings]
         try:
             with self.Session.begin() as s:
+                self.warnings += self._duplicates(s, inputs)
                 rows = [NewsItem(
                     title=i.title, body=i.body, priority=i.priority, category=i.category,
                     stations=",".join(i.stations), valid_from=i.valid_from,
@@ -284,7 +445,26 @@ class NewsQueue:
                 s.flush()
                 return [_to_item(r) for r in rows]
         except SQLAlchemyError as exc:
-            raise QueueError("Không lưu được tin vào cơ sở dữ liệu.", detail=str(exc)) from exc
+            raise explain(exc) or QueueError(
+                "Không lưu được tin vào cơ sở dữ liệu.", detail=str(exc)) from exc
+
+    @staticmethod
+    def _duplicates(s: Any, inputs: Sequence[ItemInput]) -> list[str]:
+        """Warn about items that repeat a queued one (or each other): they are kept, and
+        `drop_duplicates` sees that a bulletin reads them once."""
+        seen = {dedupe_key(t, b): n for n, t, b in s.execute(
+            select(NewsItem.id, NewsItem.title, NewsItem.body)
+            .where(NewsItem.status.in_(("queued", "draft"))))}
+        notes = []
+        for i in inputs:
+            key = dedupe_key(i.title, i.body)
+            if key in seen:
+                other = f"tin số {seen[key]}" if seen[key] else "một tin khác trong cùng tệp"
+                notes.append(f"Tin «{i.title}» trùng với {other} đang chờ phát; "
+                             "mỗi bản tin chỉ đọc một lần.")
+            else:
+                seen[key] = 0
+        return notes
 
     def import_file(self, path: Path, created_by: str = "") -> list[Item]:
         return self.add_many(read_import_file(Path(path), self.settings), created_by)
@@ -307,6 +487,7 @@ class NewsQueue:
         }
         merged.update({k: v for k, v in raw.items() if k in FIELDS})
         clean = validate_item(merged, self.settings)
+        self.warnings = list(clean.warnings)
         with self.Session.begin() as s:
             row = s.get(NewsItem, item_id)
             row.title, row.body, row.priority = clean.title, clean.body, clean.priority
@@ -355,9 +536,9 @@ class NewsQueue:
                 select(ItemAiring.item_id).where(ItemAiring.station == station_id)))
             rows = s.scalars(select(NewsItem).where(NewsItem.status == "queued"))
             items = [_to_item(r) for r in rows if r.id not in aired]
-        return sorted(
+        return drop_duplicates(sorted(
             (i for i in items if i.targets(station_id) and i.valid_on(day)), key=queue_order
-        )
+        ))
 
     def mark_aired(self, item_ids: Iterable[int], station_id: str, day: date, slot: str,
                    bulletin: str = "") -> int:

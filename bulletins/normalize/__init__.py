@@ -13,9 +13,10 @@ dashes → abbreviations and unknown capitals → symbols and punctuation → th
 Conventions (chosen here; the tests hold them):
 - Tone marks: traditional placement, as in our lexicon and most newspapers: "hoà" → "hòa",
   "uỷ" → "ủy", "khoẻ" → "khỏe" (only syllable-final oa/oe/uy, never after q: "quý").
-- Legacy encodings: text in TCVN3 (ABC) or VNI, arriving as Latin-1/cp1252 characters
-  ("Hµ Néi", "Haø Noäi"), is detected by the density of characters Unicode Vietnamese never
-  uses and converted; the result must read as Vietnamese syllables, otherwise NormalizeError.
+- Legacy encodings: text in TCVN3 (ABC) or VNI, arriving as Latin-1/cp1252 or Windows-1258
+  characters ("Hµ Néi", "Haø Noäi", "l̃ch"), is converted when one reading makes clearly more
+  Vietnamese syllables than the text as it is (bulletins/encoding.py, which every input
+  passes at the door); when two readings are close, LegacyEncodingError (a NormalizeError).
   TCVN3 has no toned capitals (they came from .VnTimeH fonts), so those come out lowercase.
 - Numbers: 21 "hai mươi mốt", 24 "hai mươi tư", 25 "hai mươi lăm", 14 "mười bốn",
   15 "mười lăm", 105 "một trăm linh năm", 2021 "hai nghìn không trăm hai mươi mốt".

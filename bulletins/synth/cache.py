@@ -1,16 +1,21 @@
 """Content-addressed speech cache: one 16-bit mono WAV per (engine, voice, params, text).
 
 Writes go to a temp file in the same folder and are renamed into place, so a power cut
-leaves either the old entry, the new one, or nothing, never half a file. An entry that
-cannot be read is a miss; the next write replaces it.
+leaves either the old entry, the new one, or nothing, never half a file. Each entry carries
+the SHA-256 of its samples in a "bsum" chunk after the audio; an entry that cannot be read,
+lacks the chunk or fails the check is a miss (logged), and the next write replaces it, so a
+damaged file never airs as noise.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
+import logging
 import os
+import struct
 import tempfile
 import wave
 from pathlib import Path
@@ -19,7 +24,9 @@ import numpy as np
 
 from ..audio import Clip
 
-FORMAT_VERSION = 1  # bump when trimming or rendering changes what a cached clip holds
+FORMAT_VERSION = 2  # bump when trimming, rendering or the file layout changes
+SUM_CHUNK = b"bsum"  # RIFF chunk holding sha256(samples); readers skip unknown chunks
+log = logging.getLogger("bulletins.synth.cache")
 
 
 def to_pcm16(clip: Clip) -> bytes:
@@ -52,16 +59,14 @@ class SpeechCache:
     def get(self, key: str, rate: int) -> Clip | None:
         path = self.path(key)
         try:
-            with wave.open(str(path), "rb") as wav:
-                if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, rate):
-                    return None
-                frames = wav.getnframes()
-                data = wav.readframes(frames)
-        except (OSError, EOFError, wave.Error):
+            data = path.read_bytes()
+        except OSError:
             return None
-        if len(data) != frames * 2:  # truncated body behind a valid header
+        problem, pcm = _verify(data, rate)
+        if problem:
+            log.warning("Bỏ qua mục hỏng trong bộ đệm giọng đọc %s: %s", path.name, problem)
             return None
-        return Clip.from_pcm16(data, rate)
+        return Clip.from_pcm16(pcm, rate)
 
     def put(self, key: str, clip: Clip) -> None:
         path = self.path(key)
@@ -69,11 +74,7 @@ class SpeechCache:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".wav")
         try:
             with os.fdopen(fd, "wb") as fh:
-                with wave.open(fh, "wb") as wav:
-                    wav.setnchannels(1)
-                    wav.setsampwidth(2)
-                    wav.setframerate(clip.rate)
-                    wav.writeframes(to_pcm16(clip))
+                fh.write(wav_bytes(clip))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -81,3 +82,47 @@ class SpeechCache:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+
+def wav_bytes(clip: Clip) -> bytes:
+    """A 16-bit mono WAV of `clip` with the checksum chunk after its samples."""
+    pcm = to_pcm16(clip)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(clip.rate)
+        wav.writeframes(pcm)
+    riff = buf.getvalue()
+    digest = hashlib.sha256(pcm).digest()
+    chunk = SUM_CHUNK + struct.pack("<I", len(digest)) + digest
+    return riff[:4] + struct.pack("<I", len(riff) - 8 + len(chunk)) + riff[8:] + chunk
+
+
+def _chunks(data: bytes) -> dict[bytes, bytes]:
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return {}
+    out: dict[bytes, bytes] = {}
+    pos = 12
+    while pos + 8 <= len(data):
+        name, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        out.setdefault(name, data[pos + 8:pos + 8 + size])
+        pos += 8 + size + (size & 1)
+    return out
+
+
+def _verify(data: bytes, rate: int) -> tuple[str, bytes]:
+    """("", samples) for a sound entry, else (what is wrong, b"")."""
+    chunks = _chunks(data)
+    fmt, pcm, digest = chunks.get(b"fmt "), chunks.get(b"data"), chunks.get(SUM_CHUNK)
+    if fmt is None or pcm is None or len(fmt) < 16:
+        return "not a WAV file", b""
+    tag, channels, file_rate = struct.unpack("<HHI", fmt[:8])
+    bits = struct.unpack("<H", fmt[14:16])[0]
+    if (tag, channels, file_rate, bits) != (1, 1, rate, 16):
+        return f"format {tag}/{channels}ch/{file_rate}Hz/{bits}bit", b""
+    if digest is None:
+        return "no checksum", b""
+    if len(pcm) % 2 or hashlib.sha256(pcm).digest() != digest:
+        return "checksum mismatch (damaged samples)", b""
+    return "", pcm

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from ..errors import BulletinError, QueueError
+from ..errors import BulletinError, QueueError, explain
 from ..models import PRIORITIES, STATUSES, Item
 from ..news import NewsQueue
 from . import core
@@ -152,18 +152,19 @@ def news_edit(item_id: RowId, request: Request, state: StateDep,
     return _form_page(request, state, item_values(item), item)
 
 
-def _save(state, values: dict, item_id: int | None, action: str, user: CurrentUser) -> Item:
+def _save(state, values: dict, item_id: int | None, action: str,
+          user: CurrentUser) -> tuple[Item, list[str]]:
     queue = NewsQueue(state.settings)
     raw = {k: values[k] for k in FORM_FIELDS}
     raw["stations"] = values["stations"]
     if item_id is None:
         status = "draft" if action == "draft" else "queued"
-        return queue.add(raw, created_by=user.name, status=status)
+        return queue.add(raw, created_by=user.name, status=status), queue.warnings
     if action == "draft":
         raw["status"] = "draft"
     elif action == "queue":
         raw["status"] = "queued"
-    return queue.update(item_id, raw)
+    return queue.update(item_id, raw), queue.warnings
 
 
 async def _submit(request: Request, state, item_id: int | None, user: CurrentUser):
@@ -172,17 +173,26 @@ async def _submit(request: Request, state, item_id: int | None, user: CurrentUse
     action = form.get("action") if form.get("action") in ("draft", "queue", "save") else "save"
     item = NewsQueue(state.settings).get(item_id) if item_id is not None else None
     try:
-        saved = await run_in_threadpool(_save, state, values, item_id, action, user)
-    except QueueError as exc:
-        name = field_of(exc.message) or "_form"
-        text = humanize(exc.message) + (f" {exc.hint}" if exc.hint else "")
-        return _form_page(request, state, values, item, {name: text}, status_code=400)
+        saved, warnings = await run_in_threadpool(_save, state, values, item_id, action, user)
+    except Exception as exc:
+        # Bad input names its field; a busy database or a full disk gets its own message.
+        fault = explain(exc)
+        if fault is None and not isinstance(exc, QueueError):
+            raise
+        err = fault or exc
+        name = field_of(err.message) if fault is None else "_form"
+        text = humanize(err.message) + (f" {err.hint}" if err.hint else "")
+        return _form_page(request, state, values, item, {name or "_form": text},
+                          status_code=503 if fault else 400)
     verb = "Đã lưu bản nháp" if saved.status == "draft" else "Đã lưu"
     flash(request, f"{verb} tin số {saved.id}: {saved.title}")
-    from ..sources.store import duplicate_warnings
+    for note in warnings:
+        flash(request, humanize(note), "warning")
+    if not warnings:  # exact repeats are already named; look for near ones
+        from ..sources.store import duplicate_warnings
 
-    for warning in await run_in_threadpool(duplicate_warnings, state.settings, saved):
-        flash(request, warning, "error")
+        for warning in await run_in_threadpool(duplicate_warnings, state.settings, saved):
+            flash(request, warning, "error")
     return RedirectResponse(f"/news/{saved.id}", status_code=303)
 
 
@@ -240,15 +250,20 @@ async def news_import(request: Request, state: StateDep, file: UploadFile,
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("import" + suffix)
         path.write_bytes(data)
+        queue = NewsQueue(state.settings)
         try:
-            items = await run_in_threadpool(
-                NewsQueue(state.settings).import_file, path, user.name)
-        except QueueError as exc:
-            msg = exc.message.replace("import" + suffix, name)
-            flash(request, f"Không nhập được: {msg}" + (f" {exc.hint}" if exc.hint else ""),
+            items = await run_in_threadpool(queue.import_file, path, user.name)
+        except Exception as exc:
+            err = explain(exc) or exc
+            if not isinstance(err, BulletinError):
+                raise
+            msg = err.message.replace("import" + suffix, name)
+            flash(request, f"Không nhập được: {msg}" + (f" {err.hint}" if err.hint else ""),
                   "error")
             return RedirectResponse("/news", status_code=303)
     flash(request, f"Đã nhập {len(items)} tin từ «{name}».")
+    for note in queue.warnings:
+        flash(request, note.replace("import" + suffix, name), "warning")
     return RedirectResponse("/news", status_code=303)
 
 

@@ -148,3 +148,18 @@ def test_database_survives_reopen(settings):
     db._engines.clear()
     assert [i.title for i in NewsQueue(settings).list()] == ["A"]
     assert "bulletins_alembic_version" in db.table_names(settings.db_url)
+
+
+def test_a_duplicate_is_kept_warned_and_planned_once(settings):
+    from bulletins.news import drop_duplicates
+
+    q = NewsQueue(settings)
+    first = q.add({"title": "Họp dân", "body": "Tối nay họp tại nhà văn hóa."})
+    assert q.warnings == []
+    second = q.add({"title": "HỌP DÂN", "body": "Tối nay họp tại nhà văn hóa!", "priority": "high"})
+    assert q.warnings and f"tin số {first.id}" in q.warnings[0]
+    assert {i.id for i in q.list()} == {first.id, second.id}  # nothing is lost
+    # The plan sees it once: the higher-priority copy, which comes first in queue order.
+    (only,) = q.candidates(settings.stations[0].id, date.today())
+    assert only.id == second.id
+    assert drop_duplicates([first, second, first]) == [first]

@@ -85,11 +85,13 @@ from dataclasses import dataclass, field
 
 from ..config import NormalizeSettings
 from ..errors import NormalizeError
+from .classify import assemble, classify
+from .context import Change, Context
 from .lexicon import Lexicon, load_lexicon
 from .numerals import read_date, read_digits, read_number, read_time, read_weekday
-from .rules import RULES, Change, Context, relabel_unknown
 from .split import split_sentences
 from .unicode import repair
+from .words import final_check, rule_symbols
 
 __all__ = [
     "Change",
@@ -133,10 +135,9 @@ def normalize(text: str, lexicon: Lexicon | None = None,
                             "hãy nghe lại trước khi phát.")
     for piece in removed:
         ctx.changes.append(Change(piece, "", "unicode"))
-    spoken = repaired
-    for rule in RULES:
-        spoken = rule(spoken, ctx)
-    relabel_unknown(ctx)
+    chosen = classify(repaired, ctx)
+    spoken = assemble(repaired, chosen, ctx)
+    spoken = final_check(rule_symbols(spoken, ctx), ctx)
     for warning in ctx.warnings:
         log.warning("%s", warning)
     return Normalized(spoken, ctx.changes, ctx.unknown, ctx.warnings)

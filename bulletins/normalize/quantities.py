@@ -29,20 +29,19 @@ def _unit_re() -> re.Pattern[str]:
                       r"(?![\w²³])")
 
 
-_NEGATIVE_RE = re.compile(r"(?<![\w.,/-])[-−](?=\d[\d,]*\s?(?:°|độ))")
+# -2°C: a minus sign before a temperature is "âm".
+_NEGATIVE_RE = re.compile(rf"(?<![\w.,/-])[-−]()({NUM})\s?(°C|°|độ C|độ)(?![\w²³])")
 
 
 def rule_units(text: str, ctx: Context) -> str:
     units = unit_table()
-    # -2°C: a minus sign before a temperature is "âm".
-    text = sub(ctx, _NEGATIVE_RE, "number", lambda m: "âm ", text)
-
     def unit(m: re.Match[str]) -> str:
         spoken = ctx.num(m.group(2)) + " " + units.get(m.group(3), m.group(3))
         if m.group(1):
             spoken = f"{ctx.num(m.group(1))} đến {spoken}"
         return spoken
 
+    sub(ctx, _NEGATIVE_RE, "unit", lambda m: "âm " + unit(m), text)
     return sub(ctx, _unit_re(), "unit", unit, text)
 
 
@@ -90,7 +89,8 @@ _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người"
                "kỳ", "quý", "xã", "thôn", "làng", "con", "lớp", "học sinh", "khẩu", "lần", "đợt",
                "vụ", "sào", "công", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất", "chiếc"}
 _WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?([^\W\d_]+(?:\s[^\W\d_]+)?)")
-_LEFT_WORD_RE = re.compile(r"(?<![\w/])[^\W\d_]+$")
+_SLASH_NUMBER_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?(?=\d)")
+_LEFT_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+$")
 
 
 def rule_word_slashes(text: str, ctx: Context) -> str:
@@ -112,12 +112,14 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             return f" {right}"
         return f", {right}"  # hộ/khẩu, nam/nữ: a short pause reads both
 
-    for _ in range(3):  # "đồng/người/năm": each pass takes one slash of a chain
-        new = sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
-        if new == text:
-            break
-        text = new
-    return text
+    sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
+
+    def before_number(m: re.Match[str]) -> str | None:
+        found = _LEFT_WORD_RE.search(text_before(m, 30))
+        left = found.group() if found else ""
+        return ", " if left.islower() and len(left) > 1 else None  # hộ/10.234 khẩu
+
+    return sub(ctx, _SLASH_NUMBER_RE, "rate", before_number, text)
 
 
 # --- Roman numerals and ordinals after trigger words ---
@@ -196,3 +198,7 @@ def rule_numbers(text: str, ctx: Context) -> str:
     return sub(ctx, _NUMBER_RE, "number", number, text)
 
 
+
+
+def rule_dimensions(text: str, ctx: Context) -> str:
+    return text

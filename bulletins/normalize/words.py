@@ -46,13 +46,13 @@ def _match_phrase(text: str, pos: int, candidates: list[tuple[str, str]]) -> tup
 
 
 def rule_phrases(text: str, ctx: Context) -> str:
+    """WHITELIST: lexicon phrases (place names, loanwords, COVID-19), longest entry first."""
     index = ctx.lexicon.phrase_index
     if index:
-        out: list[str] = []
         last = 0
         for m in _WORD_START_RE.finditer(text):
             if m.start() < last:
-                continue  # inside a phrase already replaced
+                continue  # inside a phrase already tagged
             candidates = index.get(m.group().lower())
             found = _match_phrase(text, m.start(), candidates) if candidates else None
             if found is None:
@@ -61,20 +61,21 @@ def rule_phrases(text: str, ctx: Context) -> str:
             end = m.start() + len(written)
             if written.endswith(".") and _ends_sentence(text, end):
                 spoken += "."  # "… v.v. Bà con" : the dot also ended the sentence
-            out.append(text[last:m.start()])
-            out.append(spoken)
-            ctx.changes.append(Change(written, spoken, "lexicon"))
-            last = m.start() + len(written)
-        text = "".join(out) + text[last:]
+            ctx.propose(m.start(), end, "lexicon", spoken, f"từ điển: «{written}»")
+            last = end
     # Ê Đê and Jrai names: H'Bia → Hơ Bia, K'Ho → Cơ Ho.
     return sub(ctx, _ETHNIC_RE, "name", lambda m: _ETHNIC_PREFIX[m.group(1)] + " ", text)
 
 
+_BULLET_RE = re.compile(r"^[ \t]*[-–—•*+·>]+[ \t]+", re.M)
+_DASH_RE = re.compile(r"\s+[-–—]+\s+|(?<=\w)[–—](?=\w)")
+
+
 def rule_dashes(text: str, ctx: Context) -> str:
-    """A dash between phrases is a pause (the numbers have taken theirs already); run before
-    the abbreviations, whose spoken forms keep theirs ("kinh tế - xã hội")."""
-    text = re.sub(r"^[ \t]*[-–—•*+·>]+[ \t]+", "", text, flags=re.M)  # bullets
-    return re.sub(r"\s+[-–—]+\s+|(?<=\w)[–—](?=\w)", ", ", text)
+    """PUNCT: a dash between phrases is a pause; a bullet is dropped. Numbers and codes
+    claim their own dashes with heavier readings; expansions keep theirs ("kinh tế - xã hội")."""
+    sub(ctx, _BULLET_RE, "punct", lambda m: "", text)
+    return sub(ctx, _DASH_RE, "punct", lambda m: ", ", text)
 
 
 # --- rule 5: abbreviations and unknown capitals ---
@@ -232,3 +233,7 @@ def final_check(text: str, ctx: Context) -> str:
     return re.sub(r" ([,.;:!?])", r"\1", result).strip()
 
 
+
+
+def rule_dotted_prefixes(text: str, ctx: Context) -> str:
+    return text

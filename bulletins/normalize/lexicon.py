@@ -19,7 +19,10 @@ from pathlib import Path
 
 from ..errors import NormalizeError
 
-_BUILTIN_FILES = ("abbreviations.tsv", "names.tsv")
+# Domain files first: the general abbreviations.tsv and names.tsv win on a shared key.
+DOMAIN_FILES = ("abbr_law.tsv", "abbr_economy.tsv", "abbr_health.tsv", "abbr_education.tsv",
+                "abbr_security.tsv", "abbr_regions.tsv")
+_BUILTIN_FILES = (*DOMAIN_FILES, "abbreviations.tsv", "names.tsv")
 
 
 def parse_tsv(text: str, source: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ from .context import (
     letter_names,
     spell,
     sub,
+    text_after,
     text_before,
     unit_table,
     units_re,
@@ -42,7 +43,58 @@ def rule_units(text: str, ctx: Context) -> str:
         return spoken
 
     sub(ctx, _NEGATIVE_RE, "unit", lambda m: "âm " + unit(m), text)
-    return sub(ctx, _unit_re(), "unit", unit, text)
+    sub(ctx, _unit_re(), "unit", unit, text)
+
+    def after_quantity(m: re.Match[str]) -> str | None:
+        # MEASURE takes any quantity: "4,2 triệu m³", "hàng trăm ha", "mỗi ha", "vài chục kg".
+        before = _QUANTITY_BEFORE_RE.search(text_before(m, 24))
+        if before is None:
+            return None
+        ctx.because(f"đơn vị sau lượng «{before.group(1)}»")
+        return units[m.group(1)]
+
+    return sub(ctx, _bare_unit_re(), "unit", after_quantity, text)
+
+
+# Words that stand for a quantity, after which a unit symbol is read as its unit.
+_QUANTITY_WORDS = ("triệu|nghìn|ngàn|tỷ|tỉ|trăm|chục|vạn|mỗi|vài|mấy|nửa|hàng|các|những|"
+                   "một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|rưỡi")
+_QUANTITY_BEFORE_RE = re.compile(rf"(?<!\w)((?i:{_QUANTITY_WORDS}))\s+$")
+
+
+@cache
+def _bare_unit_re() -> re.Pattern[str]:
+    keys = sorted((k for k in unit_table() if k not in ("%", "‰", "°", "h", "đ", "L", "l", "g",
+                                                          "m", "tấn", "tạ", "lít", "đồng")
+                   and not k[0].isupper() or k in ("MW", "MWh")), key=len, reverse=True)
+    return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³/])")
+
+
+# --- dimensions: 20 x 30 m, 5x20m, 2 x 3 x 1,5 m, 2 m x 1 m ---
+
+@cache
+def _dimension_re() -> re.Pattern[str]:
+    unit = rf"(?:\s?({units_re()}))?"
+    return re.compile(rf"{START}({NUM}){unit}\s?[xX×]\s?({NUM}){unit}"
+                      rf"(?:\s?[xX×]\s?({NUM}){unit})?(?![\w²³])")
+
+
+def rule_dimensions(text: str, ctx: Context) -> str:
+    units = unit_table()
+
+    def dimension(m: re.Match[str]) -> str | None:
+        parts = []
+        for i in range(0, 6, 2):
+            number, unit = m.group(i + 1), m.group(i + 2)
+            if number is None:
+                continue
+            parts.append(ctx.num(number) + (f" {units[unit]}" if unit else ""))
+        if not any(m.group(i) for i in (2, 4, 6)) and len(parts) < 3:
+            return None  # "2 x 3" alone may be a sum: left to the symbols ("nhân")
+        ctx.because("kích thước: số «x» số, có đơn vị")
+        return " nhân ".join(parts)
+
+    return sub(ctx, _dimension_re(), "dimension", dimension, text)
 
 
 # --- ranges: 2-3 lần, 2021-2022 ---
@@ -62,6 +114,9 @@ def rule_ranges(text: str, ctx: Context) -> str:
 
 # --- slashes between numbers: fraction, ratio, school year ---
 
+# A fraction of a whole: "2/3 số hộ", "3/5 diện tích", "2/5 tổng vốn" (a count is "trên").
+_WHOLE_AFTER_RE = re.compile(r"\s+(số|diện tích|dân số|tổng|lượng|khối lượng|sản lượng|"
+                             r"quãng đường|thời gian|kinh phí|ngân sách|vốn|giá trị|dung tích)\b")
 _SLASH_NUM_RE = re.compile(rf"{START}({NUM})\s?/\s?({NUM}){END}")
 _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 
@@ -73,7 +128,10 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
             x, y = int(a), int(b)
             if 1900 <= x <= 2100 and y == x + 1:  # năm học 2020/2021
                 return f"{ctx.num(a)} đến {ctx.num(b)}"
-            if 0 < x < y and (x == 1 and y <= 10 or y <= 4):  # một phần ba, ba phần tư
+            whole = _WHOLE_AFTER_RE.match(text_after(m, 20))
+            if 0 < x < y <= 10 and (whole or x == 1 or y <= 4):  # một phần ba, ba phần tư
+                ctx.because(f"phân số của một tổng thể «{whole.group(1)}»" if whole
+                            else "phân số nhỏ")
                 return f"{ctx.num(a)} phần {'tư' if y == 4 else ctx.num(b)}"
         return f"{ctx.num(a)} trên {ctx.num(b)}"  # 15/15 chỉ tiêu
 
@@ -88,9 +146,22 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
 _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người", "hộ", "lượt", "ca", "buổi",
                "kỳ", "quý", "xã", "thôn", "làng", "con", "lớp", "học sinh", "khẩu", "lần", "đợt",
                "vụ", "sào", "công", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất", "chiếc"}
-_WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?([^\W\d_]+(?:\s[^\W\d_]+)?)")
+# Counted nouns on the left of a rate take "mỗi" even before a unit: "cây/ha" → "cây mỗi
+# héc-ta"; a measure or money on the left takes "một": "tạ/ha", "đồng/kg".
+_COUNTED = _RATE_NOUNS | {"viên", "bao", "bình", "vé", "liều", "lít", "suất", "căn", "ngôi"}
+_RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
+               "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít"}
+
+
+@cache
+def _word_slash_re() -> re.Pattern[str]:
+    keys = sorted(set(unit_table()) - {"%", "‰", "°", "đ"}, key=len, reverse=True)
+    units = "|".join(re.escape(k) for k in keys)
+    return re.compile(rf"(?<=[^\W\d_]|[%²³\d])\s?/\s?((?:{units})(?![\w²³])|s(?!\w)"
+                      r"|[^\W\d_]+(?:\s[^\W\d_]+)?)")
 _SLASH_NUMBER_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?(?=\d)")
 _LEFT_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+$")
+_LEFT_UNIT_RE = re.compile(r"(?<=\d)\s?([^\W\d_]+[²³23]?|%)$|(?<!\w)(m[²³23])$")
 
 
 def rule_word_slashes(text: str, ctx: Context) -> str:
@@ -99,20 +170,33 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
     units = unit_table()
 
     def slash(m: re.Match[str]) -> str | None:
-        found = _LEFT_WORD_RE.search(text_before(m, 30))
+        before = text_before(m, 30)
+        found = _LEFT_UNIT_RE.search(before) or _LEFT_WORD_RE.search(before)
         left, right = (found.group() if found else ""), m.group(1)
         first = right.split()[0]
-        if not left.islower() or len(left) == 1 or len(first) == 1 or not first.islower():
+        left_unit = left in units or left in _RATE_UNITS
+        if left_unit and (first in units or first in _RATE_UNITS):
+            # "m³/s", "mg/l", "km/giờ": a compound unit.
+            ctx.because(f"đơn vị ghép «{left}/{first}»")
+            spoken = units.get(first) or _RATE_UNITS[first]
+            return f" một {spoken}{right[len(first):]}"
+        if (not left.islower() and not left_unit) or len(left) == 1 and not left_unit or (
+                len(first) == 1 and first not in units) or not first.islower() and (
+                first not in units):
             return None  # HIV/AIDS, Đ/c, KH/TU: abbreviations, for the token rule
-        if first in units:
-            return f" một {units[first]}{right[len(first):]}"
+        if first in units or first in _RATE_UNITS:
+            spoken = units.get(first) or _RATE_UNITS[first]
+            word = "mỗi" if left in _COUNTED else "một"
+            ctx.because(f"tỷ lệ theo đơn vị «{first}» sau «{left}»")
+            return f" {word} {spoken}{right[len(first):]}"
         if first in _RATE_NOUNS:
+            ctx.because(f"tỷ lệ theo «{first}»")
             return f" mỗi {right}"
         if "hoặc" in (left, first):
             return f" {right}"
         return f", {right}"  # hộ/khẩu, nam/nữ: a short pause reads both
 
-    sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
+    sub(ctx, _word_slash_re(), "rate", slash, text)
 
     def before_number(m: re.Match[str]) -> str | None:
         found = _LEFT_WORD_RE.search(text_before(m, 30))
@@ -198,7 +282,3 @@ def rule_numbers(text: str, ctx: Context) -> str:
     return sub(ctx, _NUMBER_RE, "number", number, text)
 
 
-
-
-def rule_dimensions(text: str, ctx: Context) -> str:
-    return text

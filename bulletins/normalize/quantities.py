@@ -171,8 +171,12 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
 
     def slash(m: re.Match[str]) -> str | None:
         before = text_before(m, 30)
-        found = _LEFT_UNIT_RE.search(before) or _LEFT_WORD_RE.search(before)
-        left, right = (found.group() if found else ""), m.group(1)
+        found = _LEFT_UNIT_RE.search(before)
+        left = (found.group(1) or found.group(2)) if found else ""
+        if not found:
+            found = _LEFT_WORD_RE.search(before)
+            left = found.group() if found else ""
+        right = m.group(1)
         first = right.split()[0]
         left_unit = left in units or left in _RATE_UNITS
         if left_unit and (first in units or first in _RATE_UNITS):

@@ -4,6 +4,7 @@ symbols and punctuation, and the last check (rule 8)."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from .context import (
     Change,
@@ -15,6 +16,7 @@ from .context import (
     text_after,
     text_before,
 )
+from .lexicon import read_data
 from .numerals import read_digits
 
 # --- rule: phrases from the lexicon (place names, loanwords, COVID-19) ---
@@ -93,9 +95,24 @@ _TOKEN_RE = re.compile(
     rf"(?<![\w'’])(?=[^\W\d_]*[{_UPPER}])[^\W\d_]+(?:[&/.\-][^\W\d_]+)*\.?")
 
 
+@cache
+def context_table() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """Readings that depend on the words before (data/abbr_context.tsv)."""
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for line in read_data("abbr_context.tsv").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, spoken, before = line.split("\t")
+            table.setdefault(key, []).append((spoken, re.compile(before)))
+    return table
+
+
 def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> str:
     """Spoken form of one word-like token (no trailing dot)."""
     lex = ctx.lexicon
+    for spoken, before in context_table().get(tok, ()):
+        if before.search(text_before(m, 30)):
+            ctx.because(f"«{tok}» đọc theo ngữ cảnh trước: «{text_before(m, 20).strip()}»")
+            return spoken
     spoken = lex.tokens.get(tok)
     if spoken is not None and (compound or tok not in _COMPOUND_ONLY):
         # Context: CT UBND is the chairman; TH after "trường" is a primary school.
@@ -135,26 +152,70 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             if written[:-1] not in tokens:
                 return None
         core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
+        if dot and core in _TITLES and re.match(r" [A-ZĐ\u00c0-\u1ef8]", after):
+            dot = ""  # "BS. Nguyễn Thị Mai": the dot only marks the abbreviation
         if (core not in tokens and core.isalpha() and not is_caps(core)
                 and core not in ("TH", "ND", "MN")):
             return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
         if core in tokens or (is_caps(core) and core.lower() in lex.phrases_folded):
             return _token(core, ctx, m, compound=False) + dot
-        parts = re.split(r"([&/-])", core)
+        parts = re.split(r"([&/.-])", core)
+        if "." in parts and not all(p in tokens for p in parts[::2]):
+            return None  # a dot inside something else: left to the other taggers
         if len(parts) > 1 and any(is_caps(p) or p in tokens for p in parts[::2]):
             spoken = []
             for i, p in enumerate(parts):
                 if i % 2:
-                    spoken.append({"&": "và", "/": "", "-": ""}[p])
+                    spoken.append({"&": "và", "/": "", "-": "", ".": ","}[p])
                 else:
                     spoken.append(_token(p, ctx, m, compound=True))
-            return " ".join(w for w in spoken if w) + dot
+            return " ".join(w for w in spoken if w).replace(" ,", ",") + dot
         if not any(c.isupper() for c in core):
             return None
         result = _token(core, ctx, m)
         return None if result == core else result + dot
 
     return sub(ctx, _TOKEN_RE, "abbreviation", token, text)
+
+
+# Titles before a name: "GS.", "BS.", "ThS." (the dot is not a sentence end there).
+_TITLES = {"GS", "PGS", "TS", "ThS", "Ths", "BS", "KS", "TSKH", "BSCKI", "BSCKII", "NGƯT",
+           "NGND", "NSND", "NSƯT", "TTND", "TTƯT", "LS", "CN", "DS", "ĐD"}
+
+# --- dotted prefixes written with or without a space: TX.Ayun Pa, H.Chư Sê, Q.1 ---
+
+_PREFIXES = {"TP": "thành phố", "Tp": "thành phố", "TX": "thị xã", "TT": "thị trấn",
+             "H": "huyện", "Q": "quận", "P": "phường", "X": "xã"}
+_PREFIX_RE = re.compile(r"(?<![\w.])(TP|Tp|TX|TT|H|Q|P|X)\.\s?(?=(\w)(\w?))")
+_PLACE_NOUNS = ("phố", "xã", "huyện", "tỉnh", "phường", "trấn", "quận", "thôn", "làng", "ấp",
+                "buôn", "bản", "đường", "sông", "núi", "hồ", "cầu", "chợ", "khu")
+_STRAY_DOT_RE = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])")
+
+
+def rule_dotted_prefixes(text: str, ctx: Context) -> str:
+    """ABBREVIATION: a place prefix before a name or number; a stray "." inside words."""
+
+    def prefix(m: re.Match[str]) -> str | None:
+        first, second = m.group(2), m.group(3)
+        if not (first.isdigit() or first.isupper() and (not second or second.islower())):
+            return None  # TP.HCM and other capitals: the lexicon reads those
+        ctx.because("tiền tố địa danh trước tên riêng hoặc số")
+        return _PREFIXES[m.group(1)] + " "
+
+    sub(ctx, _PREFIX_RE, "abbreviation", prefix, text)
+
+    def stray(m: re.Match[str]) -> str | None:
+        left, right = m.string[m.start() - 1], m.string[m.end()]
+        if not (left.islower() and right.isupper()):
+            return None
+        word = re.search(r"\w+$", text_before(m, 12))
+        if word and word.group().lower() in _PLACE_NOUNS:
+            ctx.because("dấu chấm lạc giữa danh từ địa danh và tên riêng")
+            return " "
+        ctx.because("dấu chấm thiếu khoảng trắng sau câu")
+        return ". "
+
+    return sub(ctx, _STRAY_DOT_RE, "punct", stray, text)
 
 
 def relabel_unknown(ctx: Context) -> None:
@@ -233,7 +294,3 @@ def final_check(text: str, ctx: Context) -> str:
     return re.sub(r" ([,.;:!?])", r"\1", result).strip()
 
 
-
-
-def rule_dotted_prefixes(text: str, ctx: Context) -> str:
-    return text

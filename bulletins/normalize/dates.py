@@ -18,8 +18,10 @@ _MONTH_SPAN_RE = re.compile(
 _MONTH_YEAR_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{4})(?![\w/]|[.,-]\d)")
 _DATE_TRIGGER = r"ngày|hôm|sáng|trưa|chiều|tối|đêm|rạng sáng|khánh|mùng|mồng"
 _DAY_MONTH_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\w/]|[.,-]\d)")
+# Weekdays name a day: "Thứ Năm 4/12", "Chủ nhật 7/12", "thứ 7 (13/12)".
+_WEEKDAY = r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|CN"
 _DAY_MONTH_BEFORE_RE = re.compile(
-    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay))\s+$")
+    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay|{_WEEKDAY}))\s*[,(]?\s*$")
 
 
 _COUNTERS = {"đợt", "lần", "kỳ", "số", "khóa", "khoá", "phiên", "quý", "tập", "tuần", "vòng"}
@@ -32,6 +34,12 @@ _DATE_SPAN_RE = re.compile(
 _WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:tháng|THÁNG)\s+\d)")
 _WORDY_MONTH_RE = re.compile(
     r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
+
+
+# The year of a law after its name: "Luật Đất đai 2024", "BLDS 2015" → "năm …".
+_LAW_YEAR_RE = re.compile(r"(?<![\w.,/-])((?:19|20)\d\d)(?![\w/]|[.,]\d)")
+_LAW_BEFORE_RE = re.compile(
+    r"(?:\b(?:Luật|Bộ luật|Hiến pháp|Pháp lệnh)(?:\s+[^\W\d][\w]*){0,5}|\bBL[A-ZĐ]{2,6})\s+$")
 
 
 def _valid(day: int, month: int) -> bool:
@@ -82,6 +90,7 @@ def rule_dates(text: str, ctx: Context) -> str:
         if before is None or not _valid(day, month):
             return None
         trigger = before.group(1).lower()
+        ctx.because(f"ngày/tháng sau «{before.group(1)}»")
         # "từ 2-3 lần" is a range: hyphenated D-M needs a real date word before it.
         if m.group(2) != "/" and not re.fullmatch(_DATE_TRIGGER, trigger):
             return None
@@ -117,6 +126,13 @@ def rule_dates(text: str, ctx: Context) -> str:
         int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
     text = sub(ctx, _WORDY_MONTH_RE, "date", lambda m: m.group(1) + read_month(
         int(m.group(2)), s).removeprefix("tháng ") if 1 <= int(m.group(2)) <= 12 else None, text)
+    def law_year(m: re.Match[str]) -> str | None:
+        if not _LAW_BEFORE_RE.search(text_before(m, 50)):
+            return None
+        ctx.because("năm ban hành sau tên luật")
+        return read_year(int(m.group(1)), s)
+
+    sub(ctx, _LAW_YEAR_RE, "year", law_year, text)
     text = sub(ctx, _MONTH_SPAN_RE, "date", month_span, text)
     text = sub(ctx, _MONTH_YEAR_RE, "date", month_year, text)
     return sub(ctx, _DAY_MONTH_RE, "date", day_month, text)

@@ -215,7 +215,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
 _ROMAN_TRIGGERS = (
     "lần thứ|thứ|khóa|khoá|đại hội|quý|thế kỷ|kỳ họp|kỳ|hạng|phần|chương|mục|đợt|quân khu|"
     "khu vực|nhóm|loại|cấp|tập|điều|giai đoạn|phiên|vòng|tiểu đoàn|trung đoàn|sư đoàn")
-_ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?!\w)")
+_ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?:/((?:19|20)\d\d))?(?![\w/])")
 _ROMAN_BEFORE_RE = re.compile(rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+$")
 _ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/.,-])")
 _ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+$")
@@ -228,8 +228,12 @@ def rule_ordinals(text: str, ctx: Context) -> str:
         if before is None or value is None:
             return None
         trigger = before.group(1).lower()
-        return (read_ordinal(value, ctx.settings) if trigger.endswith(("thứ", "hạng"))
-                else read_number(value, ctx.settings))
+        ctx.because(f"số La Mã sau «{trigger}»")
+        words = (read_ordinal(value, ctx.settings) if trigger.endswith(("thứ", "hạng"))
+                 else read_number(value, ctx.settings))
+        if m.group(2):  # quý I/2026
+            words += " năm " + read_number(int(m.group(2)), ctx.settings)
+        return words
 
     def ordinal(m: re.Match[str]) -> str | None:
         if not _ORDINAL_BEFORE_RE.search(text_before(m, 10)):

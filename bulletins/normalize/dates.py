@@ -172,6 +172,22 @@ def rule_times(text: str, ctx: Context) -> str:
         return _time(m.group(3), m.group(4), ctx)
 
     text = sub(ctx, _TIME_RANGE_RE, "time", time_range, text)
-    return sub(ctx, _TIME_RE, "time", single, text)
+    text = sub(ctx, _TIME_RE, "time", single, text)
+
+    def marks(m: re.Match[str]) -> str | None:
+        minutes, seconds = m.group(1), m.group(2)
+        if seconds is not None and int(seconds) > 59:
+            return None
+        ctx.because("dấu phút (′) và giây (″)" if seconds else "dấu phút (′) sau số")
+        words = f"{read_number(int(minutes), ctx.settings)} phút"
+        if seconds is not None:
+            words += f" {read_number(int(seconds), ctx.settings)} giây"
+        return words
+
+    return sub(ctx, _MARKS_RE, "duration", marks, text)
+
+
+# Minute and second marks: 12'30", 2'15'', 90' (not a quote: no letter follows the mark).
+_MARKS_RE = re.compile(r"(?<![\w.,/'‘])(\d{1,3})['′](?:(\d{1,2})(?:''|[\"″”]))?(?![\w'′])")
 
 

@@ -113,11 +113,15 @@ def rule_document_codes(text: str, ctx: Context) -> str:
 
 _ROAD_RE = re.compile(r"(?<![\w])(QL|ĐT|TL|[Qq]uốc lộ|[Tt]ỉnh lộ|[Đđ]ường tỉnh)\.?\s?(\d+)([A-Z])?"
                       r"(?![\w/-])")
+_NOT_ROAD_BEFORE_RE = re.compile(r"(?i:giống(?:\s+\w+)?|mã|mã số|số hiệu|lô|ký hiệu)\s+$")
 _ROAD_NAMES = {"QL": "quốc lộ", "ĐT": "đường tỉnh", "TL": "tỉnh lộ"}
 
 
 def rule_roads(text: str, ctx: Context) -> str:
-    def road(m: re.Match[str]) -> str:
+    def road(m: re.Match[str]) -> str | None:
+        if _NOT_ROAD_BEFORE_RE.search(text_before(m, 24)):
+            return None  # "giống lúa ĐT100": a variety code, read by the IDENTIFIER tagger
+        ctx.because(f"số hiệu đường sau «{m.group(1)}»")
         name = _ROAD_NAMES.get(m.group(1), m.group(1))
         spoken = f"{name} {read_number(int(m.group(2)), ctx.settings)}"
         if m.group(3):

@@ -50,7 +50,7 @@ def rule_units(text: str, ctx: Context) -> str:
         before = _QUANTITY_BEFORE_RE.search(text_before(m, 24))
         if before is None:
             return None
-        ctx.because(f"đơn vị sau lượng «{before.group(1)}»")
+        ctx.because(f"đơn vị sau lượng «{before.group(1) or 'số'}»")
         return units[m.group(1)]
 
     return sub(ctx, _bare_unit_re(), "unit", after_quantity, text)
@@ -59,7 +59,7 @@ def rule_units(text: str, ctx: Context) -> str:
 # Words that stand for a quantity, after which a unit symbol is read as its unit.
 _QUANTITY_WORDS = ("triệu|nghìn|ngàn|tỷ|tỉ|trăm|chục|vạn|mỗi|vài|mấy|nửa|hàng|các|những|"
                    "một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|rưỡi")
-_QUANTITY_BEFORE_RE = re.compile(rf"(?<!\w)((?i:{_QUANTITY_WORDS}))\s+$")
+_QUANTITY_BEFORE_RE = re.compile(rf"(?:(?<!\w)((?i:{_QUANTITY_WORDS}))|(?<=\d)(\b))\s+$")
 
 
 @cache
@@ -252,15 +252,20 @@ _ALNUM_RE = re.compile(r"(?<![\w.,/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?!
 
 def rule_alphanumeric(text: str, ctx: Context) -> str:
     def alnum(m: re.Match[str]) -> str:
+        ctx.because("chữ và số viết liền: mã, đọc từng phần")
         words = []
         for piece in re.findall(r"\d+|[^\W\d_]+", m.group()):
             if piece.isascii() and piece.isdigit():
                 words.append(read_code_number(piece, ctx.settings) if len(piece) <= 3
                              else read_digits(piece))
+            elif piece.isupper() and len(piece) <= 2:
+                # Letters glued to digits are a code, read letter by letter: "ĐT100" is a
+                # rice variety, not "đường tỉnh"; "VN1234" a flight, not "Việt Nam".
+                words.append(letter_names(piece))
             elif piece in ctx.lexicon:
                 words.append(ctx.lexicon.get(piece) or piece)
             elif piece.isupper():
-                words.append(spell(piece, ctx) if len(piece) > 2 else letter_names(piece))
+                words.append(spell(piece, ctx))
             else:
                 words.append(piece)
         return " ".join(words)

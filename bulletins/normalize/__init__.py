@@ -85,6 +85,7 @@ from dataclasses import dataclass, field
 
 from ..config import NormalizeSettings
 from ..errors import NormalizeError
+from .capitals import restore_capitals
 from .classify import assemble, classify
 from .context import Change, Context
 from .lexicon import Lexicon, load_lexicon
@@ -129,6 +130,8 @@ def normalize(text: str, lexicon: Lexicon | None = None,
     ctx = Context(lexicon if lexicon is not None else Lexicon.builtin(),
                   settings or NormalizeSettings())
     repaired, removed, encoding = repair(text)
+    if encoding == "TCVN3":
+        repaired = restore_capitals(repaired, ctx.lexicon)
     if encoding:
         ctx.changes.append(Change(encoding, "Unicode", "unicode"))
         ctx.warnings.append(f"Văn bản ở bảng mã cũ {encoding} đã được chuyển sang Unicode; "

@@ -101,6 +101,14 @@ class Lexicon:
         return {k: v for k, v in self.entries.items() if is_token_key(k)}
 
     @cached_property
+    def capital_names(self) -> tuple[str, ...]:
+        """Entries starting with a capital TCVN3 cannot write (toned vowel), longest first:
+        the names `capitals.restore_capitals` can put right after a conversion."""
+        names = [k for k in self.entries
+                 if k[:1].isupper() and k[:1].lower() in _TONED_VOWELS]
+        return tuple(sorted(names, key=len, reverse=True))
+
+    @cached_property
     def phrases_folded(self) -> dict[str, str]:
         """Phrase entries by lowercase key, so "PLEIKU" in a headline still matches."""
         return {k.lower(): v for k, v in self.phrases.items()}
@@ -121,6 +129,7 @@ class Lexicon:
 
 
 _FIRST_WORD_RE = re.compile(r"\w+")
+_TONED_VOWELS = set("áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 
 
 _BUILTIN: Lexicon | None = None

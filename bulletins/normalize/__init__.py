@@ -99,6 +99,7 @@ __all__ = [
     "Lexicon",
     "NormalizeError",
     "Normalized",
+    "explain",
     "load_lexicon",
     "normalize",
     "read_date",
@@ -144,6 +145,18 @@ def normalize(text: str, lexicon: Lexicon | None = None,
     for warning in ctx.warnings:
         log.warning("%s", warning)
     return Normalized(spoken, ctx.changes, ctx.unknown, ctx.warnings)
+
+
+def explain(result: Normalized) -> list[str]:
+    """One line per classified token: class, what was written, how it is read, and the
+    context that decided (for `bulletins normalize --explain` and the web's hover)."""
+    lines = []
+    for change in result.changes:
+        if change.rule == "unicode":
+            continue
+        lines.append(f"{change.cls or change.rule.upper():<12} «{change.original}» → "
+                     f"«{change.spoken}»" + (f"  ({change.evidence})" if change.evidence else ""))
+    return lines
 
 
 def to_spoken(text: str, lexicon: Lexicon | None = None,

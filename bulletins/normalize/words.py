@@ -158,11 +158,13 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
                 and core not in ("TH", "ND", "MN")):
             return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
         if core in tokens or (is_caps(core) and core.lower() in lex.phrases_folded):
+            ctx.because(f"từ điển viết tắt: «{core}»")
             return _token(core, ctx, m, compound=False) + dot
         parts = re.split(r"([&/.-])", core)
         if "." in parts and not all(p in tokens for p in parts[::2]):
             return None  # a dot inside something else: left to the other taggers
         if len(parts) > 1 and any(is_caps(p) or p in tokens for p in parts[::2]):
+            ctx.because("viết tắt ghép: đọc từng phần, «&» là «và»")
             spoken = []
             for i, p in enumerate(parts):
                 if i % 2:
@@ -172,6 +174,7 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             return " ".join(w for w in spoken if w).replace(" ,", ",") + dot
         if not any(c.isupper() for c in core):
             return None
+        ctx.because("chữ in hoa chưa có trong từ điển: đánh vần")
         result = _token(core, ctx, m)
         return None if result == core else result + dot
 

@@ -6,8 +6,9 @@ normalize a ten-minute bulletin's text (~1500 words). Prints figures.
 Accuracy: tests/normalize/corpus.tsv (the cases the rules were written against),
 tests/normalize/fresh_dev.tsv (written before the semiotic-class rework, scored 66.1 % then;
 its misses guided the rework, so it is a development set now) and
-tests/normalize/heldback.tsv (written after the rework, never tuned on; target >= 95 %). A case counts when the spoken form matches case-folded (the engines do not
-hear case); the exact, case-sensitive score is printed beside it.
+tests/normalize/heldback.tsv (written after the rework, never tuned on; target >= 95 %).
+A case counts when the spoken form matches case-folded (the engines do not hear case);
+the exact, case-sensitive score is printed beside it.
 Speed: the target (issue 3) is under 50 ms per bulletin on a station PC; this is a report,
 not a test.
 """

@@ -81,7 +81,8 @@ CLASS_OF_RULE = {
     "punct": "PUNCT", "abbreviation": "ABBREVIATION", "unknown_acronym": "VERBATIM",
     "year": "DATE",
 }
-_MONEY_UNITS = ("đồng", "đô la", "yên", "nhân dân tệ", "ơ-rô", "won", "bảng Anh", "bạt", "kíp")
+_MONEY_UNITS = ("đồng", "đô la Mỹ", "đô la Úc", "yên Nhật", "nhân dân tệ", "ơ-rô", "won Hàn Quốc",
+                "bảng Anh", "bạt Thái", "kíp Lào")
 
 
 def class_of(rule: str, written: str, spoken: str) -> str:

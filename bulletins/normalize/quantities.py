@@ -66,7 +66,8 @@ _QUANTITY_BEFORE_RE = re.compile(rf"(?:(?<!\w)((?i:{_QUANTITY_WORDS}))|(?<=\d)(\
 def _bare_unit_re() -> re.Pattern[str]:
     keys = sorted((k for k in unit_table() if k not in ("%", "‰", "°", "h", "đ", "L", "l", "g",
                                                           "m", "tấn", "tạ", "lít", "đồng")
-                   and not k[0].isupper() or k in ("MW", "MWh")), key=len, reverse=True)
+                   and (not k[0].isupper() or k.isupper() and len(k) == 3 or k in (
+                       "MW", "MWh", "GW", "GWh"))), key=len, reverse=True)
     return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³/])")
 
 
@@ -117,6 +118,10 @@ def rule_ranges(text: str, ctx: Context) -> str:
 # A fraction of a whole: "2/3 số hộ", "3/5 diện tích", "2/5 tổng vốn" (a count is "trên").
 _WHOLE_AFTER_RE = re.compile(r"\s+(số|diện tích|dân số|tổng|lượng|khối lượng|sản lượng|"
                              r"quãng đường|thời gian|kinh phí|ngân sách|vốn|giá trị|dung tích)\b")
+# Counted things after x/y make it a score: "2/3 chỉ tiêu", "5/7 thôn" ("trên").
+_COUNTED_AFTER_RE = re.compile(
+    r"\s+(chỉ tiêu|tiêu chí|xã|thôn|làng|buôn|hộ|người|trường|lớp|đơn vị|huyện|tỉnh|phường|"
+    r"học sinh|câu|bài|môn|đội|trận|ván|nội dung|nhiệm vụ|công trình|dự án)\b")
 _SLASH_NUM_RE = re.compile(rf"{START}({NUM})\s?/\s?({NUM}){END}")
 _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 
@@ -128,8 +133,12 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
             x, y = int(a), int(b)
             if 1900 <= x <= 2100 and y == x + 1:  # năm học 2020/2021
                 return f"{ctx.num(a)} đến {ctx.num(b)}"
-            whole = _WHOLE_AFTER_RE.match(text_after(m, 20))
-            if 0 < x < y <= 10 and (whole or x == 1 or y <= 4):  # một phần ba, ba phần tư
+            after = text_after(m, 20)
+            whole = _WHOLE_AFTER_RE.match(after)
+            counted = _COUNTED_AFTER_RE.match(after)
+            if counted and not whole:
+                ctx.because(f"tỷ số của những thứ đếm được «{counted.group(1)}»")
+            elif 0 < x < y <= 10 and (whole or x == 1 or y <= 4):  # một phần ba, ba phần tư
                 ctx.because(f"phân số của một tổng thể «{whole.group(1)}»" if whole
                             else "phân số nhỏ")
                 return f"{ctx.num(a)} phần {'tư' if y == 4 else ctx.num(b)}"

@@ -217,4 +217,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     for module in (auth, news_pages, preview_pages, bulletin_pages, user_pages, feeds, api):
         app.include_router(module.router)
+    from . import lexicon_pages  # the station lexicon page (normalize)
+
+    app.include_router(lexicon_pages.router)
     return app

@@ -59,3 +59,23 @@ def test_lexicon_needs_an_editor(as_role) -> None:
     client, token = as_role("operator")
     assert client.get("/lexicon", follow_redirects=False).status_code == 403
     assert _post(client, token, "/lexicon/save", word="A", spoken="a").status_code == 403
+
+
+def test_spoken_panel_shows_token_classes_on_hover(as_role, settings) -> None:
+    from bulletins.news import NewsQueue
+
+    client, token = as_role("editor")
+    item = NewsQueue(settings).add({"title": "Lịch họp",
+                                    "body": "Thứ Năm 4/12, gọi 113; ông QXZT dự."})
+    page = client.get(f"/news/{item.id}").text
+    assert ('<span class="tok" data-cls="DATE" title="ngày tháng: «4/12» — ngày/tháng sau '
+            '«Thứ Năm»">mùng bốn tháng mười hai</span>') in page
+    assert 'data-cls="TELEPHONE"' in page
+    assert '<mark class="unknown tok" data-cls="VERBATIM" title="Chưa biết cách đọc' in page
+
+    r = client.post("/api/speak-preview", json={"text": "Gọi 113.", "station": "ia-hru"},
+                    headers={"X-CSRF-Token": token})
+    assert r.status_code == 200
+    tokens = r.json()["tokens"]
+    assert tokens[0]["cls"] == "TELEPHONE" and tokens[0]["spoken"] == "một một ba"
+    assert "gọi" in tokens[0]["evidence"].lower()

@@ -42,7 +42,14 @@ def read_electronic(address: str) -> str:
     return " ".join(words)
 
 
+# A cheap look before the full patterns: most bulletins hold no address at all.
+_HINT_RE = re.compile(r"@|://|www\.|\.(?:vn|com|net|org|gov|edu|info)\b", re.I)
+
+
 def rule_electronic(text: str, ctx: Context) -> str:
+    if not _HINT_RE.search(text):
+        return text
+
     def address(m: re.Match[str]) -> str | None:
         return None if m.group().rstrip(_TRAILING) != m.group() else _read(m)
 

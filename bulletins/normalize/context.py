@@ -107,16 +107,6 @@ def read_written_number(written: str, settings: NormalizeSettings | None = None)
     return read_number(int(digits), settings)
 
 
-def at_sentence_start(m: re.Match[str]) -> bool:
-    """Whether the match opens a sentence (looks at a few characters only: O(1))."""
-    start = m.start()
-    window = m.string[max(0, start - 8):start]
-    stripped = window.rstrip(" \t")
-    if not stripped:
-        return start == len(window)  # only spaces since the start of the text
-    return stripped[-1] == "\n" or (stripped[-1] in ".!?…" and stripped != window)
-
-
 def sub(ctx: Context, pattern: re.Pattern[str], rule: str,
          fn: Callable[[re.Match[str]], str | None], text: str, bonus: int = 0) -> str:
     """Tag every match of `pattern` with the reading `fn` gives it (None: no reading here).

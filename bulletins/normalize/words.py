@@ -7,7 +7,6 @@ import re
 from functools import cache
 
 from .context import (
-    Change,
     Context,
     is_caps,
     prev_word,
@@ -219,13 +218,6 @@ def rule_dotted_prefixes(text: str, ctx: Context) -> str:
         return ". "
 
     return sub(ctx, _STRAY_DOT_RE, "punct", stray, text)
-
-
-def relabel_unknown(ctx: Context) -> None:
-    """Changes that spelled an unknown token are reported under their own rule name."""
-    for i, change in enumerate(ctx.changes):
-        if change.rule == "abbreviation" and change.original.rstrip(".") in ctx.unknown:
-            ctx.changes[i] = Change(change.original, change.spoken, "unknown_acronym")
 
 
 # --- symbols and punctuation: keep what gives pauses, say or drop the rest ---

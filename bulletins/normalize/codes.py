@@ -26,6 +26,7 @@ _DOC_BEFORE_RE = re.compile(
 # TYPE parts of state codes ("QĐ" in 123/QĐ-UBND); anything else there is an issuer.
 _TYPE_KEYS = {"NQ", "NĐ", "QĐ", "QĐi", "CT", "KH", "KL", "TB", "HD", "CV", "BC", "TTr", "CTr",
               "ĐA", "TT", "TTLT", "NQLT", "QC", "CĐ", "L", "PL"}
+_JOINT_TYPES = {"TTLT", "NQLT"}
 _TYPE_SPOKEN = {"TT": "thông tư", "CT": "chỉ thị", "QĐ": "quyết định", "KH": "kế hoạch",
                 "QC": "quy chế", "CĐ": "công điện"}
 
@@ -98,7 +99,10 @@ def rule_document_codes(text: str, ctx: Context) -> str:
             return read_code_number(m.group(1), ctx.settings)
         type_key = parts[0] if parts[0] in _TYPE_KEYS else None
         # "245/UBND-VP": no type; UBND issued it, VP (the drafting office) is not read.
-        issuers = parts[1:] if type_key else parts[:1]
+        # Joint documents (TTLT-BTC-BNV) name every issuer; otherwise the part after the
+        # issuer is its drafting office ("QĐ-BNN-TCLN", "UBND-VP"), not read.
+        issuers = (parts[1:] if type_key in _JOINT_TYPES else parts[1:2]) if type_key else (
+            parts[:1])
         return _code(m, ctx, m.group(1), m.group(2), type_key, issuers)
 
     def law(m: re.Match[str]) -> str:

@@ -158,6 +158,8 @@ _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người"
 # Counted nouns on the left of a rate take "mỗi" even before a unit: "cây/ha" → "cây mỗi
 # héc-ta"; a measure or money on the left takes "một": "tạ/ha", "đồng/kg".
 _COUNTED = _RATE_NOUNS | {"viên", "bao", "bình", "vé", "liều", "lít", "suất", "căn", "ngôi"}
+_TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "vụ", "kỳ", "buổi", "ca",
+               "lần", "đợt", "lượt"}
 _RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
                "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít"}
 
@@ -202,6 +204,9 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             word = "mỗi" if left in _COUNTED else "một"
             ctx.because(f"tỷ lệ theo đơn vị «{first}» sau «{left}»")
             return f" {word} {spoken}{right[len(first):]}"
+        if first in _RATE_NOUNS and left in _COUNTED and first not in _TIME_NOUNS:
+            ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
+            return f", {right}"  # "10 thôn/làng": either, not a rate
         if first in _RATE_NOUNS:
             ctx.because(f"tỷ lệ theo «{first}»")
             return f" mỗi {right}"
@@ -223,16 +228,19 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
 
 _ROMAN_TRIGGERS = (
     "lần thứ|thứ|khóa|khoá|đại hội|quý|thế kỷ|kỳ họp|kỳ|hạng|phần|chương|mục|đợt|quân khu|"
-    "khu vực|nhóm|loại|cấp|tập|điều|giai đoạn|phiên|vòng|tiểu đoàn|trung đoàn|sư đoàn")
+    "khu vực|nhóm|loại|cấp|tập|điều|giai đoạn|phiên|vòng|tiểu đoàn|trung đoàn|sư đoàn|vùng|"
+    "cụm|bậc|khu")
 _ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?:/((?:19|20)\d\d))?(?![\w/])")
-_ROMAN_BEFORE_RE = re.compile(rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+$")
+# The trigger may stand before a list: "khu vực I, II và III".
+_ROMAN_BEFORE_RE = re.compile(
+    rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+(?:[IVXLC]+\s*(?:,|và|hoặc|-)\s*){{0,6}}$")
 _ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/.,-])")
 _ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+$")
 
 
 def rule_ordinals(text: str, ctx: Context) -> str:
     def roman(m: re.Match[str]) -> str | None:
-        before = _ROMAN_BEFORE_RE.search(text_before(m, 20))
+        before = _ROMAN_BEFORE_RE.search(text_before(m, 40))
         value = roman_to_int(m.group(1)) if before else None
         if before is None or value is None:
             return None

@@ -158,6 +158,7 @@ _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người"
 # Counted nouns on the left of a rate take "mỗi" even before a unit: "cây/ha" → "cây mỗi
 # héc-ta"; a measure or money on the left takes "một": "tạ/ha", "đồng/kg".
 _COUNTED = _RATE_NOUNS | {"viên", "bao", "bình", "vé", "liều", "lít", "suất", "căn", "ngôi"}
+_MONEY = {"đồng", "đ", "USD", "VNĐ", "VND", "EUR", "JPY", "CNY"}
 _TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "vụ", "kỳ", "buổi", "ca",
                "lần", "đợt", "lượt"}
 _RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
@@ -204,6 +205,9 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             word = "mỗi" if left in _COUNTED else "một"
             ctx.because(f"tỷ lệ theo đơn vị «{first}» sau «{left}»")
             return f" {word} {spoken}{right[len(first):]}"
+        if left in _MONEY and not (first in units or first in _RATE_UNITS):
+            ctx.because(f"giá cho mỗi «{first}»")
+            return f" mỗi {right}"  # "1,2 triệu đồng/chiều", "250.000 đồng/vé"
         if first in _RATE_NOUNS and left in _COUNTED and first not in _TIME_NOUNS:
             ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
             return f", {right}"  # "10 thôn/làng": either, not a rate

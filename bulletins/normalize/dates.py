@@ -30,6 +30,11 @@ _DATE_SPAN_RE = re.compile(
     r"(?![\w/]|[.,-]\d)")
 
 
+# A span of two day/months, the year written once: "1/1 - 31/3/2026", "5/12-10/12".
+_SHORT_SPAN_RE = re.compile(
+    r"(?<![\w/.,-])(\d{1,2})/(\d{1,2})\s?[-–—]\s?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?"
+    r"(?![\w/]|[.,-]\d)")
+
 # Dates half in words: "ngày 8 tháng 10 năm 2021", "tháng 4".
 _WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:tháng|THÁNG)\s+\d)")
 _WORDY_MONTH_RE = re.compile(
@@ -110,6 +115,17 @@ def rule_dates(text: str, ctx: Context) -> str:
         start, end = full(first, prev_word(m)), full(second, "")
         return f"{start} đến {end}" if start and end else None
 
+    def short_span(m: re.Match[str]) -> str | None:
+        d1, m1, d2, m2 = (int(m.group(i)) for i in (1, 2, 3, 4))
+        if not (_valid(d1, m1) and _valid(d2, m2)) or (m1, d1) >= (m2, d2):
+            return None
+        ctx.because("hai ngày/tháng nối bằng gạch ngang: khoảng thời gian")
+        end = f"ngày {read_day(d2, s)} {read_month(m2, s)}"
+        if m.group(5):
+            end += f" {read_year(int(m.group(5)), s)}"
+        return f"{_day_words(m, d1, ctx)} {read_month(m1, s)} đến {end}"
+
+    sub(ctx, _SHORT_SPAN_RE, "date", short_span, text)
     text = sub(ctx, _DATE_SPAN_RE, "date", span, text)
     text = sub(ctx, _FULL_DATE_RE, "date", full, text)
     text = sub(ctx, _DAY_RANGE_DATE_RE, "date", day_range, text)

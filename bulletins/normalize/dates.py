@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .context import Context, prev_word, sub, text_before
+from .context import Context, prev_word, sub, text_after, text_before
 from .numerals import read_day, read_month, read_number, read_year
+from .quantities import _COUNTED_AFTER_RE, _WHOLE_AFTER_RE
 
 # --- rule 4: dates ---
 
@@ -21,7 +22,8 @@ _DAY_MONTH_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\w/]|[.,-
 # Weekdays name a day: "Thứ Năm 4/12", "Chủ nhật 7/12", "thứ 7 (13/12)".
 _WEEKDAY = r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|CN"
 _DAY_MONTH_BEFORE_RE = re.compile(
-    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay|{_WEEKDAY}))\s*[,(]?\s*$")
+    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay|hết|vào|{_WEEKDAY}))"
+    r"\s*[,(]?\s*$")
 
 
 _COUNTERS = {"đợt", "lần", "kỳ", "số", "khóa", "khoá", "phiên", "quý", "tập", "tuần", "vòng"}
@@ -95,6 +97,9 @@ def rule_dates(text: str, ctx: Context) -> str:
         if before is None or not _valid(day, month):
             return None
         trigger = before.group(1).lower()
+        after = text_after(m, 20)
+        if trigger == "vào" and (_WHOLE_AFTER_RE.match(after) or _COUNTED_AFTER_RE.match(after)):
+            return None  # "tập trung vào 2/3 số xã": a fraction
         ctx.because(f"ngày/tháng sau «{before.group(1)}»")
         # "từ 2-3 lần" is a range: hyphenated D-M needs a real date word before it.
         if m.group(2) != "/" and not re.fullmatch(_DATE_TRIGGER, trigger):

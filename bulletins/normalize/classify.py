@@ -33,7 +33,13 @@ from .quantities import (
     rule_units,
     rule_word_slashes,
 )
-from .words import rule_abbreviations, rule_dashes, rule_dotted_prefixes, rule_phrases
+from .words import (
+    rule_abbreviations,
+    rule_dashes,
+    rule_dotted_prefixes,
+    rule_glosses,
+    rule_phrases,
+)
 
 Tagger = Callable[[str, Context], str]
 
@@ -64,6 +70,7 @@ TAGGERS: tuple[TaggerSpec, ...] = (
     TaggerSpec(rule_ordinals, 50),
     TaggerSpec(rule_alphanumeric, 45),
     TaggerSpec(rule_numbers, 40),
+    TaggerSpec(rule_glosses, 34),
     TaggerSpec(rule_dotted_prefixes, 32),
     TaggerSpec(rule_dashes, 30),
     TaggerSpec(rule_abbreviations, 25),

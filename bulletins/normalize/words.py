@@ -180,6 +180,34 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
     return sub(ctx, _TOKEN_RE, "abbreviation", token, text)
 
 
+# An abbreviation in brackets right after the words it stands for: "Hội Phụ nữ (HPN)".
+_GLOSS_RE = re.compile(r"\s*\(([A-ZĐ][A-Za-zĐđ&.-]{1,14})\)")
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words).upper()
+
+
+def rule_glosses(text: str, ctx: Context) -> str:
+    """PUNCT: a bracketed abbreviation that repeats the words before it is not read twice."""
+
+    def gloss(m: re.Match[str]) -> str | None:
+        abbr = m.group(1)
+        before = text_before(m, 80)
+        expansion = ctx.lexicon.tokens.get(abbr)
+        if expansion and before.rstrip().casefold().endswith(expansion.casefold()):
+            ctx.because(f"«{abbr}» nhắc lại «{expansion}» ngay trước: không đọc lại")
+            return ""
+        words = re.findall(r"\w+", before)[-len(abbr):]
+        letters = abbr.replace("&", "").replace("-", "").replace(".", "")
+        if len(letters) >= 2 and _initials(words[-len(letters):]) == letters.upper():
+            ctx.because(f"«{abbr}» là chữ đầu của các từ ngay trước: không đọc lại")
+            return ""
+        return None
+
+    return sub(ctx, _GLOSS_RE, "punct", gloss, text)
+
+
 # Titles before a name: "GS.", "BS.", "ThS." (the dot is not a sentence end there).
 _TITLES = {"GS", "PGS", "TS", "ThS", "Ths", "BS", "KS", "TSKH", "BSCKI", "BSCKII", "NGƯT",
            "NGND", "NSND", "NSƯT", "TTND", "TTƯT", "LS", "CN", "DS", "ĐD"}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from .codes import _DOC_BEFORE_RE
 from .context import Context, prev_word, sub, text_after, text_before
-from .numerals import read_day, read_month, read_number, read_year
+from .numerals import read_code_number, read_day, read_month, read_number, read_year
 from .quantities import _COUNTED_AFTER_RE, _WHOLE_AFTER_RE
 
 # --- rule 4: dates ---
@@ -82,6 +83,10 @@ def rule_dates(text: str, ctx: Context) -> str:
 
     def month_year(m: re.Match[str]) -> str | None:
         month, year = int(m.group(1)), int(m.group(3))
+        if m.group(2) == "/" and _DOC_BEFORE_RE.search(text_before(m)):
+            # "Thông tư 01/2021", "NĐ 15/2020": a document's number and year, not a month.
+            ctx.because("số văn bản và năm ban hành sau tên loại văn bản")
+            return f"{read_code_number(m.group(1), s)}, {read_year(year, s)}"
         if not (1 <= month <= 12 and 1900 <= year <= 2100):
             return None
         if prev_word(m) in _COUNTERS:  # đợt 1/2026, quý 2/2026, số 5/2026

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from .codes import _DOC_BEFORE_RE
 from .context import (
     DASH,
     END,
@@ -129,6 +130,10 @@ _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 def rule_number_slashes(text: str, ctx: Context) -> str:
     def slash(m: re.Match[str]) -> str:
         a, b = m.group(1), m.group(2)
+        if a.isdigit() and b.isdigit() and 1945 <= int(b) <= 2100 and _DOC_BEFORE_RE.search(
+                text_before(m)):
+            ctx.because("số văn bản và năm ban hành sau tên loại văn bản")
+            return f"{read_code_number(a, ctx.settings)}, năm {ctx.num(b)}"
         if a.isdigit() and b.isdigit():
             x, y = int(a), int(b)
             if 1900 <= x <= 2100 and y == x + 1:  # năm học 2020/2021

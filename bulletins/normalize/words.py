@@ -95,22 +95,24 @@ _TOKEN_RE = re.compile(
 
 
 @cache
-def context_table() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    """Readings that depend on the words before (data/abbr_context.tsv)."""
-    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+def context_table() -> dict[str, list[tuple[str, re.Pattern[str], re.Pattern[str]]]]:
+    """Readings that depend on the words around (data/abbr_context.tsv): the text before
+    must end with the third column's pattern, the text after start with the fourth's."""
+    table: dict[str, list[tuple[str, re.Pattern[str], re.Pattern[str]]]] = {}
     for line in read_data("abbr_context.tsv").splitlines():
         if line.strip() and not line.startswith("#"):
-            key, spoken, before = line.split("\t")
-            table.setdefault(key, []).append((spoken, re.compile(before)))
+            key, spoken, before, *after = line.split("\t")
+            table.setdefault(key, []).append(
+                (spoken, re.compile(before), re.compile(after[0] if after else "")))
     return table
 
 
 def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> str:
     """Spoken form of one word-like token (no trailing dot)."""
     lex = ctx.lexicon
-    for spoken, before in context_table().get(tok, ()):
-        if before.search(text_before(m, 30)):
-            ctx.because(f"«{tok}» đọc theo ngữ cảnh trước: «{text_before(m, 20).strip()}»")
+    for spoken, before, after in context_table().get(tok, ()):
+        if before.search(text_before(m, 30)) and after.match(text_after(m, 30)):
+            ctx.because(f"«{tok}» đọc là «{spoken}» theo các từ xung quanh")
             return spoken
     spoken = lex.tokens.get(tok)
     if spoken is not None and (compound or tok not in _COMPOUND_ONLY):

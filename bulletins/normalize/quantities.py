@@ -213,7 +213,8 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         if left in _MONEY and not (first in units or first in _RATE_UNITS):
             ctx.because(f"giá cho mỗi «{first}»")
             return f" mỗi {right}"  # "1,2 triệu đồng/chiều", "250.000 đồng/vé"
-        if first in _RATE_NOUNS and left in _COUNTED and first not in _TIME_NOUNS:
+        if (first in _RATE_NOUNS and left in _COUNTED and not left_unit
+                and first not in _TIME_NOUNS):
             ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
             return f", {right}"  # "10 thôn/làng": either, not a rate
         if first in _RATE_NOUNS:

@@ -27,6 +27,8 @@ _DAY_MONTH_BEFORE_RE = re.compile(
     r"\s*[,(]?\s*$")
 
 
+_CALENDAR_AFTER_RE = re.compile(r"\s*(?:âm lịch|dương lịch|AL|ÂL|DL)\b")
+_DATE_LIST_BEFORE_RE = re.compile(r"(?:\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*){1,6}$")
 _COUNTERS = {"đợt", "lần", "kỳ", "số", "khóa", "khoá", "phiên", "quý", "tập", "tuần", "vòng"}
 _DATE_SPAN_RE = re.compile(
     r"(?<![\w/.,-])(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s?[-–—]\s?(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
@@ -98,8 +100,21 @@ def rule_dates(text: str, ctx: Context) -> str:
 
     def day_month(m: re.Match[str]) -> str | None:
         day, month = int(m.group(1)), int(m.group(3))
+        if not _valid(day, month):
+            return None
         before = _DAY_MONTH_BEFORE_RE.search(text_before(m, 20))
-        if before is None or not _valid(day, month):
+        if before is None and m.group(2) == "/":
+            # "15/1 âm lịch"; "ngày 30/4 và 1/5": the calendar after it, or a date before it
+            # in the same list, makes a day/month of it.
+            if _CALENDAR_AFTER_RE.match(text_after(m, 20)):
+                ctx.because("ngày/tháng trước «âm lịch/dương lịch»")
+                return f"{read_day(day, s)} {read_month(month, s)}"
+            listed = _DATE_LIST_BEFORE_RE.search(text_before(m, 40))
+            if listed and _DAY_MONTH_BEFORE_RE.search(text_before(m, 60)[:-len(listed.group())]
+                                                      or " "):
+                ctx.because("ngày/tháng nối tiếp một ngày/tháng trong cùng danh sách")
+                return f"{read_day(day, s)} {read_month(month, s)}"
+        if before is None:
             return None
         trigger = before.group(1).lower()
         after = text_after(m, 20)

@@ -210,7 +210,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             word = "mỗi" if left in _COUNTED else "một"
             ctx.because(f"tỷ lệ theo đơn vị «{first}» sau «{left}»")
             return f" {word} {spoken}{right[len(first):]}"
-        if left in _MONEY and not (first in units or first in _RATE_UNITS):
+        if (left in _MONEY or left_unit) and not (first in units or first in _RATE_UNITS):
             ctx.because(f"giá cho mỗi «{first}»")
             return f" mỗi {right}"  # "1,2 triệu đồng/chiều", "250.000 đồng/vé"
         if (first in _RATE_NOUNS and left in _COUNTED and not left_unit

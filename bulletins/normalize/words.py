@@ -259,11 +259,13 @@ _SYMBOL_WORDS = {"&": " và ", "+": " và ", "=": " bằng ", "%": " phần tră
 _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
 
 
+_GRADE_PLUS_RE = re.compile(r"(?<=\w)\+(?=\s|$|[.,;:!?)])")
 _QUOTES_RE = re.compile(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](?!\w)")
 _ODD_SYMBOLS_RE = re.compile(r"[/\\|_*#^@`•·©®™]")
 
 
 def rule_symbols(text: str, ctx: Context) -> str:
+    text = _GRADE_PLUS_RE.sub(" cộng", text)  # "A+", "B+": a grade, not "and"
     text = _SYMBOL_RE.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
     text = _QUOTES_RE.sub("", text)
     text = re.sub(r"['‘’]", "", text)  # inside a word: O'Neil → ONeil

@@ -149,15 +149,19 @@ _HOTLINE_BEFORE_RE = re.compile(
 
 # Short service numbers (113, 1022, 1900 xxxx) after the service they reach, alone or listed.
 _SERVICE_LIST_RE = re.compile(
-    r"(?<![\w.,/-])(?:1[89]00[ .]?\d{3,4}|1\d{2,3})"
-    r"(?:\s*(?:,|hoặc|và|/)\s*(?:1[89]00[ .]?\d{3,4}|1\d{2,3}))*(?![\w/]|[.,]\d)")
+    r"(?<![\w.,/-])(?:1[89]00(?:[ .]?\d{2,4}){1,2}|[1-9]\d{2,4})"
+    r"(?:\s*(?:,|hoặc|và|/)\s*(?:1[89]00(?:[ .]?\d{2,4}){1,2}|[1-9]\d{2,4}))*"
+    r"(?![\w/]|[.,]\d|[ .]\d)")
 _SERVICE_BEFORE_RE = re.compile(
     r"((?i:công an|cảnh sát|cứu hỏa|cứu hoả|chữa cháy|cứu nạn|cứu hộ|cấp cứu|khẩn cấp|"
     r"tổng đài|đường dây nóng|hotline|gọi|gọi ngay|gọi điện|gọi điện thoại|số máy|"
-    r"điện thoại|liên hệ|liên hệ số|số khẩn cấp|y tế|điện lực))\s*(?:số\s*)?:?\s*$")
+    r"điện thoại|liên hệ|liên hệ số|số khẩn cấp|y tế|điện lực|nhắn tin|soạn tin|"
+    r"nhắn tin đến|nhắn tin tới|gửi tin nhắn đến))"
+    r"(?:\s+(?!số\b)[^\W\d]+){0,2}\s*(?:số\s*)?:?\s*$")
 _COUNT_AFTER_RE = re.compile(
     r"\s*(?:hộ|người|vụ|đối tượng|trường hợp|ca|lượt|xã|thôn|cán bộ|chiến sĩ|học sinh|"
-    r"đồng|triệu|tỷ|nghìn|ngàn|con|chiếc|xe|tấn|ha|km|%)\b")
+    r"đồng|triệu|tỷ|nghìn|ngàn|con|chiếc|xe|tấn|ha|km|%|cuộc|lần|tin nhắn|phút|giờ|"
+    r"ngày|năm|tháng)\b")
 
 
 def _read_phone(written: str) -> str:
@@ -165,6 +169,8 @@ def _read_phone(written: str) -> str:
     if len(groups) == 1 and len(written) >= 9 and written.startswith("0"):
         # 0905123456 → 0905 123 456: pauses help listeners write it down.
         groups = [written[:4], written[4:7], written[7:]]
+    elif len(groups) == 1 and len(written) == 8 and written.startswith(("1900", "1800")):
+        groups = [written[:4], written[4:]]  # 19001234 → 1900 1234
     spoken = [read_digits(g) for g in groups if g]
     if written.startswith("+"):
         spoken[0] = "cộng " + spoken[0]
@@ -180,7 +186,8 @@ def rule_phones(text: str, ctx: Context) -> str:
         return prefix + _read_phone(m.group(3))
 
     def hotline(m: re.Match[str]) -> str | None:
-        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)):
+        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)) or _COUNT_AFTER_RE.match(
+                text_after(m, 20)):
             return None
         written = m.group(1).rstrip()
         return _read_phone(written) + m.group(1)[len(written):]
@@ -217,7 +224,10 @@ _ID_BEFORE_RE = re.compile(
     r"((?i:số tài khoản|tài khoản|STK|TK|căn cước công dân|căn cước|CCCD|CMND|"
     r"chứng minh nhân dân|mã số thuế|MST|mã số|mã định danh|số định danh|định danh|số hiệu|"
     r"số seri|số sê-ri|số hồ sơ|mã hồ sơ|mã số BHXH|mã BHXH|số sổ BHXH|mã số bảo hiểm xã hội|"
-    r"mã số BHYT|mã thẻ BHYT))(?:\s+[A-ZĐ]{2,8})?\s*(?:số\s*)?:?\s*$")
+    r"mã số BHYT|mã thẻ BHYT|mã số doanh nghiệp|số giấy phép|số định danh cá nhân))"
+    r"(?:\s+[A-ZĐ]{2,8})?\s*(?:số\s*)?:?\s*$")
+# Three or more space-separated groups of digits ("5900 123 456") are never one quantity.
+_GROUPED_DIGITS_RE = re.compile(r"(?<![\w.,/-])\d{3,4}(?: \d{3,4}){2,}(?![\w/]|[.,]\d)")
 _PLATE_RE = re.compile(
     r"(?<![\w.,/-])(\d{2})([A-ZĐ]{1,2}\d?)\s?[-–]?\s?(\d{3}\.\d{2}|\d{4,5})(?![\w/]|[.,]\d)")
 
@@ -242,4 +252,10 @@ def rule_identifiers(text: str, ctx: Context) -> str:
                 f"{read_digits(serial)}")
 
     sub(ctx, _ID_NUMBER_RE, "account", account, text)
+
+    def grouped(m: re.Match[str]) -> str:
+        ctx.because("các nhóm chữ số cách nhau: số hiệu, đọc từng chữ số")
+        return ", ".join(read_digits(g) for g in m.group().split())
+
+    sub(ctx, _GROUPED_DIGITS_RE, "identifier", grouped, text, bonus=-10)
     return sub(ctx, _PLATE_RE, "plate", plate, text)

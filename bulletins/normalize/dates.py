@@ -27,6 +27,7 @@ _DAY_MONTH_BEFORE_RE = re.compile(
     r"\s*[,(]?\s*$")
 
 
+_FAR_DAY_WORD_RE = re.compile(r"(?<!\w)((?i:ngày|kỷ niệm|dịp|lễ))\b[^\d\n.;!?]*$")
 _CALENDAR_AFTER_RE = re.compile(r"\s*(?:âm lịch|dương lịch|AL|ÂL|DL)\b")
 _DATE_LIST_BEFORE_RE = re.compile(r"(?:\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*){1,6}$")
 _COUNTERS = {"đợt", "lần", "kỳ", "số", "khóa", "khoá", "phiên", "quý", "tập", "tuần", "vòng"}
@@ -113,6 +114,12 @@ def rule_dates(text: str, ctx: Context) -> str:
             if listed and _DAY_MONTH_BEFORE_RE.search(text_before(m, 60)[:-len(listed.group())]
                                                       or " "):
                 ctx.because("ngày/tháng nối tiếp một ngày/tháng trong cùng danh sách")
+                return f"{read_day(day, s)} {read_month(month, s)}"
+            # "Ngày hội «Toàn dân …» 19/8": a day word a little earlier, no number between.
+            far = _FAR_DAY_WORD_RE.search(text_before(m, 60))
+            after = text_after(m, 20)
+            if far and not (_WHOLE_AFTER_RE.match(after) or _COUNTED_AFTER_RE.match(after)):
+                ctx.because(f"ngày/tháng sau «{far.group(1)}» ở gần trước")
                 return f"{read_day(day, s)} {read_month(month, s)}"
         if before is None:
             return None

@@ -176,6 +176,9 @@ def _word_slash_re() -> re.Pattern[str]:
     units = "|".join(re.escape(k) for k in keys)
     return re.compile(rf"(?<=[^\W\d_]|[%²³\d])\s?/\s?((?:{units})(?![\w²³])|s(?!\w)"
                       r"|[^\W\d_]+(?:\s[^\W\d_]+)?)")
+# "50 mm/24h", "3 lần/2 tuần": an amount over a stretch of time.
+_PER_PERIOD_RE = re.compile(
+    r"(?<=[^\W\d_]|[%²³])\s?/\s?(\d{1,3})\s?(h|g|giờ|ngày|tuần|tháng|năm)(?!\w)")
 _SLASH_NUMBER_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?(?=\d)")
 _LEFT_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+$")
 _LEFT_UNIT_RE = re.compile(r"(?<=\d)\s?([^\W\d_]+[²³23]?|%)$|(?<!\w)(m[²³23])$")
@@ -231,6 +234,16 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         left = found.group() if found else ""
         return ", " if left.islower() and len(left) > 1 else None  # hộ/10.234 khẩu
 
+    def per_period(m: re.Match[str]) -> str:
+        period = {"h": "giờ", "g": "giờ"}.get(m.group(2), m.group(2))
+        found = _LEFT_UNIT_RE.search(text_before(m, 30))
+        if found and (found.group(1) or found.group(2)) in units:
+            ctx.because("lượng đo được trong một khoảng thời gian («mm/24h»)")
+            return f" trong {ctx.num(m.group(1))} {period}"
+        ctx.because("số lần trong mỗi khoảng thời gian («liều/2 tuần»)")
+        return f" mỗi {ctx.num(m.group(1))} {period}"
+
+    sub(ctx, _PER_PERIOD_RE, "rate", per_period, text)
     return sub(ctx, _SLASH_NUMBER_RE, "rate", before_number, text)
 
 

@@ -216,9 +216,12 @@ _TITLES = {"GS", "PGS", "TS", "ThS", "Ths", "BS", "KS", "TSKH", "BSCKI", "BSCKII
 
 # --- dotted prefixes written with or without a space: TX.Ayun Pa, H.Chư Sê, Q.1 ---
 
-_PREFIXES = {"TP": "thành phố", "Tp": "thành phố", "TX": "thị xã", "TT": "thị trấn",
-             "H": "huyện", "Q": "quận", "P": "phường", "X": "xã"}
-_PREFIX_RE = re.compile(r"(?<![\w.])(TP|Tp|TX|TT|H|Q|P|X)\.\s?(?=(\w)(\w?))")
+_PREFIXES = {"TP": "thành phố", "Tp": "thành phố", "TX": "thị xã", "Tx": "thị xã",
+             "TT": "thị trấn", "H": "huyện", "Q": "quận", "P": "phường", "X": "xã",
+             "KP": "khu phố", "TDP": "tổ dân phố", "T": "tỉnh", "Đ": "đường"}
+# T. and Đ. also start people's initials ("Lê Văn T. Ông …"): only glued to the name.
+_PREFIX_RE = re.compile(
+    r"(?<![\w.])(?:(TP|Tp|TX|Tx|TT|H|Q|P|X|KP|TDP)\.\s?|(T|Đ)\.)(?=(\w)(\w?))")
 _PLACE_NOUNS = ("phố", "xã", "huyện", "tỉnh", "phường", "trấn", "quận", "thôn", "làng", "ấp",
                 "buôn", "bản", "đường", "sông", "núi", "hồ", "cầu", "chợ", "khu")
 _STRAY_DOT_RE = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])")
@@ -228,11 +231,11 @@ def rule_dotted_prefixes(text: str, ctx: Context) -> str:
     """ABBREVIATION: a place prefix before a name or number; a stray "." inside words."""
 
     def prefix(m: re.Match[str]) -> str | None:
-        first, second = m.group(2), m.group(3)
+        first, second = m.group(3), m.group(4)
         if not (first.isdigit() or first.isupper() and (not second or second.islower())):
             return None  # TP.HCM and other capitals: the lexicon reads those
         ctx.because("tiền tố địa danh trước tên riêng hoặc số")
-        return _PREFIXES[m.group(1)] + " "
+        return _PREFIXES[m.group(1) or m.group(2)] + " "
 
     sub(ctx, _PREFIX_RE, "abbreviation", prefix, text)
 

@@ -125,10 +125,13 @@ def _parse_day(value: str | None) -> date | None:
 @click.command("normalize")
 @click.argument("text")
 @click.option("--details", is_flag=True, help="In thêm các thay đổi và từ viết tắt chưa biết.")
+@click.option("--explain", is_flag=True,
+              help="In từng từ đặc biệt: loại (ngày, số đo, mã…), ngữ cảnh quyết định, cách đọc.")
 @pass_ctx
-def normalize_cmd(ctx, text: str, details: bool) -> None:
+def normalize_cmd(ctx, text: str, details: bool, explain: bool) -> None:
     """In dạng đọc của TEXT; với '-' đọc từng dòng từ đầu vào chuẩn."""
     from .encoding import fix_argument, strip_escapes
+    from .normalize import explain as explain_tokens
     from .normalize import load_lexicon, normalize
 
     settings = ctx.settings
@@ -142,7 +145,12 @@ def normalize_cmd(ctx, text: str, details: bool) -> None:
     lines = [strip_escapes(line) for line in lines]  # a pasted colour code is not a number
     for line in lines:
         result = normalize(line, lexicon, settings.normalize)
-        click.echo(result.spoken)
+        if explain:
+            for token_line in explain_tokens(result):
+                click.echo(token_line)
+            click.echo("→ " + result.spoken)
+        else:
+            click.echo(result.spoken)
         if details:
             for ch in result.changes:
                 click.echo(f"  {ch.rule}: {ch.original} → {ch.spoken}", err=True)

@@ -3,12 +3,18 @@
     >>> to_spoken("UBND xã họp lúc 7h30 ngày 2/9")
     'Ủy ban nhân dân xã họp lúc bảy giờ ba mươi phút ngày mùng hai tháng chín'
 
-Rules run in this order (see `rules.RULES`); each replaces what it recognises with words:
-Unicode repair → lexicon phrases (place names, loanwords, COVID-19) → document codes →
-roads → phone numbers → dates → times → units/percent/money → ranges → number slashes →
-Roman numerals and ordinals → letters-with-digits → numbers → word slashes (rates) →
-dashes → abbreviations and unknown capitals → symbols and punctuation → the last check.
-`split_sentences` then cuts the spoken text into engine-sized sentences (rule 7).
+Design (semiotic classes, Sproat et al. 2001, as in Kestrel/Sparrowhawk and NeMo; see
+classify.py): Unicode repair (and TCVN3 capitals) → every *tagger* proposes readings for the
+tokens of its class, judged by their context (a "/" is a date after a weekday, a fraction
+before "số hộ", a score before "chỉ tiêu", a code inside "123/UBND-VX", a rate after a unit)
+→ a weighted choice keeps the best non-overlapping readings (specific classes outweigh
+generic numbers, then longer spans win) → the sentence is rebuilt and punctuation tidied →
+the last check. Classes: CARDINAL, DECIMAL, FRACTION, ORDINAL, ROMAN, DATE, TIME, MEASURE,
+MONEY, PERCENT, RANGE, TELEPHONE (also service numbers), IDENTIFIER (document, case, account
+and ID numbers, plates, letter+digit codes), ABBREVIATION, ADDRESS (roads), ELECTRONIC,
+WHITELIST (lexicon phrases), VERBATIM (spelled capitals), PUNCT. `explain` lists each token's
+class, evidence and reading. `split_sentences` then cuts the spoken text into engine-sized
+sentences (rule 7).
 
 Conventions (chosen here; the tests hold them):
 - Tone marks: traditional placement, as in our lexicon and most newspapers: "hoà" → "hòa",
@@ -56,7 +62,9 @@ Conventions (chosen here; the tests hold them):
 - Phone numbers (a leading 0 or +84 and 9–12 digits, or any digits after gọi, đường dây
   nóng, tổng đài …): digit by digit in their written groups, groups separated by commas for
   a pause ("0269 3823 456" → "không hai sáu chín, ba tám hai ba, bốn năm sáu"; "gọi 114" →
-  "gọi một một bốn"). Unbroken mobile numbers are grouped 4-3-3.
+  "gọi một một bốn"). Unbroken mobile numbers are grouped 4-3-3. Service numbers after their
+  service or in a list are digits ("Công an 113", "112, 113 hoặc 114"); "113 hộ" is a count.
+  Account, ID and tax numbers after their cue (STK, CCCD, mã số thuế) are digits too.
 - Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư"; Roman numerals only after trigger
   words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười lăm").
 - Letters with digits: "5K" → "năm ca", "F0" → "ép không", "H5N1", "4.0" → "bốn chấm
@@ -71,8 +79,9 @@ Conventions (chosen here; the tests hold them):
   are replaced first, as whole words; their all-capital form matches too (PLEIKU). Ethnic
   names with an apostrophe: "H'Bia" → "Hơ Bia", "K'Ho" → "Cơ Ho".
 - Punctuation that gives pauses (. , ; : ? ! ...) is kept; brackets and dashes between
-  phrases become commas; quotes, bullets, HTML, URLs, e-mail addresses and emoji are
-  dropped; Vietnamese capitalization is kept as written (expansions use the lexicon's case).
+  phrases become commas; quotes, bullets, HTML and emoji are dropped; web and e-mail
+  addresses are read ("chấm", "a còng", "gạch chéo"; gov "gốp", vn "vê en"); Vietnamese
+  capitalization is kept as written (expansions use the lexicon's case).
 - Rule 8, the last check: the output never holds a digit or a symbol an engine cannot read.
   Should one remain (a bug or a lexicon gap), it is spelled (digits) or dropped (symbols),
   never passed on silently: a Vietnamese warning goes to `Normalized.warnings` and to the
@@ -86,17 +95,21 @@ from dataclasses import dataclass, field
 
 from ..config import NormalizeSettings
 from ..errors import NormalizeError
+from .capitals import restore_capitals
+from .classify import assemble, classify
+from .context import Change, Context
 from .lexicon import Lexicon, load_lexicon
 from .numerals import read_date, read_digits, read_number, read_time, read_weekday
-from .rules import RULES, Change, Context, relabel_unknown
 from .split import split_sentences
 from .unicode import repair
+from .words import final_check, rule_symbols
 
 __all__ = [
     "Change",
     "Lexicon",
     "NormalizeError",
     "Normalized",
+    "explain",
     "load_lexicon",
     "normalize",
     "read_date",
@@ -128,19 +141,32 @@ def normalize(text: str, lexicon: Lexicon | None = None,
     ctx = Context(lexicon if lexicon is not None else Lexicon.builtin(),
                   settings or NormalizeSettings())
     repaired, removed, encoding = repair(text)
+    if encoding == "TCVN3":
+        repaired = restore_capitals(repaired, ctx.lexicon)
     if encoding:
         ctx.changes.append(Change(encoding, "Unicode", "unicode"))
         ctx.warnings.append(f"Văn bản ở bảng mã cũ {encoding} đã được chuyển sang Unicode; "
                             "hãy nghe lại trước khi phát.")
     for piece in removed:
         ctx.changes.append(Change(piece, "", "unicode"))
-    spoken = repaired
-    for rule in RULES:
-        spoken = rule(spoken, ctx)
-    relabel_unknown(ctx)
+    chosen = classify(repaired, ctx)
+    spoken = assemble(repaired, chosen, ctx)
+    spoken = final_check(rule_symbols(spoken, ctx), ctx)
     for warning in ctx.warnings:
         log.warning("%s", warning)
     return Normalized(spoken, ctx.changes, ctx.unknown, ctx.warnings)
+
+
+def explain(result: Normalized) -> list[str]:
+    """One line per classified token: class, what was written, how it is read, and the
+    context that decided (for `bulletins normalize --explain` and the web's hover)."""
+    lines = []
+    for change in result.changes:
+        if change.rule == "unicode":
+            continue
+        lines.append(f"{change.cls or change.rule.upper():<12} «{change.original}» → "
+                     f"«{change.spoken}»" + (f"  ({change.evidence})" if change.evidence else ""))
+    return lines
 
 
 def to_spoken(text: str, lexicon: Lexicon | None = None,

@@ -26,6 +26,7 @@ _DOC_BEFORE_RE = re.compile(
 # TYPE parts of state codes ("QĐ" in 123/QĐ-UBND); anything else there is an issuer.
 _TYPE_KEYS = {"NQ", "NĐ", "QĐ", "QĐi", "CT", "KH", "KL", "TB", "HD", "CV", "BC", "TTr", "CTr",
               "ĐA", "TT", "TTLT", "NQLT", "QC", "CĐ", "L", "PL"}
+_JOINT_TYPES = {"TTLT", "NQLT"}
 _TYPE_SPOKEN = {"TT": "thông tư", "CT": "chỉ thị", "QĐ": "quyết định", "KH": "kế hoạch",
                 "QC": "quy chế", "CĐ": "công điện"}
 
@@ -74,6 +75,10 @@ def _code(m: re.Match[str], ctx: Context, number: str, year: str | None, type_ke
     return " ".join(words)
 
 
+_CASE_TYPES = {"HS": "hình sự", "DS": "dân sự", "HC": "hành chính", "KDTM": "kinh doanh thương mại",
+               "LĐ": "lao động", "HNGĐ": "hôn nhân và gia đình", "HNGD": "hôn nhân và gia đình",
+               "ST": "sơ thẩm", "PT": "phúc thẩm", "GĐT": "giám đốc thẩm", "TT": "tái thẩm"}
+_FORM_BEFORE_RE = re.compile(r"(?i:mẫu|biểu mẫu|mẫu số|biểu số)\s+(?:số\s+)?$")
 _OWN_ISSUER_RE = re.compile(r"\s*,?\s*(?:ngày\s+[\d/.-]+\s*,?\s*)?của\b")
 
 
@@ -83,9 +88,21 @@ def rule_document_codes(text: str, ctx: Context) -> str:
 
     def state(m: re.Match[str]) -> str:
         parts = m.group(3).split("-")
+        if all(p in _CASE_TYPES for p in parts):
+            # Court judgments: "25/2026/HS-ST" is a criminal first-instance case, no issuer.
+            ctx.because("mã bản án: loại án và cấp xét xử")
+            number = read_code_number(m.group(1), ctx.settings)
+            year = f", năm {read_number(int(m.group(2)), ctx.settings)}" if m.group(2) else ""
+            return f"{number}{year} " + " ".join(_CASE_TYPES[p] for p in parts)
+        if _FORM_BEFORE_RE.search(text_before(m, 20)):
+            ctx.because("số hiệu mẫu biểu: chỉ đọc số")
+            return read_code_number(m.group(1), ctx.settings)
         type_key = parts[0] if parts[0] in _TYPE_KEYS else None
         # "245/UBND-VP": no type; UBND issued it, VP (the drafting office) is not read.
-        issuers = parts[1:] if type_key else parts[:1]
+        # Joint documents (TTLT-BTC-BNV) name every issuer; otherwise the part after the
+        # issuer is its drafting office ("QĐ-BNN-TCLN", "UBND-VP"), not read.
+        issuers = (parts[1:] if type_key in _JOINT_TYPES else parts[1:2]) if type_key else (
+            parts[:1])
         return _code(m, ctx, m.group(1), m.group(2), type_key, issuers)
 
     def law(m: re.Match[str]) -> str:
@@ -100,11 +117,15 @@ def rule_document_codes(text: str, ctx: Context) -> str:
 
 _ROAD_RE = re.compile(r"(?<![\w])(QL|ĐT|TL|[Qq]uốc lộ|[Tt]ỉnh lộ|[Đđ]ường tỉnh)\.?\s?(\d+)([A-Z])?"
                       r"(?![\w/-])")
+_NOT_ROAD_BEFORE_RE = re.compile(r"(?i:giống(?:\s+\w+)?|mã|mã số|số hiệu|lô|ký hiệu)\s+$")
 _ROAD_NAMES = {"QL": "quốc lộ", "ĐT": "đường tỉnh", "TL": "tỉnh lộ"}
 
 
 def rule_roads(text: str, ctx: Context) -> str:
-    def road(m: re.Match[str]) -> str:
+    def road(m: re.Match[str]) -> str | None:
+        if _NOT_ROAD_BEFORE_RE.search(text_before(m, 24)):
+            return None  # "giống lúa ĐT100": a variety code, read by the IDENTIFIER tagger
+        ctx.because(f"số hiệu đường sau «{m.group(1)}»")
         name = _ROAD_NAMES.get(m.group(1), m.group(1))
         spoken = f"{name} {read_number(int(m.group(2)), ctx.settings)}"
         if m.group(3):
@@ -126,11 +147,30 @@ _HOTLINE_BEFORE_RE = re.compile(
     r"(?i:gọi|gọi điện|đường dây nóng|tổng đài|điện thoại|số máy|hotline)\s*(?:số\s*)?:?\s*$")
 
 
+# Short service numbers (113, 1022, 1900 xxxx) after the service they reach, alone or listed.
+_SERVICE_LIST_RE = re.compile(
+    r"(?<![\w.,/-])(?:1[89]00(?:[ .]?\d{2,4}){1,2}|[1-9]\d{2,4})"
+    r"(?:\s*(?:,|hoặc|và|/)\s*(?:1[89]00(?:[ .]?\d{2,4}){1,2}|[1-9]\d{2,4}))*"
+    r"(?![\w/]|[.,]\d|[ .]\d)")
+_SERVICE_BEFORE_RE = re.compile(
+    r"((?i:công an|cảnh sát|cứu hỏa|cứu hoả|chữa cháy|cứu nạn|cứu hộ|cấp cứu|khẩn cấp|"
+    r"tổng đài|đường dây nóng|hotline|gọi|gọi ngay|gọi điện|gọi điện thoại|số máy|"
+    r"điện thoại|liên hệ|liên hệ số|số khẩn cấp|y tế|điện lực|nhắn tin|soạn tin|"
+    r"nhắn tin đến|nhắn tin tới|gửi tin nhắn đến))"
+    r"(?:\s+(?!số\b)[^\W\d]+){0,2}\s*(?:số\s*)?:?\s*$")
+_COUNT_AFTER_RE = re.compile(
+    r"\s*(?:hộ|người|vụ|đối tượng|trường hợp|ca|lượt|xã|thôn|cán bộ|chiến sĩ|học sinh|"
+    r"đồng|triệu|tỷ|nghìn|ngàn|con|chiếc|xe|tấn|ha|km|%|cuộc|lần|tin nhắn|phút|giờ|"
+    r"ngày|năm|tháng)\b")
+
+
 def _read_phone(written: str) -> str:
     groups = re.split(r"[ .()-]+", written.strip("()"))
     if len(groups) == 1 and len(written) >= 9 and written.startswith("0"):
         # 0905123456 → 0905 123 456: pauses help listeners write it down.
         groups = [written[:4], written[4:7], written[7:]]
+    elif len(groups) == 1 and len(written) == 8 and written.startswith(("1900", "1800")):
+        groups = [written[:4], written[4:]]  # 19001234 → 1900 1234
     spoken = [read_digits(g) for g in groups if g]
     if written.startswith("+"):
         spoken[0] = "cộng " + spoken[0]
@@ -146,12 +186,76 @@ def rule_phones(text: str, ctx: Context) -> str:
         return prefix + _read_phone(m.group(3))
 
     def hotline(m: re.Match[str]) -> str | None:
-        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)):
+        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)) or _COUNT_AFTER_RE.match(
+                text_after(m, 20)):
             return None
         written = m.group(1).rstrip()
         return _read_phone(written) + m.group(1)[len(written):]
 
     text = sub(ctx, _PHONE_RE, "phone", phone, text)
-    return sub(ctx, _HOTLINE_RE, "phone", hotline, text)
+    text = sub(ctx, _HOTLINE_RE, "phone", hotline, text)
+
+    def service(m: re.Match[str]) -> str | None:
+        before = _SERVICE_BEFORE_RE.search(text_before(m, 30))
+        if before is None or _COUNT_AFTER_RE.match(text_after(m, 20)):
+            return None  # "Xã có 113 hộ": a count stays a number
+        ctx.because(f"số dịch vụ sau «{before.group(1)}»: đọc từng chữ số")
+        pieces = re.split(r"(\s*(?:,|hoặc|và|/)\s*)", m.group())
+        out = []
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                word = piece.strip()
+                out.append(", " if word in (",", "/") else f" {word} ")
+            else:
+                out.append(_read_phone(piece))
+        return "".join(out)
+
+    # A list of service numbers ("112, 113 hoặc 114") outweighs the hotline reading.
+    return sub(ctx, _SERVICE_LIST_RE, "service", service, text, bonus=2)
 
 
+
+
+
+# --- identifiers: account, ID and tax numbers after their cue; vehicle plates ---
+
+_ID_NUMBER_RE = re.compile(r"(?<![\w.,/-])\d{4,}(?:[ .-]\d{3,})*(?![\w/]|[.,]\d)")
+_ID_BEFORE_RE = re.compile(
+    r"((?i:số tài khoản|tài khoản|STK|TK|căn cước công dân|căn cước|CCCD|CMND|"
+    r"chứng minh nhân dân|mã số thuế|MST|mã số|mã định danh|số định danh|định danh|số hiệu|"
+    r"số seri|số sê-ri|số hồ sơ|mã hồ sơ|mã số BHXH|mã BHXH|số sổ BHXH|mã số bảo hiểm xã hội|"
+    r"mã số BHYT|mã thẻ BHYT|mã số doanh nghiệp|số giấy phép|số định danh cá nhân))"
+    r"(?:\s+[A-ZĐ]{2,8})?\s*(?:số\s*)?:?\s*$")
+# Three or more space-separated groups of digits ("5900 123 456") are never one quantity.
+_GROUPED_DIGITS_RE = re.compile(r"(?<![\w.,/-])\d{3,4}(?: \d{3,4}){2,}(?![\w/]|[.,]\d)")
+_PLATE_RE = re.compile(
+    r"(?<![\w.,/-])(\d{2})([A-ZĐ]{1,2}\d?)\s?[-–]?\s?(\d{3}\.\d{2}|\d{4,5})(?![\w/]|[.,]\d)")
+
+
+def rule_identifiers(text: str, ctx: Context) -> str:
+    """IDENTIFIER: digit strings that are names, not quantities (read digit by digit)."""
+
+    def account(m: re.Match[str]) -> str | None:
+        before = _ID_BEFORE_RE.search(text_before(m, 40))
+        if before is None:
+            return None
+        ctx.because(f"số định danh sau «{before.group(1)}»: đọc từng chữ số")
+        groups = re.split(r"[ .-]", m.group())
+        return ", ".join(read_digits(g) for g in groups)
+
+    def plate(m: re.Match[str]) -> str | None:
+        province, series, serial = m.group(1), m.group(2), m.group(3)
+        letters = " ".join(letter_table().get(c, c.lower()) if c.isalpha() else read_digits(c)
+                           for c in series)
+        ctx.because("biển số xe: mã tỉnh, sê-ri, số thứ tự")
+        return (f"{read_number(int(province), ctx.settings)} {letters.lower()}, "
+                f"{read_digits(serial)}")
+
+    sub(ctx, _ID_NUMBER_RE, "account", account, text)
+
+    def grouped(m: re.Match[str]) -> str:
+        ctx.because("các nhóm chữ số cách nhau: số hiệu, đọc từng chữ số")
+        return ", ".join(read_digits(g) for g in m.group().split())
+
+    sub(ctx, _GROUPED_DIGITS_RE, "identifier", grouped, text, bonus=-10)
+    return sub(ctx, _PLATE_RE, "plate", plate, text)

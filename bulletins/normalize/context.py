@@ -1,4 +1,5 @@
-"""What every rule shares: the Change record, the Context, data tables and small helpers."""
+"""What every tagger shares: the Change (token) record, the Context that collects candidate
+readings, data tables and small helpers."""
 
 from __future__ import annotations
 
@@ -14,11 +15,27 @@ from .numerals import read_decimal, read_digits, read_number
 
 @dataclass(frozen=True)
 class Change:
-    """One rewrite, for the editor's preview: what was written, what will be said, which rule."""
+    """One classified token, for the editor's preview and `--explain`: what was written, what
+    will be said, which tagger read it, its semiotic class and the context that decided."""
 
     original: str
     spoken: str
     rule: str
+    cls: str = field(default="", compare=False)
+    evidence: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One tagger's reading of text[start:end]; `classify.resolve` picks among overlaps."""
+
+    start: int
+    end: int
+    rule: str
+    spoken: str
+    weight: int
+    evidence: str = ""
+    unknown: tuple[str, ...] = ()  # tokens this reading spells (reported only if kept)
 
 
 @dataclass
@@ -28,6 +45,18 @@ class Context:
     changes: list[Change] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    weight: int = 0  # the running tagger's class weight (set by classify)
+    evidence: str = ""  # set by a tagger's reading function to explain its choice
+
+    def propose(self, start: int, end: int, rule: str, spoken: str, evidence: str = "",
+                bonus: int = 0, unknown: tuple[str, ...] = ()) -> None:
+        self.candidates.append(Candidate(start, end, rule, spoken, self.weight + bonus,
+                                         evidence, unknown))
+
+    def because(self, evidence: str) -> None:
+        """Record why the reading being built was chosen (shown by --explain)."""
+        self.evidence = evidence
 
     def num(self, written: str) -> str:
         """Read a written number: "1.500.000", "1,2", "05", "21"."""
@@ -78,34 +107,31 @@ def read_written_number(written: str, settings: NormalizeSettings | None = None)
     return read_number(int(digits), settings)
 
 
-def at_sentence_start(m: re.Match[str]) -> bool:
-    """Whether the match opens a sentence (looks at a few characters only: O(1))."""
-    start = m.start()
-    window = m.string[max(0, start - 8):start]
-    stripped = window.rstrip(" \t")
-    if not stripped:
-        return start == len(window)  # only spaces since the start of the text
-    return stripped[-1] == "\n" or (stripped[-1] in ".!?…" and stripped != window)
-
-
 def sub(ctx: Context, pattern: re.Pattern[str], rule: str,
-         fn: Callable[[re.Match[str]], str | None], text: str) -> str:
-    """re.sub that records every change; `fn` returns None to leave a match alone."""
+         fn: Callable[[re.Match[str]], str | None], text: str, bonus: int = 0) -> str:
+    """Tag every match of `pattern` with the reading `fn` gives it (None: no reading here).
 
-    def repl(m: re.Match[str]) -> str:
+    Taggers only propose: every tagger sees the original text, and `classify.resolve`
+    chooses among overlapping readings by weight, so no tagger can misread another's output.
+    Returns `text` unchanged (taggers keep the `(text, ctx) -> text` shape)."""
+    for m in pattern.finditer(text):
+        ctx.evidence = ""
+        known = len(ctx.unknown)
         spoken = fn(m)
+        spelled = tuple(ctx.unknown[known:])
+        del ctx.unknown[known:]  # reported only if this reading is kept
         if spoken is None:
-            return m.group()
-        written = m.group()
-        # A sentence that began with "UBND", "HTX" or "5" still begins with a capital.
-        if (spoken[:1].islower() and (written[:1].isupper() or written[:1].isdigit())
-                and at_sentence_start(m)):
-            spoken = spoken[0].upper() + spoken[1:]
-        if spoken != written:
-            ctx.changes.append(Change(written.strip(), spoken.strip(), rule))
-        return spoken
+            continue
+        ctx.propose(m.start(), m.end(), rule, spoken, ctx.evidence, bonus, spelled)
+    return text
 
-    return pattern.sub(repl, text)
+
+def neighbours(text: str, start: int, end: int) -> str:
+    """The default evidence: the words on either side (computed only for kept readings)."""
+    words = re.findall(r"\w+", text[max(0, start - 24):start])
+    left = words[-1] if words else "—"
+    right = re.match(r"\s*(\w+)", text[end:end + 24])
+    return f"trước «{left}», sau «{right.group(1) if right else '—'}»"
 
 
 def text_before(m: re.Match[str], n: int = 40) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-from .context import Context, prev_word, sub, text_before
-from .numerals import read_day, read_month, read_number, read_year
+from .codes import _DOC_BEFORE_RE
+from .context import Context, prev_word, sub, text_after, text_before
+from .numerals import read_code_number, read_day, read_month, read_number, read_year
+from .quantities import _COUNTED_AFTER_RE, _WHOLE_AFTER_RE
 
 # --- rule 4: dates ---
 
@@ -18,20 +20,37 @@ _MONTH_SPAN_RE = re.compile(
 _MONTH_YEAR_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{4})(?![\w/]|[.,-]\d)")
 _DATE_TRIGGER = r"ngày|hôm|sáng|trưa|chiều|tối|đêm|rạng sáng|khánh|mùng|mồng"
 _DAY_MONTH_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\w/]|[.,-]\d)")
+# Weekdays name a day: "Thứ Năm 4/12", "Chủ nhật 7/12", "thứ 7 (13/12)".
+_WEEKDAY = r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|CN"
 _DAY_MONTH_BEFORE_RE = re.compile(
-    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay))\s+$")
+    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay|hết|vào|{_WEEKDAY}))"
+    r"\s*[,(]?\s*$")
 
 
+_FAR_DAY_WORD_RE = re.compile(r"(?<!\w)((?i:ngày|kỷ niệm|dịp|lễ))\b[^\d\n.;!?]*$")
+_CALENDAR_AFTER_RE = re.compile(r"\s*(?:âm lịch|dương lịch|AL|ÂL|DL)\b")
+_DATE_LIST_BEFORE_RE = re.compile(r"(?:\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*){1,6}$")
 _COUNTERS = {"đợt", "lần", "kỳ", "số", "khóa", "khoá", "phiên", "quý", "tập", "tuần", "vòng"}
 _DATE_SPAN_RE = re.compile(
     r"(?<![\w/.,-])(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s?[-–—]\s?(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
     r"(?![\w/]|[.,-]\d)")
 
 
+# A span of two day/months, the year written once: "1/1 - 31/3/2026", "5/12-10/12".
+_SHORT_SPAN_RE = re.compile(
+    r"(?<![\w/.,-])(\d{1,2})/(\d{1,2})\s?[-–—]\s?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?"
+    r"(?![\w/]|[.,-]\d)")
+
 # Dates half in words: "ngày 8 tháng 10 năm 2021", "tháng 4".
 _WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:tháng|THÁNG)\s+\d)")
 _WORDY_MONTH_RE = re.compile(
     r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
+
+
+# The year of a law after its name: "Luật Đất đai 2024", "BLDS 2015" → "năm …".
+_LAW_YEAR_RE = re.compile(r"(?<![\w.,/-])((?:19|20)\d\d)(?![\w/]|[.,]\d)")
+_LAW_BEFORE_RE = re.compile(
+    r"(?:\b(?:Luật|Bộ luật|Hiến pháp|Pháp lệnh)(?:\s+[^\W\d][\w]*){0,5}|\bBL[A-ZĐ]{2,6})\s+$")
 
 
 def _valid(day: int, month: int) -> bool:
@@ -67,6 +86,10 @@ def rule_dates(text: str, ctx: Context) -> str:
 
     def month_year(m: re.Match[str]) -> str | None:
         month, year = int(m.group(1)), int(m.group(3))
+        if m.group(2) == "/" and _DOC_BEFORE_RE.search(text_before(m)):
+            # "Thông tư 01/2021", "NĐ 15/2020": a document's number and year, not a month.
+            ctx.because("số văn bản và năm ban hành sau tên loại văn bản")
+            return f"{read_code_number(m.group(1), s)}, {read_year(year, s)}"
         if not (1 <= month <= 12 and 1900 <= year <= 2100):
             return None
         if prev_word(m) in _COUNTERS:  # đợt 1/2026, quý 2/2026, số 5/2026
@@ -78,10 +101,33 @@ def rule_dates(text: str, ctx: Context) -> str:
 
     def day_month(m: re.Match[str]) -> str | None:
         day, month = int(m.group(1)), int(m.group(3))
+        if not _valid(day, month):
+            return None
         before = _DAY_MONTH_BEFORE_RE.search(text_before(m, 20))
-        if before is None or not _valid(day, month):
+        if before is None and m.group(2) == "/":
+            # "15/1 âm lịch"; "ngày 30/4 và 1/5": the calendar after it, or a date before it
+            # in the same list, makes a day/month of it.
+            if _CALENDAR_AFTER_RE.match(text_after(m, 20)):
+                ctx.because("ngày/tháng trước «âm lịch/dương lịch»")
+                return f"{read_day(day, s)} {read_month(month, s)}"
+            listed = _DATE_LIST_BEFORE_RE.search(text_before(m, 40))
+            if listed and _DAY_MONTH_BEFORE_RE.search(text_before(m, 60)[:-len(listed.group())]
+                                                      or " "):
+                ctx.because("ngày/tháng nối tiếp một ngày/tháng trong cùng danh sách")
+                return f"{read_day(day, s)} {read_month(month, s)}"
+            # "Ngày hội «Toàn dân …» 19/8": a day word a little earlier, no number between.
+            far = _FAR_DAY_WORD_RE.search(text_before(m, 60))
+            after = text_after(m, 20)
+            if far and not (_WHOLE_AFTER_RE.match(after) or _COUNTED_AFTER_RE.match(after)):
+                ctx.because(f"ngày/tháng sau «{far.group(1)}» ở gần trước")
+                return f"{read_day(day, s)} {read_month(month, s)}"
+        if before is None:
             return None
         trigger = before.group(1).lower()
+        after = text_after(m, 20)
+        if trigger == "vào" and (_WHOLE_AFTER_RE.match(after) or _COUNTED_AFTER_RE.match(after)):
+            return None  # "tập trung vào 2/3 số xã": a fraction
+        ctx.because(f"ngày/tháng sau «{before.group(1)}»")
         # "từ 2-3 lần" is a range: hyphenated D-M needs a real date word before it.
         if m.group(2) != "/" and not re.fullmatch(_DATE_TRIGGER, trigger):
             return None
@@ -101,6 +147,17 @@ def rule_dates(text: str, ctx: Context) -> str:
         start, end = full(first, prev_word(m)), full(second, "")
         return f"{start} đến {end}" if start and end else None
 
+    def short_span(m: re.Match[str]) -> str | None:
+        d1, m1, d2, m2 = (int(m.group(i)) for i in (1, 2, 3, 4))
+        if not (_valid(d1, m1) and _valid(d2, m2)) or (m1, d1) >= (m2, d2):
+            return None
+        ctx.because("hai ngày/tháng nối bằng gạch ngang: khoảng thời gian")
+        end = f"ngày {read_day(d2, s)} {read_month(m2, s)}"
+        if m.group(5):
+            end += f" {read_year(int(m.group(5)), s)}"
+        return f"{_day_words(m, d1, ctx)} {read_month(m1, s)} đến {end}"
+
+    sub(ctx, _SHORT_SPAN_RE, "date", short_span, text)
     text = sub(ctx, _DATE_SPAN_RE, "date", span, text)
     text = sub(ctx, _FULL_DATE_RE, "date", full, text)
     text = sub(ctx, _DAY_RANGE_DATE_RE, "date", day_range, text)
@@ -117,6 +174,13 @@ def rule_dates(text: str, ctx: Context) -> str:
         int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
     text = sub(ctx, _WORDY_MONTH_RE, "date", lambda m: m.group(1) + read_month(
         int(m.group(2)), s).removeprefix("tháng ") if 1 <= int(m.group(2)) <= 12 else None, text)
+    def law_year(m: re.Match[str]) -> str | None:
+        if not _LAW_BEFORE_RE.search(text_before(m, 50)):
+            return None
+        ctx.because("năm ban hành sau tên luật")
+        return read_year(int(m.group(1)), s)
+
+    sub(ctx, _LAW_YEAR_RE, "year", law_year, text)
     text = sub(ctx, _MONTH_SPAN_RE, "date", month_span, text)
     text = sub(ctx, _MONTH_YEAR_RE, "date", month_year, text)
     return sub(ctx, _DAY_MONTH_RE, "date", day_month, text)
@@ -156,6 +220,22 @@ def rule_times(text: str, ctx: Context) -> str:
         return _time(m.group(3), m.group(4), ctx)
 
     text = sub(ctx, _TIME_RANGE_RE, "time", time_range, text)
-    return sub(ctx, _TIME_RE, "time", single, text)
+    text = sub(ctx, _TIME_RE, "time", single, text)
+
+    def marks(m: re.Match[str]) -> str | None:
+        minutes, seconds = m.group(1), m.group(2)
+        if seconds is not None and int(seconds) > 59:
+            return None
+        ctx.because("dấu phút (′) và giây (″)" if seconds else "dấu phút (′) sau số")
+        words = f"{read_number(int(minutes), ctx.settings)} phút"
+        if seconds is not None:
+            words += f" {read_number(int(seconds), ctx.settings)} giây"
+        return words
+
+    return sub(ctx, _MARKS_RE, "duration", marks, text)
+
+
+# Minute and second marks: 12'30", 2'15'', 90' (not a quote: no letter follows the mark).
+_MARKS_RE = re.compile(r"(?<![\w.,/'‘])(\d{1,3})['′](?:(\d{1,2})(?:''|[\"″”]))?(?![\w'′])")
 
 

@@ -9,6 +9,7 @@ Entries are case-sensitive and match whole words. Two kinds are applied differen
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,7 +20,10 @@ from pathlib import Path
 
 from ..errors import NormalizeError
 
-_BUILTIN_FILES = ("abbreviations.tsv", "names.tsv")
+# Domain files first: the general abbreviations.tsv and names.tsv win on a shared key.
+DOMAIN_FILES = ("abbr_law.tsv", "abbr_economy.tsv", "abbr_health.tsv", "abbr_education.tsv",
+                "abbr_security.tsv", "abbr_regions.tsv")
+_BUILTIN_FILES = (*DOMAIN_FILES, "abbreviations.tsv", "names.tsv")
 
 
 def parse_tsv(text: str, source: str) -> dict[str, str]:
@@ -98,6 +102,14 @@ class Lexicon:
         return {k: v for k, v in self.entries.items() if is_token_key(k)}
 
     @cached_property
+    def capital_names(self) -> tuple[str, ...]:
+        """Entries starting with a capital TCVN3 cannot write (toned vowel), longest first:
+        the names `capitals.restore_capitals` can put right after a conversion."""
+        names = [k for k in self.entries
+                 if k[:1].isupper() and k[:1].lower() in _TONED_VOWELS]
+        return tuple(sorted(names, key=len, reverse=True))
+
+    @cached_property
     def phrases_folded(self) -> dict[str, str]:
         """Phrase entries by lowercase key, so "PLEIKU" in a headline still matches."""
         return {k.lower(): v for k, v in self.phrases.items()}
@@ -118,6 +130,7 @@ class Lexicon:
 
 
 _FIRST_WORD_RE = re.compile(r"\w+")
+_TONED_VOWELS = set("áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 
 
 _BUILTIN: Lexicon | None = None
@@ -139,3 +152,79 @@ def load_lexicon(home_lexicon_path: Path | None) -> Lexicon:
     if home_lexicon_path is not None and Path(home_lexicon_path).is_file():
         lexicon = lexicon.merged(Lexicon.load(home_lexicon_path))
     return lexicon
+
+
+# --- the station's own lexicon file, edited on the web ---
+
+_KEY_RE = re.compile(r"[^\t\r\n]{1,40}")
+_VALUE_RE = re.compile(r"[^\t\r\n]{1,200}")
+
+
+def station_entries(path: Path) -> list[tuple[str, str]]:
+    """The station file's entries in file order (an absent file has none)."""
+    if not Path(path).is_file():
+        return []
+    return list(Lexicon.load(path).entries.items())
+
+
+def _check_entry(written: str, spoken: str) -> tuple[str, str]:
+    written = unicodedata.normalize("NFC", written.strip())
+    spoken = unicodedata.normalize("NFC", spoken.strip())
+    if not _KEY_RE.fullmatch(written) or written.startswith("#"):
+        raise NormalizeError("Chữ viết không hợp lệ.",
+                             "Viết 1–40 ký tự, không có dấu TAB, không bắt đầu bằng #.")
+    if not _VALUE_RE.fullmatch(spoken):
+        raise NormalizeError("Cách đọc không hợp lệ.", "Viết 1–200 ký tự, không có dấu TAB.")
+    return written, spoken
+
+
+def _rewrite(path: Path, lines: list[str]) -> None:
+    """Write the whole file at once (temp file + rename): a crash leaves the old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _file_lines(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    return path.read_text(encoding="utf-8-sig").splitlines()
+
+
+def _key_of(line: str) -> str | None:
+    if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
+        return None
+    return unicodedata.normalize("NFC", line.split("\t", 1)[0].strip())
+
+
+def save_station_entry(path: Path, written: str, spoken: str,
+                       replaces: str | None = None) -> None:
+    """Add `written → spoken`, or change the entry `replaces` (or `written`) in place;
+    comments and the order of other entries are kept."""
+    path = Path(path)
+    written, spoken = _check_entry(written, spoken)
+    targets = {written} | ({unicodedata.normalize("NFC", replaces.strip())} if replaces else set())
+    lines, done = [], False
+    for line in _file_lines(path):
+        if _key_of(line) in targets:
+            if not done:
+                lines.append(f"{written}\t{spoken}")
+                done = True
+            continue  # a duplicate of the changed entry
+        lines.append(line)
+    if not done:
+        lines.append(f"{written}\t{spoken}")
+    _rewrite(path, lines)
+
+
+def delete_station_entry(path: Path, written: str) -> bool:
+    """Remove the entry; False when it was not there."""
+    path = Path(path)
+    key = unicodedata.normalize("NFC", written.strip())
+    lines = _file_lines(path)
+    kept = [line for line in lines if _key_of(line) != key]
+    if len(kept) == len(lines):
+        return False
+    _rewrite(path, kept)
+    return True

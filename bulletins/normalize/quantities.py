@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from .codes import _DOC_BEFORE_RE
 from .context import (
     DASH,
     END,
@@ -15,6 +16,7 @@ from .context import (
     letter_names,
     spell,
     sub,
+    text_after,
     text_before,
     unit_table,
     units_re,
@@ -29,21 +31,72 @@ def _unit_re() -> re.Pattern[str]:
                       r"(?![\w²³])")
 
 
-_NEGATIVE_RE = re.compile(r"(?<![\w.,/-])[-−](?=\d[\d,]*\s?(?:°|độ))")
+# -2°C: a minus sign before a temperature is "âm".
+_NEGATIVE_RE = re.compile(rf"(?<![\w.,/-])[-−]()({NUM})\s?(°C|°|độ C|độ)(?![\w²³])")
 
 
 def rule_units(text: str, ctx: Context) -> str:
     units = unit_table()
-    # -2°C: a minus sign before a temperature is "âm".
-    text = sub(ctx, _NEGATIVE_RE, "number", lambda m: "âm ", text)
-
     def unit(m: re.Match[str]) -> str:
         spoken = ctx.num(m.group(2)) + " " + units.get(m.group(3), m.group(3))
         if m.group(1):
             spoken = f"{ctx.num(m.group(1))} đến {spoken}"
         return spoken
 
-    return sub(ctx, _unit_re(), "unit", unit, text)
+    sub(ctx, _NEGATIVE_RE, "unit", lambda m: "âm " + unit(m), text)
+    sub(ctx, _unit_re(), "unit", unit, text)
+
+    def after_quantity(m: re.Match[str]) -> str | None:
+        # MEASURE takes any quantity: "4,2 triệu m³", "hàng trăm ha", "mỗi ha", "vài chục kg".
+        before = _QUANTITY_BEFORE_RE.search(text_before(m, 24))
+        if before is None:
+            return None
+        ctx.because(f"đơn vị sau lượng «{before.group(1) or 'số'}»")
+        return units[m.group(1)]
+
+    return sub(ctx, _bare_unit_re(), "unit", after_quantity, text)
+
+
+# Words that stand for a quantity, after which a unit symbol is read as its unit.
+_QUANTITY_WORDS = ("triệu|nghìn|ngàn|tỷ|tỉ|trăm|chục|vạn|mỗi|vài|mấy|nửa|hàng|các|những|"
+                   "một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|rưỡi")
+_QUANTITY_BEFORE_RE = re.compile(rf"(?:(?<!\w)((?i:{_QUANTITY_WORDS}))|(?<=\d)(\b))\s+$")
+
+
+@cache
+def _bare_unit_re() -> re.Pattern[str]:
+    keys = sorted((k for k in unit_table() if k not in ("%", "‰", "°", "h", "đ", "L", "l", "g",
+                                                          "m", "tấn", "tạ", "lít", "đồng")
+                   and (not k[0].isupper() or k.isupper() and len(k) == 3 or k in (
+                       "MW", "MWh", "GW", "GWh"))), key=len, reverse=True)
+    return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³/])")
+
+
+# --- dimensions: 20 x 30 m, 5x20m, 2 x 3 x 1,5 m, 2 m x 1 m ---
+
+@cache
+def _dimension_re() -> re.Pattern[str]:
+    unit = rf"(?:\s?({units_re()}))?"
+    return re.compile(rf"{START}({NUM}){unit}\s?[xX×]\s?({NUM}){unit}"
+                      rf"(?:\s?[xX×]\s?({NUM}){unit})?(?![\w²³])")
+
+
+def rule_dimensions(text: str, ctx: Context) -> str:
+    units = unit_table()
+
+    def dimension(m: re.Match[str]) -> str | None:
+        parts = []
+        for i in range(0, 6, 2):
+            number, unit = m.group(i + 1), m.group(i + 2)
+            if number is None:
+                continue
+            parts.append(ctx.num(number) + (f" {units[unit]}" if unit else ""))
+        if not any(m.group(i) for i in (2, 4, 6)) and len(parts) < 3:
+            return None  # "2 x 3" alone may be a sum: left to the symbols ("nhân")
+        ctx.because("kích thước: số «x» số, có đơn vị")
+        return " nhân ".join(parts)
+
+    return sub(ctx, _dimension_re(), "dimension", dimension, text)
 
 
 # --- ranges: 2-3 lần, 2021-2022 ---
@@ -63,6 +116,13 @@ def rule_ranges(text: str, ctx: Context) -> str:
 
 # --- slashes between numbers: fraction, ratio, school year ---
 
+# A fraction of a whole: "2/3 số hộ", "3/5 diện tích", "2/5 tổng vốn" (a count is "trên").
+_WHOLE_AFTER_RE = re.compile(r"\s+(số|diện tích|dân số|tổng|lượng|khối lượng|sản lượng|"
+                             r"quãng đường|thời gian|kinh phí|ngân sách|vốn|giá trị|dung tích)\b")
+# Counted things after x/y make it a score: "2/3 chỉ tiêu", "5/7 thôn" ("trên").
+_COUNTED_AFTER_RE = re.compile(
+    r"\s+(chỉ tiêu|tiêu chí|xã|thôn|làng|buôn|hộ|người|trường|lớp|đơn vị|huyện|tỉnh|phường|"
+    r"học sinh|câu|bài|môn|đội|trận|ván|nội dung|nhiệm vụ|công trình|dự án)\b")
 _SLASH_NUM_RE = re.compile(rf"{START}({NUM})\s?/\s?({NUM}){END}")
 _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 
@@ -70,11 +130,22 @@ _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 def rule_number_slashes(text: str, ctx: Context) -> str:
     def slash(m: re.Match[str]) -> str:
         a, b = m.group(1), m.group(2)
+        if a.isdigit() and b.isdigit() and 1945 <= int(b) <= 2100 and _DOC_BEFORE_RE.search(
+                text_before(m)):
+            ctx.because("số văn bản và năm ban hành sau tên loại văn bản")
+            return f"{read_code_number(a, ctx.settings)}, năm {ctx.num(b)}"
         if a.isdigit() and b.isdigit():
             x, y = int(a), int(b)
             if 1900 <= x <= 2100 and y == x + 1:  # năm học 2020/2021
                 return f"{ctx.num(a)} đến {ctx.num(b)}"
-            if 0 < x < y and (x == 1 and y <= 10 or y <= 4):  # một phần ba, ba phần tư
+            after = text_after(m, 20)
+            whole = _WHOLE_AFTER_RE.match(after)
+            counted = _COUNTED_AFTER_RE.match(after)
+            if counted and not whole:
+                ctx.because(f"tỷ số của những thứ đếm được «{counted.group(1)}»")
+            elif 0 < x < y <= 10 and (whole or x == 1 or y <= 4):  # một phần ba, ba phần tư
+                ctx.because(f"phân số của một tổng thể «{whole.group(1)}»" if whole
+                            else "phân số nhỏ")
                 return f"{ctx.num(a)} phần {'tư' if y == 4 else ctx.num(b)}"
         return f"{ctx.num(a)} trên {ctx.num(b)}"  # 15/15 chỉ tiêu
 
@@ -89,8 +160,28 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
 _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người", "hộ", "lượt", "ca", "buổi",
                "kỳ", "quý", "xã", "thôn", "làng", "con", "lớp", "học sinh", "khẩu", "lần", "đợt",
                "vụ", "sào", "công", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất", "chiếc"}
-_WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?([^\W\d_]+(?:\s[^\W\d_]+)?)")
-_LEFT_WORD_RE = re.compile(r"(?<![\w/])[^\W\d_]+$")
+# Counted nouns on the left of a rate take "mỗi" even before a unit: "cây/ha" → "cây mỗi
+# héc-ta"; a measure or money on the left takes "một": "tạ/ha", "đồng/kg".
+_COUNTED = _RATE_NOUNS | {"viên", "bao", "bình", "vé", "liều", "lít", "suất", "căn", "ngôi"}
+_MONEY = {"đồng", "đ", "USD", "VNĐ", "VND", "EUR", "JPY", "CNY"}
+_TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "vụ", "kỳ", "buổi", "ca",
+               "lần", "đợt", "lượt"}
+_RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
+               "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít"}
+
+
+@cache
+def _word_slash_re() -> re.Pattern[str]:
+    keys = sorted(set(unit_table()) - {"%", "‰", "°", "đ"}, key=len, reverse=True)
+    units = "|".join(re.escape(k) for k in keys)
+    return re.compile(rf"(?<=[^\W\d_]|[%²³\d])\s?/\s?((?:{units})(?![\w²³])|s(?!\w)"
+                      r"|[^\W\d_]+(?:\s[^\W\d_]+)?)")
+# "50 mm/24h", "3 lần/2 tuần": an amount over a stretch of time.
+_PER_PERIOD_RE = re.compile(
+    r"(?<=[^\W\d_]|[%²³])\s?/\s?(\d{1,3})\s?(h|g|giờ|ngày|tuần|tháng|năm)(?!\w)")
+_SLASH_NUMBER_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?(?=\d)")
+_LEFT_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+$")
+_LEFT_UNIT_RE = re.compile(r"(?<=\d)\s?([^\W\d_]+[²³23]?|%)$|(?<!\w)(m[²³23])$")
 
 
 def rule_word_slashes(text: str, ctx: Context) -> str:
@@ -99,47 +190,90 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
     units = unit_table()
 
     def slash(m: re.Match[str]) -> str | None:
-        found = _LEFT_WORD_RE.search(text_before(m, 30))
-        left, right = (found.group() if found else ""), m.group(1)
+        before = text_before(m, 30)
+        found = _LEFT_UNIT_RE.search(before)
+        left = (found.group(1) or found.group(2)) if found else ""
+        if not found:
+            found = _LEFT_WORD_RE.search(before)
+            left = found.group() if found else ""
+        right = m.group(1)
         first = right.split()[0]
-        if not left.islower() or len(left) == 1 or len(first) == 1 or not first.islower():
+        left_unit = left in units or left in _RATE_UNITS
+        if left_unit and (first in units or first in _RATE_UNITS):
+            # "m³/s", "mg/l", "km/giờ": a compound unit.
+            ctx.because(f"đơn vị ghép «{left}/{first}»")
+            spoken = units.get(first) or _RATE_UNITS[first]
+            return f" một {spoken}{right[len(first):]}"
+        if (not left.islower() and not left_unit) or len(left) == 1 and not left_unit or (
+                len(first) == 1 and first not in units) or not first.islower() and (
+                first not in units):
             return None  # HIV/AIDS, Đ/c, KH/TU: abbreviations, for the token rule
-        if first in units:
-            return f" một {units[first]}{right[len(first):]}"
+        if first in units or first in _RATE_UNITS:
+            spoken = units.get(first) or _RATE_UNITS[first]
+            word = "mỗi" if left in _COUNTED else "một"
+            ctx.because(f"tỷ lệ theo đơn vị «{first}» sau «{left}»")
+            return f" {word} {spoken}{right[len(first):]}"
+        if (left in _MONEY or left_unit) and not (first in units or first in _RATE_UNITS):
+            ctx.because(f"giá cho mỗi «{first}»")
+            return f" mỗi {right}"  # "1,2 triệu đồng/chiều", "250.000 đồng/vé"
+        if (first in _RATE_NOUNS and left in _COUNTED and not left_unit
+                and first not in _TIME_NOUNS):
+            ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
+            return f", {right}"  # "10 thôn/làng": either, not a rate
         if first in _RATE_NOUNS:
+            ctx.because(f"tỷ lệ theo «{first}»")
             return f" mỗi {right}"
         if "hoặc" in (left, first):
             return f" {right}"
         return f", {right}"  # hộ/khẩu, nam/nữ: a short pause reads both
 
-    for _ in range(3):  # "đồng/người/năm": each pass takes one slash of a chain
-        new = sub(ctx, _WORD_SLASH_RE, "rate", slash, text)
-        if new == text:
-            break
-        text = new
-    return text
+    sub(ctx, _word_slash_re(), "rate", slash, text)
+
+    def before_number(m: re.Match[str]) -> str | None:
+        found = _LEFT_WORD_RE.search(text_before(m, 30))
+        left = found.group() if found else ""
+        return ", " if left.islower() and len(left) > 1 else None  # hộ/10.234 khẩu
+
+    def per_period(m: re.Match[str]) -> str:
+        period = {"h": "giờ", "g": "giờ"}.get(m.group(2), m.group(2))
+        found = _LEFT_UNIT_RE.search(text_before(m, 30))
+        if found and (found.group(1) or found.group(2)) in units:
+            ctx.because("lượng đo được trong một khoảng thời gian («mm/24h»)")
+            return f" trong {ctx.num(m.group(1))} {period}"
+        ctx.because("số lần trong mỗi khoảng thời gian («liều/2 tuần»)")
+        return f" mỗi {ctx.num(m.group(1))} {period}"
+
+    sub(ctx, _PER_PERIOD_RE, "rate", per_period, text)
+    return sub(ctx, _SLASH_NUMBER_RE, "rate", before_number, text)
 
 
 # --- Roman numerals and ordinals after trigger words ---
 
 _ROMAN_TRIGGERS = (
     "lần thứ|thứ|khóa|khoá|đại hội|quý|thế kỷ|kỳ họp|kỳ|hạng|phần|chương|mục|đợt|quân khu|"
-    "khu vực|nhóm|loại|cấp|tập|điều|giai đoạn|phiên|vòng|tiểu đoàn|trung đoàn|sư đoàn")
-_ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?!\w)")
-_ROMAN_BEFORE_RE = re.compile(rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+$")
+    "khu vực|nhóm|loại|cấp|tập|điều|giai đoạn|phiên|vòng|tiểu đoàn|trung đoàn|sư đoàn|vùng|"
+    "cụm|bậc|khu")
+_ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?:/((?:19|20)\d\d))?(?![\w/])")
+# The trigger may stand before a list: "khu vực I, II và III".
+_ROMAN_BEFORE_RE = re.compile(
+    rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+(?:[IVXLC]+\s*(?:,|và|hoặc|-)\s*){{0,6}}$")
 _ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/.,-])")
 _ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+$")
 
 
 def rule_ordinals(text: str, ctx: Context) -> str:
     def roman(m: re.Match[str]) -> str | None:
-        before = _ROMAN_BEFORE_RE.search(text_before(m, 20))
+        before = _ROMAN_BEFORE_RE.search(text_before(m, 40))
         value = roman_to_int(m.group(1)) if before else None
         if before is None or value is None:
             return None
         trigger = before.group(1).lower()
-        return (read_ordinal(value, ctx.settings) if trigger.endswith(("thứ", "hạng"))
-                else read_number(value, ctx.settings))
+        ctx.because(f"số La Mã sau «{trigger}»")
+        words = (read_ordinal(value, ctx.settings) if trigger.endswith(("thứ", "hạng"))
+                 else read_number(value, ctx.settings))
+        if m.group(2):  # quý I/2026
+            words += " năm " + read_number(int(m.group(2)), ctx.settings)
+        return words
 
     def ordinal(m: re.Match[str]) -> str | None:
         if not _ORDINAL_BEFORE_RE.search(text_before(m, 10)):
@@ -158,15 +292,20 @@ _ALNUM_RE = re.compile(r"(?<![\w.,/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?!
 
 def rule_alphanumeric(text: str, ctx: Context) -> str:
     def alnum(m: re.Match[str]) -> str:
+        ctx.because("chữ và số viết liền: mã, đọc từng phần")
         words = []
         for piece in re.findall(r"\d+|[^\W\d_]+", m.group()):
             if piece.isascii() and piece.isdigit():
                 words.append(read_code_number(piece, ctx.settings) if len(piece) <= 3
                              else read_digits(piece))
+            elif piece.isupper() and len(piece) <= 2:
+                # Letters glued to digits are a code, read letter by letter: "ĐT100" is a
+                # rice variety, not "đường tỉnh"; "VN1234" a flight, not "Việt Nam".
+                words.append(letter_names(piece))
             elif piece in ctx.lexicon:
                 words.append(ctx.lexicon.get(piece) or piece)
             elif piece.isupper():
-                words.append(spell(piece, ctx) if len(piece) > 2 else letter_names(piece))
+                words.append(spell(piece, ctx))
             else:
                 words.append(piece)
         return " ".join(words)

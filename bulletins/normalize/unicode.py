@@ -1,6 +1,7 @@
 """Rule 1: Unicode repair.
 
-HTML tags and entities, URLs, e-mail addresses, emoji and control characters are removed;
+HTML tags and entities, emoji and control characters are removed (web and e-mail addresses
+are kept for the ELECTRONIC tagger);
 text in the legacy TCVN3 (ABC) and VNI encodings is converted; the result is NFC with one
 tone-mark placement: the traditional one used by our lexicon and most newspapers ("hòa",
 "khỏe", "ủy", "thủy"), so "hoà" and "uỷ" come out as "hòa" and "ủy".
@@ -63,19 +64,15 @@ _KEEP_SO = set("°©®№")
 
 
 def strip_markup(text: str, removed: list[str]) -> str:
-    """Remove HTML tags (block tags become line breaks), entities, URLs and e-mails."""
+    """Remove HTML tags (block tags become line breaks) and entities. Web and e-mail
+    addresses stay: the ELECTRONIC tagger reads them ("chấm", "a còng")."""
     if "<" in text:
         text = _SCRIPT_RE.sub(" ", text)
         text = _BLOCK_TAG_RE.sub("\n", text)
         text = _TAG_RE.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-
-    def drop_url(m: re.Match[str]) -> str:
-        removed.append(m.group())
-        return ""
-
-    return URL_RE.sub(drop_url, text)
+    return text
 
 
 # Characters that need a look: anything but ASCII, Vietnamese letters and common punctuation.

@@ -4,9 +4,9 @@ symbols and punctuation, and the last check (rule 8)."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from .context import (
-    Change,
     Context,
     is_caps,
     prev_word,
@@ -15,6 +15,7 @@ from .context import (
     text_after,
     text_before,
 )
+from .lexicon import read_data
 from .numerals import read_digits
 
 # --- rule: phrases from the lexicon (place names, loanwords, COVID-19) ---
@@ -46,13 +47,13 @@ def _match_phrase(text: str, pos: int, candidates: list[tuple[str, str]]) -> tup
 
 
 def rule_phrases(text: str, ctx: Context) -> str:
+    """WHITELIST: lexicon phrases (place names, loanwords, COVID-19), longest entry first."""
     index = ctx.lexicon.phrase_index
     if index:
-        out: list[str] = []
         last = 0
         for m in _WORD_START_RE.finditer(text):
             if m.start() < last:
-                continue  # inside a phrase already replaced
+                continue  # inside a phrase already tagged
             candidates = index.get(m.group().lower())
             found = _match_phrase(text, m.start(), candidates) if candidates else None
             if found is None:
@@ -61,20 +62,21 @@ def rule_phrases(text: str, ctx: Context) -> str:
             end = m.start() + len(written)
             if written.endswith(".") and _ends_sentence(text, end):
                 spoken += "."  # "… v.v. Bà con" : the dot also ended the sentence
-            out.append(text[last:m.start()])
-            out.append(spoken)
-            ctx.changes.append(Change(written, spoken, "lexicon"))
-            last = m.start() + len(written)
-        text = "".join(out) + text[last:]
+            ctx.propose(m.start(), end, "lexicon", spoken, f"từ điển: «{written}»")
+            last = end
     # Ê Đê and Jrai names: H'Bia → Hơ Bia, K'Ho → Cơ Ho.
     return sub(ctx, _ETHNIC_RE, "name", lambda m: _ETHNIC_PREFIX[m.group(1)] + " ", text)
 
 
+_BULLET_RE = re.compile(r"^[ \t]*[-–—•*+·>]+[ \t]+", re.M)
+_DASH_RE = re.compile(r"\s+[-–—]+\s+|(?<=\w)[–—](?=\w)")
+
+
 def rule_dashes(text: str, ctx: Context) -> str:
-    """A dash between phrases is a pause (the numbers have taken theirs already); run before
-    the abbreviations, whose spoken forms keep theirs ("kinh tế - xã hội")."""
-    text = re.sub(r"^[ \t]*[-–—•*+·>]+[ \t]+", "", text, flags=re.M)  # bullets
-    return re.sub(r"\s+[-–—]+\s+|(?<=\w)[–—](?=\w)", ", ", text)
+    """PUNCT: a dash between phrases is a pause; a bullet is dropped. Numbers and codes
+    claim their own dashes with heavier readings; expansions keep theirs ("kinh tế - xã hội")."""
+    sub(ctx, _BULLET_RE, "punct", lambda m: "", text)
+    return sub(ctx, _DASH_RE, "punct", lambda m: ", ", text)
 
 
 # --- rule 5: abbreviations and unknown capitals ---
@@ -92,9 +94,26 @@ _TOKEN_RE = re.compile(
     rf"(?<![\w'’])(?=[^\W\d_]*[{_UPPER}])[^\W\d_]+(?:[&/.\-][^\W\d_]+)*\.?")
 
 
+@cache
+def context_table() -> dict[str, list[tuple[str, re.Pattern[str], re.Pattern[str]]]]:
+    """Readings that depend on the words around (data/abbr_context.tsv): the text before
+    must end with the third column's pattern, the text after start with the fourth's."""
+    table: dict[str, list[tuple[str, re.Pattern[str], re.Pattern[str]]]] = {}
+    for line in read_data("abbr_context.tsv").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, spoken, before, *after = line.split("\t")
+            table.setdefault(key, []).append(
+                (spoken, re.compile(before), re.compile(after[0] if after else "")))
+    return table
+
+
 def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> str:
     """Spoken form of one word-like token (no trailing dot)."""
     lex = ctx.lexicon
+    for spoken, before, after in context_table().get(tok, ()):
+        if before.search(text_before(m, 30)) and after.match(text_after(m, 30)):
+            ctx.because(f"«{tok}» đọc là «{spoken}» theo các từ xung quanh")
+            return spoken
     spoken = lex.tokens.get(tok)
     if spoken is not None and (compound or tok not in _COMPOUND_ONLY):
         # Context: CT UBND is the chairman; TH after "trường" is a primary school.
@@ -134,33 +153,104 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             if written[:-1] not in tokens:
                 return None
         core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
+        if dot and core in _TITLES and re.match(r" [A-ZĐ\u00c0-\u1ef8]", after):
+            dot = ""  # "BS. Nguyễn Thị Mai": the dot only marks the abbreviation
         if (core not in tokens and core.isalpha() and not is_caps(core)
                 and core not in ("TH", "ND", "MN")):
             return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
         if core in tokens or (is_caps(core) and core.lower() in lex.phrases_folded):
+            ctx.because(f"từ điển viết tắt: «{core}»")
             return _token(core, ctx, m, compound=False) + dot
-        parts = re.split(r"([&/-])", core)
+        parts = re.split(r"([&/.-])", core)
+        if "." in parts and not all(p in tokens for p in parts[::2]):
+            return None  # a dot inside something else: left to the other taggers
         if len(parts) > 1 and any(is_caps(p) or p in tokens for p in parts[::2]):
+            ctx.because("viết tắt ghép: đọc từng phần, «&» là «và»")
             spoken = []
             for i, p in enumerate(parts):
                 if i % 2:
-                    spoken.append({"&": "và", "/": "", "-": ""}[p])
+                    spoken.append({"&": "và", "/": "", "-": "", ".": ","}[p])
                 else:
                     spoken.append(_token(p, ctx, m, compound=True))
-            return " ".join(w for w in spoken if w) + dot
+            return " ".join(w for w in spoken if w).replace(" ,", ",") + dot
         if not any(c.isupper() for c in core):
             return None
+        ctx.because("chữ in hoa chưa có trong từ điển: đánh vần")
         result = _token(core, ctx, m)
         return None if result == core else result + dot
 
     return sub(ctx, _TOKEN_RE, "abbreviation", token, text)
 
 
-def relabel_unknown(ctx: Context) -> None:
-    """Changes that spelled an unknown token are reported under their own rule name."""
-    for i, change in enumerate(ctx.changes):
-        if change.rule == "abbreviation" and change.original.rstrip(".") in ctx.unknown:
-            ctx.changes[i] = Change(change.original, change.spoken, "unknown_acronym")
+# An abbreviation in brackets right after the words it stands for: "Hội Phụ nữ (HPN)".
+_GLOSS_RE = re.compile(r"\s*\(([A-ZĐ][A-Za-zĐđ&.-]{1,14})\)")
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words).upper()
+
+
+def rule_glosses(text: str, ctx: Context) -> str:
+    """PUNCT: a bracketed abbreviation that repeats the words before it is not read twice."""
+
+    def gloss(m: re.Match[str]) -> str | None:
+        abbr = m.group(1)
+        before = text_before(m, 80)
+        expansion = ctx.lexicon.tokens.get(abbr)
+        if expansion and before.rstrip().casefold().endswith(expansion.casefold()):
+            ctx.because(f"«{abbr}» nhắc lại «{expansion}» ngay trước: không đọc lại")
+            return ""
+        words = re.findall(r"\w+", before)[-len(abbr):]
+        letters = abbr.replace("&", "").replace("-", "").replace(".", "")
+        if len(letters) >= 2 and _initials(words[-len(letters):]) == letters.upper():
+            ctx.because(f"«{abbr}» là chữ đầu của các từ ngay trước: không đọc lại")
+            return ""
+        return None
+
+    return sub(ctx, _GLOSS_RE, "punct", gloss, text)
+
+
+# Titles before a name: "GS.", "BS.", "ThS." (the dot is not a sentence end there).
+_TITLES = {"GS", "PGS", "TS", "ThS", "Ths", "BS", "KS", "TSKH", "BSCKI", "BSCKII", "NGƯT",
+           "NGND", "NSND", "NSƯT", "TTND", "TTƯT", "LS", "CN", "DS", "ĐD"}
+
+# --- dotted prefixes written with or without a space: TX.Ayun Pa, H.Chư Sê, Q.1 ---
+
+_PREFIXES = {"TP": "thành phố", "Tp": "thành phố", "TX": "thị xã", "Tx": "thị xã",
+             "TT": "thị trấn", "H": "huyện", "Q": "quận", "P": "phường", "X": "xã",
+             "KP": "khu phố", "TDP": "tổ dân phố", "T": "tỉnh", "Đ": "đường"}
+# T. and Đ. also start people's initials ("Lê Văn T. Ông …"): only glued to the name.
+_PREFIX_RE = re.compile(
+    r"(?<![\w.])(?:(TP|Tp|TX|Tx|TT|H|Q|P|X|KP|TDP)\.\s?|(T|Đ)\.)(?=(\w)(\w?))")
+_PLACE_NOUNS = ("phố", "xã", "huyện", "tỉnh", "phường", "trấn", "quận", "thôn", "làng", "ấp",
+                "buôn", "bản", "đường", "sông", "núi", "hồ", "cầu", "chợ", "khu")
+_STRAY_DOT_RE = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])")
+
+
+def rule_dotted_prefixes(text: str, ctx: Context) -> str:
+    """ABBREVIATION: a place prefix before a name or number; a stray "." inside words."""
+
+    def prefix(m: re.Match[str]) -> str | None:
+        first, second = m.group(3), m.group(4)
+        if not (first.isdigit() or first.isupper() and (not second or second.islower())):
+            return None  # TP.HCM and other capitals: the lexicon reads those
+        ctx.because("tiền tố địa danh trước tên riêng hoặc số")
+        return _PREFIXES[m.group(1) or m.group(2)] + " "
+
+    sub(ctx, _PREFIX_RE, "abbreviation", prefix, text)
+
+    def stray(m: re.Match[str]) -> str | None:
+        left, right = m.string[m.start() - 1], m.string[m.end()]
+        if not (left.islower() and right.isupper()):
+            return None
+        word = re.search(r"\w+$", text_before(m, 12))
+        if word and word.group().lower() in _PLACE_NOUNS:
+            ctx.because("dấu chấm lạc giữa danh từ địa danh và tên riêng")
+            return " "
+        ctx.because("dấu chấm thiếu khoảng trắng sau câu")
+        return ". "
+
+    return sub(ctx, _STRAY_DOT_RE, "punct", stray, text)
 
 
 # --- symbols and punctuation: keep what gives pauses, say or drop the rest ---
@@ -172,11 +262,13 @@ _SYMBOL_WORDS = {"&": " và ", "+": " và ", "=": " bằng ", "%": " phần tră
 _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
 
 
+_GRADE_PLUS_RE = re.compile(r"(?<=\w)\+(?=\s|$|[.,;:!?)])")
 _QUOTES_RE = re.compile(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](?!\w)")
 _ODD_SYMBOLS_RE = re.compile(r"[/\\|_*#^@`•·©®™]")
 
 
 def rule_symbols(text: str, ctx: Context) -> str:
+    text = _GRADE_PLUS_RE.sub(" cộng", text)  # "A+", "B+": a grade, not "and"
     text = _SYMBOL_RE.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
     text = _QUOTES_RE.sub("", text)
     text = re.sub(r"['‘’]", "", text)  # inside a word: O'Neil → ONeil

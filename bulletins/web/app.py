@@ -321,4 +321,7 @@ def create_app(settings: Settings) -> FastAPI:
     from . import voice_pages  # "Giọng đọc": hear and choose voices
 
     app.include_router(voice_pages.router)
+    from . import lexicon_pages  # the station lexicon page (normalize)
+
+    app.include_router(lexicon_pages.router)
     return app

@@ -30,6 +30,8 @@ class SpokenPreview:
         return list(dict.fromkeys(out + self.unknown))
 
     def to_json(self) -> dict:
+        from .reading import token_list
+
         return {
             "ok": True,
             "spoken": self.spoken,
@@ -37,6 +39,7 @@ class SpokenPreview:
             "marks": self.marks,
             "warnings": self.warnings,
             "estimated_s": round(self.estimated_ms / 1000, 1),
+            "tokens": token_list(self.changes),  # class and evidence per token (hover)
         }
 
 

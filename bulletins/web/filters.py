@@ -89,6 +89,9 @@ def highlight(text: str, words: list[str] | None) -> Markup:
 
 
 def install_filters(env: Environment) -> None:
+    from .reading import reading_markup  # token classes on hover (normalize)
+
+    env.filters["reading"] = reading_markup
     env.filters.update(
         duration=duration, duration_words=duration_words, date_vi=date_vi,
         short_date=short_date, highlight=highlight,

@@ -7,9 +7,10 @@ import string
 
 import pytest
 
-from bulletins.normalize.lexicon import parse_tsv, read_data
+from bulletins.normalize.lexicon import DOMAIN_FILES, Lexicon, parse_tsv, read_data
 
-FILES = ("abbreviations.tsv", "names.tsv", "issuers.tsv", "units.tsv", "letters.tsv")
+FILES = ("abbreviations.tsv", "names.tsv", "issuers.tsv", "units.tsv", "letters.tsv",
+         *DOMAIN_FILES)
 SPEAKABLE = re.compile(r"[^\W\d_]+(?:(?:, | - | |-)[^\W\d_]+)*")
 
 
@@ -31,3 +32,7 @@ def test_letters_cover_the_alphabet() -> None:
     letters = parse_tsv(read_data("letters.tsv"), "letters.tsv")
     assert set(string.ascii_uppercase) <= set(letters)
     assert set("ĂÂĐÊÔƠƯ") <= set(letters)
+
+
+def test_lexicon_has_several_hundred_entries() -> None:
+    assert len(Lexicon.builtin()) >= 500

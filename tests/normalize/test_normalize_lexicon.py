@@ -71,3 +71,28 @@ def test_longest_phrase_wins_and_words_stay_whole() -> None:
     assert to_spoken("Xã Ia Sol, thôn Ia, làng Sol, Solar.", lex) == (
         "Xã Ia Xon, thôn I-a, làng Xôn, Solar.")
     assert to_spoken("XÃ IA SOL", lex) == "Xã Ia Xon"
+
+
+def test_station_file_edits_keep_comments_order_and_refuse_bad_entries(tmp_path) -> None:
+    from bulletins.normalize.lexicon import (
+        delete_station_entry,
+        save_station_entry,
+        station_entries,
+    )
+
+    path = tmp_path / "lexicon.tsv"
+    assert station_entries(path) == []
+    path.write_bytes("\ufeff# đài Ia Hrú\nPleiku\tPlây-cu\nHTX\thtx\nHTX\thợp tác\n".encode())
+    save_station_entry(path, "HTX", "hợp tác xã")  # also removes the duplicate line
+    save_station_entry(path, "Ia Pếch", "Ia Pếch-ơ")
+    save_station_entry(path, "Plei Ku", "Plây-cu", replaces="Pleiku")
+    assert path.read_text("utf-8") == (
+        "# đài Ia Hrú\nPlei Ku\tPlây-cu\nHTX\thợp tác xã\nIa Pếch\tIa Pếch-ơ\n")
+    assert station_entries(path)[1] == ("HTX", "hợp tác xã")
+    for written, spoken in (("", "x"), ("a\tb", "x"), ("#x", "x"), ("UBND", ""),
+                            ("x" * 41, "x")):
+        with pytest.raises(NormalizeError):
+            save_station_entry(path, written, spoken)
+    assert delete_station_entry(path, "HTX") and not delete_station_entry(path, "HTX")
+    assert [k for k, _ in station_entries(path)] == ["Plei Ku", "Ia Pếch"]
+    assert not list(tmp_path.glob("*.tmp"))

@@ -109,11 +109,14 @@ def test_tone_placement(new: str, old: str) -> None:
     assert fix_tone_placement(new) == old
 
 
-def test_markup_removed() -> None:
+def test_markup_removed_addresses_kept() -> None:
+    # Web and e-mail addresses are read (ELECTRONIC), never dropped in silence.
     text, removed, _ = repair('<div><script>x=1</script>Tin <i>mới</i> 🌧 '
                               'tại https://a.vn/b?c=1 &amp; www.xa.gov.vn</div>')
-    assert text.split() == ["Tin", "mới", "tại", "&"]
-    assert "https://a.vn/b?c=1" in removed and "🌧" in removed
+    assert text.split() == ["Tin", "mới", "tại", "https://a.vn/b?c=1", "&", "www.xa.gov.vn"]
+    assert "🌧" in removed
+    assert to_spoken(text) == ("Tin mới tại a chấm vê en gạch chéo b và vê kép vê kép vê kép "
+                               "chấm xa chấm gốp chấm vê en")
 
 
 def test_control_and_zero_width_characters() -> None:

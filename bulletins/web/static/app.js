@@ -18,24 +18,41 @@
     });
   }
 
-  // Render text with unknown words wrapped in <mark>, using DOM nodes (never innerHTML).
-  function renderSpoken(box, text, unknown) {
+  // Render the spoken text with DOM nodes (never innerHTML): each classified token in a
+  // <span> whose title gives its class and evidence (hover), unknown words in <mark>.
+  function renderSpoken(box, text, unknown, tokens) {
     box.textContent = "";
     if (!text) { var e = document.createElement("span"); e.className = "muted"; e.textContent = "Chưa có nội dung."; box.appendChild(e); return; }
+    var spans = [], pos = 0;
+    (tokens || []).forEach(function (t) {
+      var at = text.indexOf(t.spoken, pos);
+      if (at < 0 || !t.spoken) { return; }
+      spans.push({ start: at, end: at + t.spoken.length, token: t });
+      pos = at + t.spoken.length;
+    });
     var words = (unknown || []).filter(Boolean).sort(function (a, b) { return b.length - a.length; });
-    if (!words.length) { box.textContent = text; return; }
-    var esc = words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
-    var re = new RegExp("(^|[^\\p{L}\\p{N}_])(" + esc.join("|") + ")(?![\\p{L}\\p{N}_])", "gu");
-    var pos = 0, m;
-    while ((m = re.exec(text)) !== null) {
-      var start = m.index + m[1].length;
-      box.appendChild(document.createTextNode(text.slice(pos, start)));
-      var mark = document.createElement("mark");
-      mark.className = "unknown"; mark.title = "Chưa biết cách đọc"; mark.textContent = m[2];
-      box.appendChild(mark);
-      pos = start + m[2].length;
-      re.lastIndex = pos;
+    if (!spans.length && words.length) {
+      var esc = words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
+      var re = new RegExp("(^|[^\\p{L}\\p{N}_])(" + esc.join("|") + ")(?![\\p{L}\\p{N}_])", "gu"), m;
+      while ((m = re.exec(text)) !== null) {
+        var s = m.index + m[1].length;
+        spans.push({ start: s, end: s + m[2].length, token: null });
+        re.lastIndex = s + m[2].length;
+      }
     }
+    pos = 0;
+    spans.forEach(function (sp) {
+      box.appendChild(document.createTextNode(text.slice(pos, sp.start)));
+      var t = sp.token, isUnknown = !t || words.indexOf(t.written.replace(/\.$/, "")) >= 0;
+      var el = document.createElement(isUnknown ? "mark" : "span");
+      el.className = isUnknown ? "unknown tok" : "tok";
+      var title = t ? t.class_vi + ": «" + t.written + "»" + (t.evidence ? " — " + t.evidence : "") : "";
+      el.title = isUnknown ? "Chưa biết cách đọc" + (title ? " — " + title : "") : title;
+      if (t) { el.setAttribute("data-cls", t.cls); }
+      el.textContent = text.slice(sp.start, sp.end);
+      box.appendChild(el);
+      pos = sp.end;
+    });
     box.appendChild(document.createTextNode(text.slice(pos)));
   }
 
@@ -75,7 +92,7 @@
         if (mine !== seq) { return; }
         state.textContent = "";
         est.textContent = fmt(j.estimated_s);
-        renderSpoken(spoken, j.spoken, j.marks || j.unknown);
+        renderSpoken(spoken, j.spoken, j.unknown, j.tokens);
         renderUnknown(list, j.unknown);
       }).catch(function (err) {
         if (mine !== seq) { return; }

@@ -1,0 +1,206 @@
+"""Semiotic classes: a table per class (tagger and verbalizer), read-back properties for the
+classes whose reading determines the value, and the weighted choice between taggers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bulletins.normalize import explain, normalize, read_date, read_number, read_time
+from bulletins.normalize.classify import resolve
+from bulletins.normalize.codes import _read_phone
+from bulletins.normalize.context import Candidate
+from bulletins.normalize.electronic import electronic_table, read_electronic
+from bulletins.normalize.numerals import (
+    DIGITS,
+    int_to_roman,
+    read_decimal,
+    read_digits,
+    roman_to_int,
+)
+
+TABLE = Path(__file__).with_name("classes.tsv")
+ROWS = [line.split("\t") for line in TABLE.read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize(("cls", "written", "spoken"), ROWS,
+                         ids=[f"{c}:{w[:24]}" for c, w, _ in ROWS])
+def test_class_table(cls: str, written: str, spoken: str) -> None:
+    result = normalize(written)
+    assert result.spoken == spoken
+    assert cls in {c.cls for c in result.changes}, explain(result)
+
+
+def test_every_class_has_rows() -> None:
+    wanted = {"CARDINAL", "DECIMAL", "FRACTION", "ORDINAL", "ROMAN", "DATE", "TIME", "MEASURE",
+              "MONEY", "PERCENT", "TELEPHONE", "IDENTIFIER", "ABBREVIATION", "ADDRESS",
+              "ELECTRONIC", "VERBATIM"}
+    assert wanted <= {cls for cls, _, _ in ROWS}
+
+
+# --- read-back: a reader that inverts the verbalizers, so a reading is shown to name the
+# --- value it was given (a wrong scale word or a lost "không trăm" would break it) ---
+
+_UNITS = {w: i for i, w in enumerate(DIGITS)} | {"mốt": 1, "tư": 4, "lăm": 5}
+
+
+def _below_thousand(words: list[str]) -> int:
+    value = 0
+    if "trăm" in words:
+        i = words.index("trăm")
+        value = 100 * _UNITS[words[i - 1]]
+        words = words[i + 1:]
+    if words[:1] == ["linh"]:
+        return value + _UNITS[words[1]]
+    if words[:1] == ["mười"]:
+        return value + 10 + (_UNITS[words[1]] if len(words) > 1 else 0)
+    if "mươi" in words:
+        return value + 10 * _UNITS[words[0]] + (_UNITS[words[2]] if len(words) > 2 else 0)
+    return value + (_UNITS[words[0]] if words else 0)
+
+
+def words_to_int(text: str) -> int:
+    words = text.split()
+    for scale, factor in (("tỷ", 10**9), ("triệu", 10**6), ("nghìn", 1000)):
+        if scale in words:
+            i = len(words) - 1 - words[::-1].index(scale)
+            return words_to_int(" ".join(words[:i])) * factor + (
+                words_to_int(" ".join(words[i + 1:])) if words[i + 1:] else 0)
+    return _below_thousand(words)
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+@settings(max_examples=400)
+def test_cardinal_reads_back(n: int) -> None:
+    assert words_to_int(read_number(n)) == n
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.text("0123456789", min_size=1, max_size=4))
+@settings(max_examples=300)
+def test_decimal_reads_back(integer: int, fraction: str) -> None:
+    head, tail = read_decimal(str(integer), fraction).split(" phẩy ")
+    assert words_to_int(head) == integer
+    words = tail.split()
+    zeros = 0
+    while zeros < len(words) - 1 and words[zeros] == "không":
+        zeros += 1
+    rest = words[zeros:]
+    stripped = fraction.lstrip("0")
+    if not stripped:
+        assert words == ["không"] * len(fraction)
+    elif len(stripped) <= 3:
+        assert "0" * zeros + str(words_to_int(" ".join(rest))) == fraction
+    else:
+        assert "0" * zeros + "".join(str(_UNITS[w]) for w in rest) == fraction
+
+
+def digits_back(text: str) -> str:
+    return "".join(str(_UNITS[w]) for w in re.findall(r"\w+", text) if w in _UNITS)
+
+
+@given(st.text("0123456789", min_size=1, max_size=20))
+@settings(max_examples=200)
+def test_digits_and_phone_numbers_read_back(digits: str) -> None:
+    assert digits_back(read_digits(digits)) == digits
+    grouped = " ".join(digits[i:i + 3] for i in range(0, len(digits), 3))
+    assert digits_back(_read_phone(grouped)) == digits
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
+@settings(max_examples=300)
+def test_date_reads_back(day: dt.date) -> None:
+    m = re.fullmatch(r"ngày (?:mùng )?(.+) tháng (.+?) năm (.+)", read_date(day))
+    assert m is not None
+    month = 4 if m.group(2) == "tư" else words_to_int(m.group(2))
+    assert dt.date(words_to_int(m.group(3)), month, words_to_int(m.group(1))) == day
+    assert ("mùng" in read_date(day)) == (day.day <= 10)
+
+
+@given(st.integers(0, 24), st.integers(0, 59))
+def test_time_reads_back(hour: int, minute: int) -> None:
+    m = re.fullmatch(r"(.+) giờ(?: (.+) phút)?", read_time(hour, minute))
+    assert m is not None
+    assert (words_to_int(m.group(1)), words_to_int(m.group(2) or "không")) == (hour, minute)
+
+
+@given(st.integers(1, 3999))
+def test_roman_reads_back(n: int) -> None:
+    assert roman_to_int(int_to_roman(n)) == n
+
+
+_SIGNS_BACK = {"chấm": ".", "a còng": "@", "gạch chéo": "/", "gạch ngang": "-",
+               "gạch dưới": "_"}
+
+
+def electronic_back(spoken: str) -> str:
+    back = {v: k for k, v in electronic_table().items()} | _SIGNS_BACK
+    back |= {w: str(i) for i, w in enumerate(DIGITS)}
+    out, words = [], spoken.split()
+    while words:
+        for n in (5, 4, 3, 2, 1):  # longest spoken form first ("vê kép vê kép vê kép")
+            key = " ".join(words[:n])
+            if len(words) >= n and key in back:
+                out.append(back[key])
+                words = words[n:]
+                break
+        else:
+            out.append(words.pop(0))
+    return "".join(out)
+
+
+_PART = st.text(string.ascii_lowercase, min_size=4, max_size=8).filter(
+    lambda p: p not in electronic_table())
+
+
+@given(_PART, st.text("0123456789", max_size=3), _PART,
+       st.sampled_from(["vn", "com", "gov.vn", "com.vn", "org"]))
+@settings(max_examples=200)
+def test_email_reads_back(user: str, digits: str, host: str, tld: str) -> None:
+    address = f"{user}{digits}@{host}.{tld}"
+    assert electronic_back(read_electronic(address)) == address
+
+
+def test_web_address_never_dropped() -> None:
+    result = normalize("Xem https://tinhdoan.gialai.gov.vn/tin-tuc?id=5 để biết thêm.")
+    assert "tinhdoan chấm gialai chấm gốp chấm vê en gạch chéo tin gạch ngang tuc" in (
+        result.spoken)
+
+
+# --- the weighted choice ---
+
+def test_heavier_reading_wins_then_longer() -> None:
+    light = Candidate(0, 4, "number", "x", 40)
+    heavy = Candidate(2, 6, "date", "y", 75)
+    longer = Candidate(0, 6, "unit", "z", 40)
+    assert resolve([light, heavy, longer], 6) == [heavy]
+    assert resolve([light, longer], 6) == [longer]
+    assert resolve([light, Candidate(4, 6, "unit", "w", 10)], 6) == [
+        light, Candidate(4, 6, "unit", "w", 10)]
+
+
+def test_context_decides_a_slash() -> None:
+    # One written shape, four classes, told apart only by the words around it.
+    assert normalize("Ngày 2/3 họp.").spoken == "Ngày mùng hai tháng ba họp."
+    assert normalize("Có 2/3 số hộ.").spoken == "Có hai phần ba số hộ."
+    assert normalize("Đạt 2/3 chỉ tiêu.").spoken == "Đạt hai trên ba chỉ tiêu."
+    assert normalize("Công văn 2/UBND-VP.").spoken == (
+        "Công văn hai của Ủy ban nhân dân.")
+
+
+def test_explain_lists_class_evidence_and_reading() -> None:
+    lines = explain(normalize("Công an 113 bắt 113 đối tượng."))
+    assert lines[0].startswith("TELEPHONE") and "một một ba" in lines[0] and "«Công an»" in (
+        lines[0])
+    assert lines[1].startswith("CARDINAL") and "một trăm mười ba" in lines[1]
+
+
+def test_tcvn3_capitals_restored() -> None:
+    result = normalize("ë B×nh §Þnh, t«m hïm ®­îc xuÊt sang Ên §é.")
+    assert result.spoken == "Ở Bình Định, tôm hùm được xuất sang Ấn Độ."

@@ -367,8 +367,10 @@ class NewsQueue:
         """Record airings; an item that has now aired at every target station leaves the queue."""
         all_stations = {s.id for s in self.settings.stations}
         with self.Session.begin() as s:
-            for item_id in dict.fromkeys(item_ids):
-                row = s.get(NewsItem, item_id)
+            for item_id in sorted(set(item_ids)):  # one lock order: no deadlock between reports
+                # Row lock: two stations reporting the same item at once on PostgreSQL must
+                # not lose a count (SQLite's single writer ignores it).
+                row = s.get(NewsItem, item_id, with_for_update=True)
                 if row is None:
                     continue
                 s.add(ItemAiring(item_id=item_id, station=station_id, day=day, slot=slot))

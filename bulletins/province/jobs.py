@@ -55,6 +55,7 @@ def enabled(settings: Settings) -> bool:
 _brokers: dict[tuple[str, float], Any] = {}
 _brokers_lock = threading.Lock()
 _worker_settings: Settings | None = None  # set by the worker process (worker.py)
+_worker_id = ""
 
 
 def broker(settings: Settings):  # noqa: ANN201
@@ -87,7 +88,8 @@ def _actor(job_id: int) -> None:
         raise RuntimeError("build jobs run only inside `bulletins worker`")
     msg = CurrentMessage.get_current_message()
     retries = int(msg.options.get("retries", 0)) if msg is not None else 0
-    run_job(settings, job_id, final_attempt=retries >= settings.workers.max_retries)
+    run_job(settings, job_id, worker_id=_worker_id,
+            final_attempt=retries >= settings.workers.max_retries)
 
 
 def send(settings: Settings, job_id: int) -> None:

@@ -66,7 +66,7 @@ def run_process(home: str, threads: int, index: int = 0) -> None:
     jobs._worker_settings = settings
     broker = jobs.broker(settings)
     dramatiq.set_broker(broker)
-    worker_id = f"{jobs.worker_name()}#{index}"
+    worker_id = jobs._worker_id = f"{jobs.worker_name()}#{index}"
     stop = threading.Event()
     beat = threading.Thread(target=_beat, args=(settings, broker, worker_id, stop),
                             name="heartbeat", daemon=True)

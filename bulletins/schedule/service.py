@@ -180,6 +180,14 @@ class Service:
     def run(self) -> None:
         """Run in the foreground until SIGTERM / Ctrl-C (or stop())."""
         self.lock.acquire()
+        from ..province.guards import DeploymentLock
+
+        deployment = DeploymentLock(self.settings)  # one scheduler per database (PostgreSQL)
+        try:
+            deployment.acquire()
+        except BaseException:
+            self.lock.release()
+            raise
         try:
             self._install_signals()
             self.start()
@@ -197,6 +205,7 @@ class Service:
                     next_beat = time.monotonic() + HEARTBEAT_S
         finally:
             self.shutdown()
+            deployment.release()
             self.lock.release()
             log.info("scheduler stopped")
 
@@ -361,7 +370,7 @@ class Service:
         done = self._mark_building(*key)
         log.info("building %s/%s for %s", station_id, slot_name, occ)
         try:
-            result = self._build(station_id, slot_name, occ.date())
+            result = self._build(station_id, slot_name, occ.date(), wait=False)
         except Exception as exc:  # noqa: BLE001 - a failed build is logged, play decides
             msg = exc.message if isinstance(exc, BulletinError) else repr(exc)
             self._build_failures[key] = msg
@@ -373,6 +382,8 @@ class Service:
             if self._building.get(key) is done:
                 del self._building[key]
         self._build_failures.pop(key, None)
+        if result is None:  # province: enqueued for the workers
+            return
         log.info("built %s (%s s)", result.mp3_path, result.manifest.get("duration_s"))
 
     def _build_target(self, sl: Slot, station_id: str) -> datetime:
@@ -398,9 +409,15 @@ class Service:
         """Note that a build of this slot is due or running, so a play waits for it."""
         return self._building.setdefault((station_id, slot_name, day), threading.Event())
 
-    def _build(self, station_id: str, slot_name: str, day: date):  # noqa: ANN202
+    def _build(self, station_id: str, slot_name: str, day: date, wait: bool = True):  # noqa: ANN202
         from .. import pipeline
 
+        if self.settings.workers.broker_url:  # province: workers build, this only enqueues
+            from ..province.jobs import build_via_workers
+
+            return build_via_workers(
+                self.settings, station_id, slot_name, day, stop=self.stop_event,
+                wait_s=self.grace.total_seconds() + 60 if wait else None)
         with self._build_lock:
             return pipeline.build_bulletin(
                 self.settings, BuildRequest(station_id, day, slot_name, mark_aired=False))

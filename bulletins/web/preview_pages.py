@@ -99,6 +99,10 @@ async def build_now(request: Request, state: StateDep,
     form = await request.form()
     choice = choose(state.settings, str(form.get("station") or ""),
                     str(form.get("day") or ""), str(form.get("slot") or ""))
+    if state.settings.workers.broker_url:  # province: enqueue, follow on /jobs/<id>
+        from .province_pages import enqueue_and_follow
+
+        return await enqueue_and_follow(request, state, choice, _u)
     try:
         result = await run_in_threadpool(
             core.build, state.settings, choice.station.id, choice.day, choice.slot)

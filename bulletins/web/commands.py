@@ -28,7 +28,10 @@ def serve(ctx, host: str, port: int, web_workers: int) -> None:
     if web_workers > 1:  # separate processes: each builds its app from the home folder
         import os
 
+        from .security import secret_key
+
         os.environ["BULLETINS_HOME"] = str(ctx.settings.home)
+        secret_key(ctx.settings)  # made once here, so every process signs sessions alike
         click.echo(f"Bản tin đang chạy tại http://{host}:{port}/  ({web_workers} tiến trình, "
                    "Ctrl+C để dừng)")
         uvicorn.run("bulletins.web.app:app_from_env", factory=True, host=host, port=port,

@@ -127,6 +127,12 @@ def create_database(admin_url: str, name: str) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
+    import signal
+
+    def _interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the servers too
     pg, rd = start_postgres(), start_redis()
     print(f"BULLETINS_TEST_PG_URL={pg.url}\nBULLETINS_TEST_REDIS_URL={rd.url}", flush=True)
     try:

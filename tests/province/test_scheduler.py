@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Workers, province_config, wait_until
+from province_harness import Workers, province_config, wait_until
 from sqlalchemy import select
 
 from bulletins.db import session_factory

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import province_config
+from province_harness import province_config
 
 from bulletins.audio import Clip
 from bulletins.config import load_settings

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Workers, province_config, wait_until
+from province_harness import Workers, province_config, wait_until
 from servers import free_port
 
 from bulletins.news import NewsQueue

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Workers, province_config, wait_until
+from province_harness import Workers, province_config, wait_until
 from sqlalchemy import func, select
 
 from bulletins.db import BulletinRecord, ItemAiring, NewsItem, session_factory

@@ -124,6 +124,10 @@ def _register_edges() -> None:
 
     for cmd in commands_voice.commands:
         cli.add_command(cmd)
+    from .province import commands as commands_province
+
+    for cmd in commands_province.commands:
+        cli.add_command(cmd)
 
 
 _register_edges()

@@ -126,6 +126,17 @@ class FeedSource:
     stations: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class WorkersSettings:
+    """Province deployment: builds run as Dramatiq jobs on worker processes (empty: in-process)."""
+
+    broker_url: str = ""  # "redis://host:6379/0"; empty keeps the one-machine default
+    queue: str = "bulletins"
+    max_retries: int = 3  # retries with backoff after an unexpected error, then "failed"
+    heartbeat_timeout_s: float = 60.0  # a worker silent this long is dead; its job is redone
+    time_limit_s: int = 1800  # a build running longer than this is aborted and retried
+
+
 DEFAULT_STATION = Station(
     id="ia-hru",
     name="Đài truyền thanh xã Ia Hrú",
@@ -144,6 +155,7 @@ class Settings:
     playback: PlaybackSettings = field(default_factory=PlaybackSettings)
     web: WebSettings = field(default_factory=WebSettings)
     sources: tuple[FeedSource, ...] = ()
+    workers: WorkersSettings = field(default_factory=WorkersSettings)
 
     @property
     def db_url(self) -> str:
@@ -202,14 +214,14 @@ def load_settings(home: str | Path | None = None) -> Settings:
 
 def settings_from_dict(data: dict[str, Any], home: Path) -> Settings:
     known = {"database_url", "stations", "audio", "engines", "normalize", "playback", "web",
-             "sources"}
+             "sources", "workers"}
     _no_unknown(data, known, "")
     kw: dict[str, Any] = {"home": home}
     if "database_url" in data:
         kw["database_url"] = _typed(data["database_url"], str, "database_url")
     for name, cls in (("audio", AudioSettings), ("engines", EngineSettings),
                       ("normalize", NormalizeSettings), ("playback", PlaybackSettings),
-                      ("web", WebSettings)):
+                      ("web", WebSettings), ("workers", WorkersSettings)):
         if name in data:
             kw[name] = _section(cls, data[name], name)
     if "stations" in data:
@@ -415,6 +427,13 @@ def _validate(s: Settings) -> None:
     if s.web.base_url and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", s.web.base_url):
         raise ConfigError(f"«web.base_url» = {s.web.base_url!r} không hợp lệ.",
                           "Viết đầy đủ, ví dụ \"https://bantin.example.vn\".")
+    w = s.workers
+    if w.broker_url and not w.broker_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("«workers.broker_url» phải là địa chỉ Redis, ví dụ "
+                          "\"redis://127.0.0.1:6379/0\".")
+    if not (0 <= w.max_retries <= 20 and w.heartbeat_timeout_s >= 1 and w.time_limit_s >= 10):
+        raise ConfigError("Giá trị trong «[workers]» không hợp lệ: max_retries 0–20, "
+                          "heartbeat_timeout_s ≥ 1, time_limit_s ≥ 10.")
     if p.player == "command" and "{file}" not in p.command:
         raise ConfigError("«playback.command» phải chứa {file} để biết tệp cần phát.")
     bad = [n for n in e.auto if n not in ENGINES or n == "auto"]

@@ -197,7 +197,8 @@ def get_engine(url: str) -> Engine:
         try:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url)
+            # pre-ping: a server (PostgreSQL) may drop idle connections between slots
+            engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
             migrate(engine)
@@ -221,6 +222,12 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Several workers starting at once: one migrates, the others wait, then find
+            # the schema current (a transaction-level lock, released at commit).
+            from sqlalchemy import text
+
+            conn.execute(text("SELECT pg_advisory_xact_lock(7426001)"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

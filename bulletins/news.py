@@ -564,8 +564,10 @@ class NewsQueue:
         all_stations = {s.id for s in self.settings.stations}
         new = 0
         with self.Session.begin() as s:
-            for item_id in ids:
-                row = s.get(NewsItem, item_id)
+            for item_id in sorted(ids):  # one lock order: no deadlock between reports
+                # Row lock: two stations reporting the same item at once on PostgreSQL must
+                # not lose a count (SQLite's single writer ignores it).
+                row = s.get(NewsItem, item_id, with_for_update=True)
                 if row is None:
                     continue
                 seen = s.scalar(select(ItemAiring.id).where(

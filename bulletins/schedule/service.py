@@ -251,6 +251,14 @@ class Service:
     def run(self) -> None:
         """Run in the foreground until SIGTERM / Ctrl-C (or stop())."""
         self.lock.acquire()
+        from ..province.guards import DeploymentLock
+
+        deployment = DeploymentLock(self.settings)  # one scheduler per database (PostgreSQL)
+        try:
+            deployment.acquire()
+        except BaseException:
+            self.lock.release()
+            raise
         try:
             self._install_signals()
             self.start()
@@ -268,6 +276,7 @@ class Service:
                     next_beat = time.monotonic() + HEARTBEAT_S
         finally:
             self.shutdown()
+            deployment.release()
             self.lock.release()
             log.info("scheduler stopped")
 
@@ -464,7 +473,7 @@ class Service:
             return
         log.info("building %s/%s for %s", station_id, slot_name, occ.at)
         try:
-            result = self._build(station_id, slot_name, occ.at.date())
+            result = self._build(station_id, slot_name, occ.at.date(), wait=False)
         except Exception as exc:  # noqa: BLE001 - a failed build is logged, play decides
             msg = exc.message if isinstance(exc, BulletinError) else repr(exc)
             occ.end_build(msg)
@@ -472,6 +481,8 @@ class Service:
                       msg, exc_info=not isinstance(exc, BulletinError))
             return
         occ.end_build()
+        if result is None:  # province: enqueued for the workers
+            return
         log.info("built %s (%s s)", result.mp3_path, result.manifest.get("duration_s"))
 
     def _build_target(self, sl: Slot, station_id: str) -> datetime:
@@ -493,9 +504,15 @@ class Service:
                 return
             self.occurrences.get(station, slot, self._build_target(sl, station)).build_due()
 
-    def _build(self, station_id: str, slot_name: str, day: date):  # noqa: ANN202
+    def _build(self, station_id: str, slot_name: str, day: date, wait: bool = True):  # noqa: ANN202
         from .. import pipeline
 
+        if self.settings.workers.broker_url:  # province: workers build, this only enqueues
+            from ..province.jobs import build_via_workers
+
+            return build_via_workers(
+                self.settings, station_id, slot_name, day, stop=self.stop_event,
+                wait_s=self.grace.total_seconds() + 60 if wait else None)
         with self._build_lock:
             return pipeline.build_bulletin(
                 self.settings, BuildRequest(station_id, day, slot_name, mark_aired=False))

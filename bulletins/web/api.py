@@ -206,6 +206,12 @@ async def preview(state: StateDep, _u: Builder, station: str = "", day: str = ""
 async def build(body: BuildIn, request: Request, state: StateDep, _u: Builder) -> dict:
     c = choose(state.settings, body.station or "", body.day.isoformat() if body.day else "",
                body.slot or "")
+    if state.settings.workers.broker_url:  # province: enqueue; follow /api/jobs/<id>
+        from ..province.jobs import enqueue
+
+        job = await _core(enqueue, state.settings, c.station.id, c.day, c.slot, _u.name)
+        return {"ok": True, "queued": True, "job": job.to_json(),
+                "job_url": f"/api/jobs/{job.id}"}
     result = await _core(core.build, state.settings, c.station.id, c.day, c.slot)
     base = f"/audio/{c.station.id}/{c.day.isoformat()}/{c.slot}"
     return {"ok": True, "station": c.station.id, "day": c.day.isoformat(), "slot": c.slot,

@@ -312,8 +312,12 @@ def create_app(settings: Settings) -> FastAPI:
             db_ok = True
         except Exception:
             db_ok = False
-        return JSONResponse({"ok": db_ok, "db": db_ok, "version": __version__},
-                            status_code=200 if db_ok else 503)
+        body = {"ok": db_ok, "db": db_ok, "version": __version__}
+        if settings.workers.broker_url:  # province: the broker and the workers too
+            from ..province.status import health
+
+            body.update(health(settings))
+        return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
     for module in (auth, source_pages, news_pages, preview_pages, bulletin_pages, user_pages,
                    feeds, api):
@@ -324,4 +328,15 @@ def create_app(settings: Settings) -> FastAPI:
     from . import lexicon_pages  # the station lexicon page (normalize)
 
     app.include_router(lexicon_pages.router)
+    from . import province_pages
+
+    app.include_router(province_pages.router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """For `serve --workers N`: each uvicorn worker process builds its app from
+    $BULLETINS_HOME (uvicorn needs an import string to start several processes)."""
+    from ..config import load_settings
+
+    return create_app(load_settings())

@@ -15,12 +15,28 @@ from .security import ROLES, add_user, create_token, list_tokens, revoke_tokens
               help="Địa chỉ lắng nghe; 0.0.0.0 để máy khác trong mạng truy cập được.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="Cổng.")
+@click.option("--workers", "web_workers", default=1, show_default=True,
+              type=click.IntRange(1, 64),
+              help="Số tiến trình web (máy chủ tỉnh: nhiều biên tập viên cùng lúc).")
 @pass_ctx
-def serve(ctx, host: str, port: int) -> None:
+def serve(ctx, host: str, port: int, web_workers: int) -> None:
     """Chạy trang web Bản tin (biên tập, nghe, tải, nguồn RSS, API)."""
     import uvicorn
 
     from .app import create_app
+
+    if web_workers > 1:  # separate processes: each builds its app from the home folder
+        import os
+
+        from .security import secret_key
+
+        os.environ["BULLETINS_HOME"] = str(ctx.settings.home)
+        secret_key(ctx.settings)  # made once here, so every process signs sessions alike
+        click.echo(f"Bản tin đang chạy tại http://{host}:{port}/  ({web_workers} tiến trình, "
+                   "Ctrl+C để dừng)")
+        uvicorn.run("bulletins.web.app:app_from_env", factory=True, host=host, port=port,
+                    workers=web_workers, log_level="warning", proxy_headers=False)
+        return
 
     app = create_app(ctx.settings)
     click.echo(f"Bản tin đang chạy tại http://{host}:{port}/  (Ctrl+C để dừng)")

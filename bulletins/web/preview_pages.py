@@ -110,6 +110,10 @@ async def build_now(request: Request, state: StateDep,
                                       choice.day.isoformat(), choice.slot) is not None:
         # Ask first: the page shows what is there and a "replace" button.
         return _page(request, state, choice, status_code=409, confirm=True)
+    if state.settings.workers.broker_url:  # province: enqueue, follow on /jobs/<id>
+        from .province_pages import enqueue_and_follow
+
+        return await enqueue_and_follow(request, state, choice, _u)
     try:
         result = await run_in_threadpool(
             core.build, state.settings, choice.station.id, choice.day, choice.slot, replace)

@@ -1,0 +1,82 @@
+"""One scheduler per deployment; it enqueues builds for the workers and never builds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from province_harness import Workers, province_config, wait_until
+from sqlalchemy import select
+
+from bulletins.db import session_factory
+from bulletins.news import NewsQueue
+from bulletins.province import jobs
+from bulletins.province.tables import BuildJob
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scheduler(home: Path, log_name: str) -> subprocess.Popen:
+    env = dict(os.environ, BULLETINS_HOME=str(home), PYTHONUNBUFFERED="1")
+    return subprocess.Popen([sys.executable, str(ROOT / "scheduler.py"), "-v"], env=env,
+                            stdout=open(home / log_name, "wb"),  # noqa: SIM115
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_second_scheduler_refused_and_first_enqueues_for_workers(
+        tmp_path: Path, pg_url: str, redis_url: str) -> None:
+    slot = datetime.now().replace(microsecond=0) + timedelta(seconds=40)
+    home_a, home_b = tmp_path / "server-a", tmp_path / "server-b"  # two "machines"
+    settings = province_config(home_a, pg_url, redis_url, stations=3,
+                               slot_time=slot.strftime("%H:%M:%S"))
+    text = (home_a / "bulletins.toml").read_text(encoding="utf-8")
+    text = text.replace('[playback]\nplayer = "command"',
+                        '[playback]\nplayer = "command"\nlead_minutes = 0.4\ngrace_minutes = 0.5')
+    (home_a / "bulletins.toml").write_text(text, encoding="utf-8")
+    home_b.mkdir()
+    (home_b / "bulletins.toml").write_text(text, encoding="utf-8")
+    NewsQueue(settings).add({"title": "Họp dân", "body": "Thôn 2 họp dân lúc 19 giờ tối nay."})
+
+    first = _scheduler(home_a, "sched.log")
+    workers = Workers(home_a)
+    try:
+        wait_until(lambda: "scheduler running" in (home_a / "sched.log").read_text(), 60,
+                   "first scheduler up")
+        second = _scheduler(home_b, "sched.log")
+        assert second.wait(timeout=60) == 1
+        out = (home_b / "sched.log").read_text()
+        assert "Đã có một bộ lập lịch khác đang chạy" in out, out
+        assert first.poll() is None
+
+        # lead 24 s: the scheduler enqueues three jobs about 16 s from now, builds nothing
+        def queued() -> list[BuildJob]:
+            with session_factory(settings.db_url)() as s:
+                return list(s.scalars(select(BuildJob)))
+
+        rows = wait_until(lambda: len(queued()) == 3 and queued(), 60, "three jobs enqueued")
+        assert {r.station for r in rows} == {"xa-00", "xa-01", "xa-02"}
+        assert all(r.requested_by == "scheduler" and r.day == slot.date() for r in rows)
+        assert not (home_a / "audio_out").exists() or not list(
+            (home_a / "audio_out").rglob("*.mp3")), "the scheduler built nothing itself"
+        workers.start(processes=1)
+        wait_until(lambda: all(r.status == "done" for r in queued()), 120, "workers built")
+        pid = f":{workers.procs[0].pid}#0"
+        assert all(jobs.get_job(settings, r.id).worker.endswith(pid) for r in rows)
+    finally:
+        workers.stop()
+        _stop(first)

@@ -1,9 +1,12 @@
-"""Loudness and peak control in-process (numpy/scipy): fast enough for a modest PC.
+"""Loudness and peak control in-process (numpy, scipy's IIR/FIR filters): one pass, float32.
 
-BS.1770 integrated loudness uses pyloudnorm's filter design; true peak is measured 4x oversampled,
-as BS.1770 asks. The limiter is a look-ahead gain envelope computed on the oversampled
-signal, so inter-sample peaks are caught too. Files are still checked afterwards with
-ffmpeg's own ebur128 meter (master.measure_loudness), an independent implementation.
+BS.1770 integrated loudness uses pyloudnorm's filter design, computed from per-100 ms
+energies so pieces measured apart can be combined (master.py measures each part once and
+caches its energies). True peak is 4x oversampled as BS.1770 asks, but only where it could
+matter: a 4x interpolated sample is a weighted sum of 12 input samples, so it can exceed
+their largest magnitude by at most the filter's per-phase L1 norm; blocks whose samples stay
+below `level / L1` are skipped without being oversampled. The limiter is a look-ahead gain
+envelope built from those oversampled peaks. Finished files are checked by decoding them.
 """
 
 from __future__ import annotations
@@ -12,35 +15,43 @@ import math
 from functools import cache
 
 import numpy as np
-import pyloudnorm
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import butter, firwin, sosfilt, upfirdn
 
 _OVERSAMPLE = 4
+_TAPS = 48  # 12 per phase, the size BS.1770-4 Annex 2 uses for true peak
+_BLOCK = 256  # candidate search granularity, samples (more than the filter's reach)
 
 
 @cache
 def _k_weighting(rate: int) -> tuple[np.ndarray, ...]:
     # pyloudnorm designs BS.1770's two K-weighting stages for any sample rate.
+    import pyloudnorm
+
     filters = pyloudnorm.Meter(rate)._filters
-    return tuple(np.concatenate([f.b, f.a]) for f in filters.values())
+    return tuple(np.concatenate([f.b, f.a]).reshape(1, 6) for f in filters.values())
 
 
-def integrated_lufs(x: np.ndarray, rate: int) -> float:
-    """BS.1770-4 gated integrated loudness of mono audio.
+def hop_energies(x: np.ndarray, rate: int, partial: bool = False) -> np.ndarray:
+    """Sum of squares of the K-weighted signal per 100 ms hop (float64).
 
-    Same filters and gating as pyloudnorm (the tests compare the two), computed from
-    per-100 ms energies so a ten-minute bulletin needs no float64 copy of itself.
+    With `partial`, a last incomplete hop is included (pieces of a longer program);
+    otherwise only whole hops count, as BS.1770 blocks must lie inside the signal.
     """
-    if len(x) < rate // 2:  # BS.1770 needs at least one 400 ms block
-        x = np.concatenate([x, np.zeros(rate // 2 - len(x) + 1, dtype=np.float32)])
+    from scipy.signal import sosfilt
+
     y = np.asarray(x, dtype=np.float32)
-    for ba in _k_weighting(rate):
-        y = sosfilt(ba.reshape(1, 6), y).astype(np.float32)
-    hop = rate // 10  # blocks of 400 ms with 75 % overlap are four 100 ms hops
-    n_hops = len(y) // hop
-    energy = np.square(y[: n_hops * hop].reshape(n_hops, hop), dtype=np.float32).sum(
+    for sos in _k_weighting(rate):
+        y = sosfilt(sos, y).astype(np.float32, copy=False)
+    hop = rate // 10
+    n_hops = -(-len(y) // hop) if partial else len(y) // hop
+    if n_hops * hop > len(y):
+        y = np.concatenate([y, np.zeros(n_hops * hop - len(y), dtype=np.float32)])
+    return np.square(y[: n_hops * hop].reshape(n_hops, hop), dtype=np.float32).sum(
         axis=1, dtype=np.float64)
+
+
+def gated_lufs(energy: np.ndarray, rate: int) -> float:
+    """BS.1770-4 gated loudness from hop energies: 400 ms blocks, 75 % overlap."""
+    hop = rate // 10
     block = (energy[:-3] + energy[1:-2] + energy[2:-1] + energy[3:]) / (4 * hop)
     if len(block) == 0:
         return -math.inf
@@ -55,39 +66,80 @@ def integrated_lufs(x: np.ndarray, rate: int) -> float:
     return -0.691 + 10 * math.log10(keep.mean()) if len(keep) else -math.inf
 
 
+def integrated_lufs(x: np.ndarray, rate: int) -> float:
+    """BS.1770-4 gated integrated loudness of mono audio (agrees with pyloudnorm)."""
+    if len(x) < rate // 2:  # BS.1770 needs at least one 400 ms block
+        x = np.concatenate([x, np.zeros(rate // 2 - len(x) + 1, dtype=np.float32)])
+    return gated_lufs(hop_energies(x, rate), rate)
+
+
 @cache
-def _interpolator() -> np.ndarray:
-    # A 48-tap (12 per phase) low-pass, the size BS.1770-4 Annex 2 uses for true peak.
-    return (firwin(48, 1 / _OVERSAMPLE) * _OVERSAMPLE).astype(np.float32)
+def _interpolator() -> tuple[np.ndarray, float]:
+    """The 4x interpolation filter and its largest per-phase L1 norm (the overshoot bound)."""
+    from scipy.signal import firwin
+
+    h = (firwin(_TAPS, 1 / _OVERSAMPLE) * _OVERSAMPLE).astype(np.float32)
+    bound = max(float(np.abs(h[p::_OVERSAMPLE]).sum()) for p in range(_OVERSAMPLE))
+    return h, max(1.0, bound)
 
 
-def _sample_peaks(x: np.ndarray, block: int = 1 << 18) -> np.ndarray:
-    """For each sample, the largest |value| of the 4x oversampled signal around it.
+def _candidate_runs(x: np.ndarray, level: float) -> list[tuple[int, int]]:
+    """Sample ranges whose oversampled peak could reach `level`; elsewhere it cannot."""
+    _, bound = _interpolator()
+    n = len(x)
+    nb = -(-n // _BLOCK)
+    mags = np.zeros(nb * _BLOCK, dtype=np.float32)
+    np.abs(x, out=mags[:n])
+    bmax = mags.reshape(nb, _BLOCK).max(axis=1)
+    near = bmax.copy()  # a block's interpolated values also see its neighbours' samples
+    near[1:] = np.maximum(near[1:], bmax[:-1])
+    near[:-1] = np.maximum(near[:-1], bmax[1:])
+    cand = near * bound >= level
+    if not cand.any():
+        return []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], cand.astype(np.int8), [0]])))
+    return [(int(a) * _BLOCK, min(n, int(b) * _BLOCK)) for a, b in zip(edges[::2], edges[1::2],
+                                                                        strict=True)]
 
-    Worked in blocks (with the filter's reach as margin) so a ten-minute bulletin never
-    holds its 4x copy in memory at once.
-    """
-    h = _interpolator()
+
+def _oversampled_peaks(x: np.ndarray, a: int, b: int) -> np.ndarray:
+    """For samples a..b, the largest |value| of the 4x oversampled signal around each."""
+    from scipy.signal import upfirdn
+
+    h, _ = _interpolator()
     delay = (len(h) - 1) // 2
     margin = len(h)
-    x = x.astype(np.float32, copy=False)
-    out = np.empty(len(x), dtype=np.float32)
-    for start in range(0, len(x), block):
-        lo, hi = max(0, start - margin), min(len(x), start + block + margin)
-        y = upfirdn(h, x[lo:hi], up=_OVERSAMPLE)[delay:]
-        first = (start - lo) * _OVERSAMPLE
-        n = min(block, len(x) - start)
-        seg = np.abs(y[first: first + n * _OVERSAMPLE])
-        if len(seg) < n * _OVERSAMPLE:
-            seg = np.pad(seg, (0, n * _OVERSAMPLE - len(seg)))
-        out[start: start + n] = seg.reshape(n, _OVERSAMPLE).max(axis=1)
-    return out
+    lo, hi = max(0, a - margin), min(len(x), b + margin)
+    y = upfirdn(h, x[lo:hi], up=_OVERSAMPLE)[delay:]
+    first = (a - lo) * _OVERSAMPLE
+    n = b - a
+    seg = np.abs(y[first: first + n * _OVERSAMPLE]).astype(np.float32, copy=False)
+    if len(seg) < n * _OVERSAMPLE:
+        seg = np.pad(seg, (0, n * _OVERSAMPLE - len(seg)))
+    return seg.reshape(n, _OVERSAMPLE).max(axis=1)
+
+
+def true_peak(x: np.ndarray) -> float:
+    """Linear true peak: the largest |value| of the 4x oversampled signal, computed only
+    where it could be largest."""
+    if len(x) == 0:
+        return 0.0
+    level = float(np.max(np.abs(x)))
+    if level == 0.0:
+        return 0.0
+    # Oversampled values can fall below the sample peak (full-band signals lose their top
+    # octave in the interpolator): then look again with the lower level found.
+    for _ in range(2):
+        found = max((float(_oversampled_peaks(x, a, b).max())
+                     for a, b in _candidate_runs(x, level)), default=0.0)
+        if found >= level:
+            return found
+        level = found
+    return level
 
 
 def true_peak_dbtp(x: np.ndarray) -> float:
-    if len(x) == 0:
-        return -math.inf
-    peak = float(np.max(_sample_peaks(x)))
+    peak = true_peak(x)
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -95,31 +147,61 @@ def highpass(x: np.ndarray, rate: int, hz: int) -> np.ndarray:
     """4th-order Butterworth: horns cannot reproduce bass; it only wastes their power."""
     if hz <= 0:
         return x
+    from scipy.signal import butter, sosfilt
+
     sos = butter(4, hz / (rate / 2), btype="highpass", output="sos")
-    return sosfilt(sos, x).astype(np.float32)
+    return sosfilt(sos, x).astype(np.float32, copy=False)
+
+
+def _running_min(x: np.ndarray, half: int) -> np.ndarray:
+    """min(x[i-half : i+half+1]) with edge values repeated (van Herk/Gil-Werman, O(n))."""
+    w = 2 * half + 1
+    n = len(x)
+    padded = np.concatenate([np.full(half, x[0]), x, np.full(half, x[-1])])
+    m = len(padded)
+    extra = -m % w
+    if extra:
+        padded = np.concatenate([padded, np.full(extra, x[-1])])
+    rows = padded.reshape(-1, w)
+    prefix = np.minimum.accumulate(rows, axis=1).ravel()
+    suffix = np.minimum.accumulate(rows[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.minimum(suffix[:n], prefix[w - 1: w - 1 + n])
+
+
+def _moving_mean(x: np.ndarray, size: int) -> np.ndarray:
+    """Centred moving average of `size` samples, edge values repeated."""
+    left = size // 2
+    right = size - 1 - left
+    padded = np.concatenate([np.full(left, x[0]), x, np.full(right, x[-1])]).astype(np.float64)
+    c = np.concatenate([[0.0], np.cumsum(padded)])
+    return ((c[size:] - c[:-size]) / size).astype(np.float32)
 
 
 def limit(x: np.ndarray, rate: int, ceiling_dbtp: float, lookahead_ms: float = 5.0) -> np.ndarray:
     """Keep true peaks at or under the ceiling with a smooth look-ahead gain envelope."""
     ceiling = 10 ** (ceiling_dbtp / 20)
-    peaks = _sample_peaks(x)
-    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9)).astype(np.float32)
+    runs = _candidate_runs(x, ceiling)
+    if not runs:
+        return x
+    need = np.ones(len(x), dtype=np.float32)
+    for a, b in runs:
+        need[a:b] = np.minimum(1.0, ceiling / np.maximum(_oversampled_peaks(x, a, b), 1e-9))
     if need.min() >= 1.0:
         return x
     look = max(1, int(rate * lookahead_ms / 1000))
     # Hold the lowest gain any peak within the look-ahead needs, then smooth with a box half
     # as wide: every sample's smoothed gain averages only held values at or below its need.
-    held = minimum_filter1d(need, size=2 * look + 1, mode="nearest")
-    gain = uniform_filter1d(held, size=look, mode="nearest")
-    return (x * np.minimum(gain, 1.0)).astype(np.float32)
+    gain = _moving_mean(_running_min(need, look), look)
+    return (x * np.minimum(gain, 1.0)).astype(np.float32, copy=False)
 
 
 def normalize(x: np.ndarray, rate: int, target_lufs: float, ceiling_dbtp: float,
-              tolerance_lu: float = 0.2, passes: int = 5) -> tuple[np.ndarray, float, float]:
+              tolerance_lu: float = 0.2, passes: int = 4) -> tuple[np.ndarray, float, float]:
     """Gain to `target_lufs`, limiting true peaks to `ceiling_dbtp`; returns (x, LUFS, dBTP).
 
-    Limiting takes back some loudness, so the gain is re-aimed from a measurement after
-    each pass. Every figure returned is measured on the returned samples.
+    Usually one gain and one limiter pass. Only when limiting took back more loudness than
+    the tolerance is the gain re-aimed (secant steps: a limiter working hard gives back less
+    than a dB per dB). Figures are measured on the returned samples.
     """
     loud = integrated_lufs(x, rate)
     if not math.isfinite(loud) or loud < -69:
@@ -127,9 +209,9 @@ def normalize(x: np.ndarray, rate: int, target_lufs: float, ceiling_dbtp: float,
     gain_db = target_lufs - loud
     best: tuple[float, np.ndarray, float] | None = None
     prev: tuple[float, float] | None = None  # (gain, loudness) of the previous pass
-    slope = 1.0  # dB of loudness per dB of gain; a limiter working hard gives back less
+    slope = 1.0
     for _ in range(passes):
-        y = limit((x * np.float32(10 ** (gain_db / 20))).astype(np.float32), rate, ceiling_dbtp)
+        y = limit(x * np.float32(10 ** (gain_db / 20)), rate, ceiling_dbtp)
         out_loud = integrated_lufs(y, rate)
         if best is None or abs(out_loud - target_lufs) < best[0]:
             best = (abs(out_loud - target_lufs), y, out_loud)

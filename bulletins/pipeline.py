@@ -282,7 +282,7 @@ def _build(job: _Job, candidates: list[Item], fit: bool) -> BuildResult:
         mastered = master(program, segments, a, Tags(
             station_id=job.station.id, station_name=job.station.name, date=job.day,
             slot=job.slot.name, title=title, comment="Bản tin tự động",
-        ), tmp)
+        ), tmp, cache_dir=s.cache_dir / "master")
         if fit and mastered.duration_s * 1000 > job.slot_ms:
             raise AudioError(
                 f"Bản tin sau khi mã hóa dài {mastered.duration_s:.2f} giây, vượt khung giờ.")

@@ -11,7 +11,9 @@ import click
 
 from .cli import HomeGroup, pass_ctx
 from .models import PRIORITIES, PRIORITY_VI
-from .news import NewsQueue, parse_date
+
+# The queue (SQLAlchemy) is imported inside the commands that use it, so `normalize` and
+# `--help` start fast.
 
 
 @click.group("news", cls=HomeGroup)
@@ -32,6 +34,8 @@ def news() -> None:
 def news_add(ctx, title: str, body: str | None, priority: str, category: str, stations: str,
              valid_from: str, valid_until: str) -> None:
     """Thêm một tin vào hàng đợi."""
+    from .news import NewsQueue
+
     if body is None or body == "-":
         body = sys.stdin.read()
     item = NewsQueue(ctx.settings).add({
@@ -46,6 +50,8 @@ def news_add(ctx, title: str, body: str | None, priority: str, category: str, st
 @pass_ctx
 def news_import(ctx, file: Path) -> None:
     """Nhập tin từ tệp JSON (danh sách) hoặc CSV. Một dòng sai thì không nhập gì."""
+    from .news import NewsQueue
+
     items = NewsQueue(ctx.settings).import_file(file)
     click.echo(f"Đã nhập {len(items)} tin từ {file.name}.")
 
@@ -59,6 +65,8 @@ def news_import(ctx, file: Path) -> None:
 def news_list(ctx, as_json: bool, status: str | None, station: str | None,
               priority: str | None) -> None:
     """Liệt kê các tin (khẩn cấp trước, rồi theo mức ưu tiên và thứ tự gửi)."""
+    from .news import NewsQueue
+
     items = NewsQueue(ctx.settings).list(status=status, station=station, priority=priority)
     if as_json:
         click.echo(json.dumps([_item_json(i) for i in items], ensure_ascii=False, indent=2))
@@ -84,6 +92,8 @@ def _item_json(i) -> dict:
 
 
 def _parse_day(value: str | None) -> date | None:
+    from .news import parse_date
+
     return parse_date(value, "--date", "") if value else None
 
 
@@ -186,6 +196,8 @@ def demo(ctx, engine: str) -> None:
     if settings.stations == base.stations and not (home / "bulletins.toml").exists():
         settings = replace(settings, stations=base.stations)
     sample = Path(__file__).parent / "data" / "sample_news.json"
+    from .news import NewsQueue
+
     queue = NewsQueue(settings)
     items = queue.import_file(sample, created_by="demo")
     click.echo(f"Đã nạp {len(items)} tin mẫu vào {home}.", err=True)

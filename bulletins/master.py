@@ -7,6 +7,7 @@ encode MP3 with ID3 tags and chapter marks, then measure what was actually writt
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -20,6 +21,8 @@ from .config import AudioSettings
 from .errors import AudioError
 from .models import Segment, SpokenPart
 from .timeline import layout
+
+log = logging.getLogger("bulletins.master")
 
 # Chapter titles for parts that carry no item title of their own.
 CHAPTER_LABELS = {"greeting": "Lời chào", "headlines": "Điểm tin", "closing": "Kết thúc"}
@@ -316,28 +319,42 @@ def _pcm16(x: np.ndarray) -> bytes:
 def _master_piece(x: np.ndarray, rate: int, audio: AudioSettings) -> _Piece:
     """High-pass, gain to the target, true-peak limit, encode; then decode and measure.
 
-    Re-mastered (at most twice) only when the decoded piece misses the loudness tolerance
-    or the peak ceiling: encoding takes a little loudness and adds a little overshoot.
+    One pass: the gain comes from the filtered input's loudness, and what limiting and
+    encoding take back is measured on the decoded piece. Re-mastered (rarely more than once) only
+    when that misses the loudness tolerance or the peak ceiling.
     """
     from . import loudness
 
     target, ceiling = audio.loudness_lufs, audio.true_peak_dbtp
     src = np.concatenate([x, np.zeros(_sample(_TAIL_MS, rate), dtype=np.float32)])
     filtered = loudness.highpass(src, rate, audio.highpass_hz)
-    want, pcm_ceiling = target, max(-9.0, ceiling - 0.5)
-    for _ in range(3):
-        samples, _, pcm_peak = loudness.normalize(filtered, rate, want, pcm_ceiling)
+    del src
+    level = loudness.integrated_lufs(filtered, rate)
+    # LAME at speech bitrates takes 0.4-0.6 LU (its low-pass): aim a little above.
+    gain_db = target + 0.3 - level if level >= _SILENCE_LUFS else 0.0
+    pcm_ceiling = max(-9.0, ceiling - 0.5)
+    prev: tuple[float, float] | None = None  # (gain, loudness) of the previous try
+    slope = 1.0  # dB of loudness per dB of gain; less when the limiter works hard
+    for _ in range(4):
+        samples = loudness.limit(filtered * np.float32(10 ** (gain_db / 20)), rate, pcm_ceiling)
         data = mp3.encode(_pcm16(samples), rate, audio.bitrate_kbps)
         decoded = mp3.decode_raw(data, rate)[mp3.LEAD: mp3.LEAD + len(samples)]
         energy = loudness.hop_energies(decoded, rate, partial=True)
         peak = loudness.true_peak(decoded)
-        loud = loudness.integrated_lufs(decoded, rate)
+        loud = loudness.gated_lufs(energy, rate) if len(decoded) >= rate // 2 else \
+            loudness.integrated_lufs(decoded, rate)
         peak_db = 20 * np.log10(peak) if peak > 0 else -np.inf
-        if loud < _SILENCE_LUFS or (abs(loud - target) <= _MP3_TOLERANCE_LU
-                                    and peak_db <= ceiling):
+        if level < _SILENCE_LUFS or (abs(loud - target) <= _MP3_TOLERANCE_LU
+                                     and peak_db <= ceiling):
             break
-        want += target - loud
-        pcm_ceiling = min(pcm_ceiling, ceiling - 0.1 - max(0.0, peak_db - pcm_peak))
+        log.info("re-mastering a piece: %.2f LUFS, %.2f dBTP after encoding", loud, peak_db)
+        if prev is not None and abs(gain_db - prev[0]) > 1e-3:
+            slope = min(1.0, max(0.1, (loud - prev[1]) / (gain_db - prev[0])))
+        prev = (gain_db, loud)
+        gain_db += min(12.0, (target - loud) / slope)
+        if peak_db > ceiling:  # encoding overshoot: lower the limiter by as much
+            overshoot = peak_db - loudness.true_peak_dbtp(samples)
+            pcm_ceiling = min(pcm_ceiling, ceiling - 0.1 - max(0.0, overshoot))
     return _Piece(data, mp3.count_frames(data), energy, peak)
 
 

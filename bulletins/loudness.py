@@ -188,59 +188,123 @@ def _moving_mean(x: np.ndarray, size: int) -> np.ndarray:
     return ((c[size:] - c[:-size]) / size).astype(np.float32)
 
 
+def _k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
+    from scipy.signal import sosfilt
+
+    y = np.asarray(x, dtype=np.float32)
+    for sos in _k_weighting(rate):
+        y = sosfilt(sos, y).astype(np.float32, copy=False)
+    return y
+
+
+def _running_max(x: np.ndarray, half: int) -> np.ndarray:
+    return -_running_min(-x, half)
+
+
+def _peak_runs(x: np.ndarray, level: float, look: int) -> list[tuple[int, int, np.ndarray]]:
+    """(lo, hi, held peaks) wherever a peak could reach `level`: the 4x oversampled peaks of
+    x, each held over ± the look-ahead, on the run widened by the limiter's reach."""
+    out = []
+    for a, b in _candidate_runs(x, level):
+        lo, hi = max(0, a - 2 * look), min(len(x), b + 2 * look)
+        local = np.zeros(hi - lo, dtype=np.float32)
+        local[a - lo: b - lo] = _oversampled_peaks(x, a, b)
+        out.append((lo, hi, _running_max(local, look)))
+    return out
+
+
+def _envelopes(runs: list[tuple[int, int, np.ndarray]], gain: float, ceiling: float,
+               look: int) -> list[tuple[int, int, np.ndarray]]:
+    """Limiter gain (≤ 1) around each run where `gain` would push a peak over `ceiling`.
+
+    Hold the lowest gain any peak within the look-ahead needs (the held peaks give it for
+    any overall gain), then smooth with a box half as wide: every sample's smoothed gain
+    averages only held values at or below its need.
+    """
+    out = []
+    for lo, hi, held in runs:
+        if float(held.max()) * gain <= ceiling:
+            continue
+        need = np.minimum(1.0, ceiling / np.maximum(held * np.float32(gain), 1e-9))
+        out.append((lo, hi, np.minimum(_moving_mean(need, look), 1.0)))
+    return out
+
+
+def _apply(x: np.ndarray, gain: float, envs: list[tuple[int, int, np.ndarray]]) -> np.ndarray:
+    y = x * np.float32(gain)
+    for lo, hi, env in envs:
+        y[lo:hi] *= env
+    return y
+
+
 def limit(x: np.ndarray, rate: int, ceiling_dbtp: float, lookahead_ms: float = 5.0) -> np.ndarray:
     """Keep true peaks at or under the ceiling with a smooth look-ahead gain envelope.
 
     The envelope differs from 1 only within the look-ahead of a candidate peak, so it is
-    built run by run; the rest of the signal is left untouched (and not copied twice).
+    built run by run; the rest of the signal is left untouched.
     """
     ceiling = 10 ** (ceiling_dbtp / 20)
-    runs = _candidate_runs(x, ceiling)
     look = max(1, int(rate * lookahead_ms / 1000))
-    out = None
-    for a, b in runs:
-        need = np.minimum(1.0, ceiling / np.maximum(_oversampled_peaks(x, a, b), 1e-9))
-        if need.min() >= 1.0:
-            continue
-        # Hold the lowest gain any peak within the look-ahead needs, then smooth with a box
-        # half as wide: every sample's smoothed gain averages only held values at or below
-        # its need. Computed over the run plus the envelope's reach on both sides.
-        lo, hi = max(0, a - 2 * look), min(len(x), b + 2 * look)
-        local = np.ones(hi - lo, dtype=np.float32)
-        local[a - lo: b - lo] = need
-        gain = np.minimum(_moving_mean(_running_min(local, look), look), 1.0)
-        if out is None:
-            out = np.array(x, dtype=np.float32)
-        out[lo:hi] *= gain
-    return x if out is None else out
+    envs = _envelopes(_peak_runs(x, ceiling, look), 1.0, ceiling, look)
+    return _apply(x, 1.0, envs) if envs else x
 
 
 def normalize(x: np.ndarray, rate: int, target_lufs: float, ceiling_dbtp: float,
-              tolerance_lu: float = 0.2, passes: int = 4,
-              measure_peak: bool = True) -> tuple[np.ndarray, float, float]:
+              tolerance_lu: float = 0.2, passes: int = 8, exact: bool = True,
+              lookahead_ms: float = 5.0) -> tuple[np.ndarray, float, float]:
     """Gain to `target_lufs`, limiting true peaks to `ceiling_dbtp`; returns (x, LUFS, dBTP).
 
-    Usually one gain and one limiter pass. Only when limiting took back more loudness than
-    the tolerance is the gain re-aimed (secant steps: a limiter working hard gives back less
-    than a dB per dB). Figures are measured on the returned samples.
+    The signal is K-weighted and oversampled once; each pass only recomputes the limiter's
+    gain for a new overall gain, and (unless `exact`) the loudness from the K-weighted input
+    times those gains, in the hops the limiter touched. A limiter working hard gives back
+    less than a dB per dB, so passes after the first take secant steps. With `exact` the
+    figures returned are measured on the returned samples (else the dBTP is NaN).
     """
-    loud = integrated_lufs(x, rate)
+    n = len(x)
+    padded = x if n >= rate // 2 else np.concatenate(
+        [x, np.zeros(rate // 2 - n + 1, dtype=np.float32)])
+    kx = _k_weighted(padded, rate)
+    hop = rate // 10
+    n_hops = len(kx) // hop
+    energy = np.square(kx[: n_hops * hop].reshape(n_hops, hop), dtype=np.float32).sum(
+        axis=1, dtype=np.float64)
+    loud = gated_lufs(energy, rate)
     if not math.isfinite(loud) or loud < -69:
-        return x, loud, true_peak_dbtp(x)  # silence: nothing to normalize
-    gain_db = target_lufs - loud
-    best: tuple[float, np.ndarray, float] | None = None
-    prev: tuple[float, float] | None = None  # (gain, loudness) of the previous pass
+        return x, loud, true_peak_dbtp(x) if exact else math.nan  # silence
+    ceiling = 10 ** (ceiling_dbtp / 20)
+    look = max(1, int(rate * lookahead_ms / 1000))
+    first = target_lufs - loud
+    reach = 12.0  # dB of extra gain the peak map allows later passes (hard limiting)
+    runs = _peak_runs(x, ceiling / 10 ** ((first + reach) / 20), look)
+
+    def measure(gain_db: float) -> tuple[float, list]:  # noqa: ANN202
+        g = 10 ** (gain_db / 20)
+        envs = _envelopes(runs, g, ceiling, look)
+        if exact:
+            return integrated_lufs(_apply(x, g, envs), rate), envs
+        e = energy * g * g
+        for lo, hi, env in envs:  # re-sum the hops the limiter touched
+            h0, h1 = lo // hop, min(n_hops, -(-hi // hop))
+            seg = kx[h0 * hop: h1 * hop] * np.float32(g)
+            seg[lo - h0 * hop: hi - h0 * hop] *= env[: min(hi, h1 * hop) - lo]
+            e[h0:h1] = np.square(seg.reshape(-1, hop), dtype=np.float32).sum(
+                axis=1, dtype=np.float64)
+        return gated_lufs(e, rate), envs
+
+    gain_db = first
+    best: tuple[float, float, float, list] | None = None  # (error, gain, loudness, envs)
+    prev: tuple[float, float] | None = None
     slope = 1.0
     for _ in range(passes):
-        y = limit(x * np.float32(10 ** (gain_db / 20)), rate, ceiling_dbtp)
-        out_loud = integrated_lufs(y, rate)
+        out_loud, envs = measure(gain_db)
         if best is None or abs(out_loud - target_lufs) < best[0]:
-            best = (abs(out_loud - target_lufs), y, out_loud)
+            best = (abs(out_loud - target_lufs), gain_db, out_loud, envs)
         if abs(out_loud - target_lufs) <= tolerance_lu:
             break
         if prev is not None and abs(gain_db - prev[0]) > 1e-3:
             slope = min(1.0, max(0.1, (out_loud - prev[1]) / (gain_db - prev[0])))
         prev = (gain_db, out_loud)
-        gain_db += min(12.0, (target_lufs - out_loud) / slope)
-    _, y, out_loud = best
-    return y, out_loud, true_peak_dbtp(y) if measure_peak else math.nan
+        gain_db = min(first + reach, gain_db + min(12.0, (target_lufs - out_loud) / slope))
+    _, gain_db, out_loud, envs = best
+    y = _apply(x, 10 ** (gain_db / 20), envs)
+    return y, out_loud, true_peak_dbtp(y) if exact else math.nan

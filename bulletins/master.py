@@ -30,6 +30,8 @@ CHAPTER_KINDS = ("greeting", "headlines", "item", "closing")
 
 # The finished file is held to 1 LU; re-master when encoding moved it further than this.
 _MP3_TOLERANCE_LU = 0.5
+# What LAME's low-pass takes from speech at these bitrates (K-weighting stresses the highs).
+_ENCODER_LOSS_LU = 0.45
 # Inputs quieter than this are silence for our purposes: there is nothing to normalize.
 _SILENCE_LUFS = -69.0
 
@@ -319,9 +321,9 @@ def _pcm16(x: np.ndarray) -> bytes:
 def _master_piece(x: np.ndarray, rate: int, audio: AudioSettings) -> _Piece:
     """High-pass, gain to the target, true-peak limit, encode; then decode and measure.
 
-    One pass: the gain comes from the filtered input's loudness, and what limiting and
-    encoding take back is measured on the decoded piece. Re-mastered (rarely more than once) only
-    when that misses the loudness tolerance or the peak ceiling.
+    One encode: gain and limiter are settled on the PCM, aiming a little above the target
+    for what encoding takes. Re-mastered only when the decoded piece misses the loudness
+    tolerance or the peak ceiling.
     """
     from . import loudness
 
@@ -329,14 +331,12 @@ def _master_piece(x: np.ndarray, rate: int, audio: AudioSettings) -> _Piece:
     src = np.concatenate([x, np.zeros(_sample(_TAIL_MS, rate), dtype=np.float32)])
     filtered = loudness.highpass(src, rate, audio.highpass_hz)
     del src
-    level = loudness.integrated_lufs(filtered, rate)
-    # LAME at speech bitrates takes 0.4-0.6 LU (its low-pass): aim a little above.
-    gain_db = target + 0.3 - level if level >= _SILENCE_LUFS else 0.0
-    pcm_ceiling = max(-9.0, ceiling - 0.5)
-    prev: tuple[float, float] | None = None  # (gain, loudness) of the previous try
-    slope = 1.0  # dB of loudness per dB of gain; less when the limiter works hard
-    for _ in range(4):
-        samples = loudness.limit(filtered * np.float32(10 ** (gain_db / 20)), rate, pcm_ceiling)
+    # LAME at speech bitrates takes about 0.5 LU (its low-pass): aim that much above; what
+    # the limiter takes is measured on the PCM before encoding (cheaper than a re-encode).
+    want, pcm_ceiling = target + _ENCODER_LOSS_LU, max(-9.0, ceiling - 0.5)
+    for _ in range(3):
+        samples, pcm_loud, _ = loudness.normalize(filtered, rate, want, pcm_ceiling,
+                                                  tolerance_lu=0.15, exact=False)
         data = mp3.encode(_pcm16(samples), rate, audio.bitrate_kbps)
         decoded = mp3.decode_raw(data, rate)[mp3.LEAD: mp3.LEAD + len(samples)]
         energy = loudness.hop_energies(decoded, rate, partial=True)
@@ -344,14 +344,11 @@ def _master_piece(x: np.ndarray, rate: int, audio: AudioSettings) -> _Piece:
         loud = loudness.gated_lufs(energy, rate) if len(decoded) >= rate // 2 else \
             loudness.integrated_lufs(decoded, rate)
         peak_db = 20 * np.log10(peak) if peak > 0 else -np.inf
-        if level < _SILENCE_LUFS or (abs(loud - target) <= _MP3_TOLERANCE_LU
-                                     and peak_db <= ceiling):
+        if not pcm_loud >= _SILENCE_LUFS or (abs(loud - target) <= _MP3_TOLERANCE_LU
+                                             and peak_db <= ceiling):
             break
         log.info("re-mastering a piece: %.2f LUFS, %.2f dBTP after encoding", loud, peak_db)
-        if prev is not None and abs(gain_db - prev[0]) > 1e-3:
-            slope = min(1.0, max(0.1, (loud - prev[1]) / (gain_db - prev[0])))
-        prev = (gain_db, loud)
-        gain_db += min(12.0, (target - loud) / slope)
+        want += target - loud
         if peak_db > ceiling:  # encoding overshoot: lower the limiter by as much
             overshoot = peak_db - loudness.true_peak_dbtp(samples)
             pcm_ceiling = min(pcm_ceiling, ceiling - 0.1 - max(0.0, overshoot))

@@ -1,7 +1,7 @@
-"""Loudness and peak control in-process (numpy, scipy's IIR/FIR filters): one pass, float32.
+"""Loudness and peak control in-process (numpy and dsp.py's filters): one pass, float32.
 
-BS.1770 integrated loudness uses pyloudnorm's filter design, computed from per-100 ms
-energies so pieces measured apart can be combined (master.py measures each part once and
+BS.1770 integrated loudness uses pyloudnorm's filter design (tests compare), computed from
+per-100 ms energies so pieces measured apart can be combined (master.py measures each part once and
 caches its energies). True peak is 4x oversampled as BS.1770 asks, but only where it could
 matter: a 4x interpolated sample is a weighted sum of 12 input samples, so it can exceed
 their largest magnitude by at most the filter's per-phase L1 norm; blocks whose samples stay
@@ -16,19 +16,12 @@ from functools import cache
 
 import numpy as np
 
+from . import dsp
+
 _OVERSAMPLE = 4
 _TAPS = 48  # 12 per phase, the size BS.1770-4 Annex 2 uses for true peak
 _BLOCK = 256  # candidate search granularity, samples (more than the filter's reach)
 _MERGE_GAP = 16  # candidate runs this few blocks apart are oversampled together
-
-
-@cache
-def _k_weighting(rate: int) -> tuple[np.ndarray, ...]:
-    # pyloudnorm designs BS.1770's two K-weighting stages for any sample rate.
-    import pyloudnorm
-
-    filters = pyloudnorm.Meter(rate)._filters
-    return tuple(np.concatenate([f.b, f.a]).reshape(1, 6) for f in filters.values())
 
 
 def hop_energies(x: np.ndarray, rate: int, partial: bool = False) -> np.ndarray:
@@ -37,11 +30,7 @@ def hop_energies(x: np.ndarray, rate: int, partial: bool = False) -> np.ndarray:
     With `partial`, a last incomplete hop is included (pieces of a longer program);
     otherwise only whole hops count, as BS.1770 blocks must lie inside the signal.
     """
-    from scipy.signal import sosfilt
-
-    y = np.asarray(x, dtype=np.float32)
-    for sos in _k_weighting(rate):
-        y = sosfilt(sos, y).astype(np.float32, copy=False)
+    y = _k_weighted(x, rate)
     hop = rate // 10
     n_hops = -(-len(y) // hop) if partial else len(y) // hop
     if n_hops * hop > len(y):
@@ -77,9 +66,7 @@ def integrated_lufs(x: np.ndarray, rate: int) -> float:
 @cache
 def _interpolator() -> tuple[np.ndarray, float]:
     """The 4x interpolation filter and its largest per-phase L1 norm (the overshoot bound)."""
-    from scipy.signal import firwin
-
-    h = (firwin(_TAPS, 1 / _OVERSAMPLE) * _OVERSAMPLE).astype(np.float32)
+    h = (dsp.lowpass_fir(_TAPS, 1 / _OVERSAMPLE) * _OVERSAMPLE).astype(np.float32)
     bound = max(float(np.abs(h[p::_OVERSAMPLE]).sum()) for p in range(_OVERSAMPLE))
     return h, max(1.0, bound)
 
@@ -110,13 +97,11 @@ def _candidate_runs(x: np.ndarray, level: float) -> list[tuple[int, int]]:
 
 def _oversampled(x: np.ndarray, a: int, b: int) -> np.ndarray:
     """|4x oversampled signal| for samples a..b: 4 values per input sample, in order."""
-    from scipy.signal import upfirdn
-
     h, _ = _interpolator()
     delay = (len(h) - 1) // 2
     margin = len(h)
     lo, hi = max(0, a - margin), min(len(x), b + margin)
-    y = upfirdn(h, x[lo:hi], up=_OVERSAMPLE)[delay:]
+    y = dsp.upsample(h, x[lo:hi], _OVERSAMPLE)[delay:]
     first = (a - lo) * _OVERSAMPLE
     n = (b - a) * _OVERSAMPLE
     seg = np.abs(y[first: first + n])
@@ -158,10 +143,7 @@ def highpass(x: np.ndarray, rate: int, hz: int) -> np.ndarray:
     """4th-order Butterworth: horns cannot reproduce bass; it only wastes their power."""
     if hz <= 0:
         return x
-    from scipy.signal import butter, sosfilt
-
-    sos = butter(4, hz / (rate / 2), btype="highpass", output="sos")
-    return sosfilt(sos, x).astype(np.float32, copy=False)
+    return dsp.sosfilt(dsp.butter_highpass(4, hz, rate), x)
 
 
 def _running_min(x: np.ndarray, half: int) -> np.ndarray:
@@ -189,12 +171,7 @@ def _moving_mean(x: np.ndarray, size: int) -> np.ndarray:
 
 
 def _k_weighted(x: np.ndarray, rate: int) -> np.ndarray:
-    from scipy.signal import sosfilt
-
-    y = np.asarray(x, dtype=np.float32)
-    for sos in _k_weighting(rate):
-        y = sosfilt(sos, y).astype(np.float32, copy=False)
-    return y
+    return dsp.sosfilt(dsp.k_weighting(rate), x)
 
 
 def _running_max(x: np.ndarray, half: int) -> np.ndarray:

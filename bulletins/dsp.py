@@ -106,10 +106,23 @@ def lowpass_fir(taps: int, cutoff: float) -> np.ndarray:
 
 
 def upsample(h: np.ndarray, x: np.ndarray, up: int) -> np.ndarray:
-    """Zero-stuff by `up` and filter with h: scipy's upfirdn(h, x, up) done phase by phase."""
+    """Zero-stuff by `up` and filter with h: scipy's upfirdn(h, x, up) done phase by phase.
+
+    Each phase is a short FIR written as shifted multiply-adds over the whole signal, which
+    numpy vectorizes better than np.convolve does for a dozen taps.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    taps = -(-len(h) // up)
     n_out = (len(x) - 1) * up + len(h)
+    m = len(x) + taps - 1  # full convolution length of one phase
+    padded = np.concatenate([np.zeros(taps - 1, np.float32), x, np.zeros(taps - 1, np.float32)])
     out = np.zeros(-(-n_out // up) * up, dtype=np.float32)
+    acc = np.empty(m, dtype=np.float32)
+    tmp = np.empty(m, dtype=np.float32)
     for p in range(up):
-        phase = np.convolve(x, h[p::up].astype(np.float32))
-        out[p::up][: len(phase)] = phase
+        acc.fill(0.0)
+        for k, g in enumerate(np.asarray(h[p::up], dtype=np.float32)):
+            np.multiply(padded[taps - 1 - k: taps - 1 - k + m], g, out=tmp)
+            acc += tmp
+        out[p::up][:m] = acc
     return out[:n_out]

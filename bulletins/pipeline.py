@@ -339,7 +339,7 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
         return SpokenPart(
             Part(kind=kind, text=" ".join(sents), item_id=item.id if item else None,
                  title=item.title if item else "", priority=item.priority if item else ""),
-            change_tempo(clip, tempo), engine,
+            change_tempo(clip, tempo, cache_dir=job.settings.cache_dir / "tempo"), engine,
         )
 
     out = [part("greeting", [script.greeting])]

@@ -232,3 +232,43 @@ def test_load_jingle_file_and_errors(tmp_path: Path) -> None:
     assert "nhạc hiệu.mp3" in err.value.message
     with pytest.raises(AudioError):
         load_jingle(tmp_path / "missing.wav", RATE)
+
+
+def _two_part_program(item_seed: int):  # noqa: ANN202
+    jingle = make_chime(RATE)
+    parts = [SpokenPart(Part("greeting", "Kính thưa bà con"), speech_like(3, -25, 1), "espeak"),
+             SpokenPart(Part("item", "Nội dung", item_id=7, title="Tin"),
+                        speech_like(5, -25, item_seed), "espeak")]
+    return assemble(parts, jingle, 700)
+
+
+def test_piece_cache_reuses_mastered_parts_across_bulletins(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    prog, segs = _two_part_program(3)
+    first = master(prog, segs, AudioSettings(), TAGS, tmp_path / "a.mp3", cache_dir=cache)
+    entries = sorted(p.name for p in cache.rglob("*.mp3"))
+    assert len(entries) == 3  # chime (twice in the bulletin, once in the cache) and two parts
+    again = master(prog, segs, AudioSettings(), TAGS, tmp_path / "b.mp3", cache_dir=cache)
+    assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()
+    assert again == replace(first, path=again.path)
+    # Another bulletin with a different item shares the chime and the greeting.
+    prog2, segs2 = _two_part_program(4)
+    master(prog2, segs2, AudioSettings(), TAGS, tmp_path / "c.mp3", cache_dir=cache)
+    assert len(list(cache.rglob("*.mp3"))) == 4
+    # The shared pieces decode the same in both files, at the same place.
+    a = decode_file(tmp_path / "a.mp3", RATE).samples
+    c = decode_file(tmp_path / "c.mp3", RATE).samples
+    greeting = next(s for s in segs if s.kind == "greeting")
+    end = round(greeting.end_ms * RATE / 1000)
+    assert np.max(np.abs(a[:end] - c[:end])) < 1e-3
+    assert abs(_pyln(tmp_path / "c.mp3") + 16) <= 1.0
+
+
+def test_damaged_piece_cache_entry_is_mastered_again(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    prog, segs = _two_part_program(5)
+    master(prog, segs, AudioSettings(), TAGS, tmp_path / "a.mp3", cache_dir=cache)
+    for entry in cache.rglob("*.mp3"):
+        entry.write_bytes(entry.read_bytes()[:1000])  # cut short, as by a full disk
+    master(prog, segs, AudioSettings(), TAGS, tmp_path / "b.mp3", cache_dir=cache)
+    assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()

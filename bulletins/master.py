@@ -1,8 +1,11 @@
 """Mastering: lay parts out between jingles, filter for horn speakers, normalize loudness,
 encode MP3 with ID3 tags and chapter marks, then measure what was actually written.
 
-    assemble(parts, jingle, pause_ms) -> (program Clip, segments)   exactly per timeline.layout
-    master(program, segments, audio, tags, out_path) -> Mastered     measured, not assumed
+    assemble(parts, jingle, pause_ms) -> (Program, segments)   timeline.layout on the MP3
+                                                                frame grid
+    master(program, segments, audio, tags, out_path, cache_dir) -> Mastered
+        each jingle and part mastered, encoded and measured once (decoded in-process), the
+        frames joined behind one LAME Info tag; figures measured, not assumed
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ log = logging.getLogger("bulletins.master")
 CHAPTER_LABELS = {"greeting": "Lời chào", "headlines": "Điểm tin", "closing": "Kết thúc"}
 CHAPTER_KINDS = ("greeting", "headlines", "item", "closing")
 
-# The finished file is held to 1 LU; re-master when encoding moved it further than this.
+# The finished file is held to 1 LU; a piece whose decoding is further off than this from
+# the target is mastered again.
 _MP3_TOLERANCE_LU = 0.5
 # What LAME's low-pass takes from speech at these bitrates (K-weighting stresses the highs).
 _ENCODER_LOSS_LU = 0.45

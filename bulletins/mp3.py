@@ -53,16 +53,26 @@ def stream_frames(n: int, rate: int) -> int:
 
 def count_frames(data: bytes) -> int:
     """Frames in a CBR Layer III stream (sizes differ only by the padding slot)."""
+    if len(data) < 4:
+        if data:
+            raise ValueError("truncated MP3 frame")
+        return 0
+    b1, b2 = data[1], data[2]
+    if data[0] != 0xFF or (b1 & 0xE0) != 0xE0:
+        raise ValueError("no MP3 frame at byte 0")
+    version = {0b11: 1, 0b10: 2, 0b00: 25}[(b1 >> 3) & 3]
+    kbps = _BITRATES[min(2, version)][b2 >> 4]
+    rate = next(r for r, (v, i) in _RATES.items() if v == version and i == (b2 >> 2) & 3)
+    base = frame_size(rate, kbps)
     n = pos = 0
-    while pos + 4 <= len(data):
-        b1, b2 = data[pos + 1], data[pos + 2]
-        if data[pos] != 0xFF or (b1 & 0xE0) != 0xE0:
+    end = len(data)
+    while pos < end:
+        if data[pos] != 0xFF or pos + 4 > end:
             raise ValueError(f"no MP3 frame at byte {pos}")
-        version = {0b11: 1, 0b10: 2, 0b00: 25}[(b1 >> 3) & 3]
-        kbps = _BITRATES[min(2, version)][b2 >> 4]
-        rate = [r for r, (v, i) in _RATES.items() if v == version and i == (b2 >> 2) & 3][0]
-        pos += frame_size(rate, kbps) + ((b2 >> 1) & 1)
+        pos += base + ((data[pos + 2] >> 1) & 1)
         n += 1
+    if pos != end:
+        raise ValueError("truncated MP3 frame")
     return n
 
 

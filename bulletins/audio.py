@@ -106,15 +106,55 @@ def resample(clip: Clip, rate: int) -> Clip:
     return Clip.from_pcm16(out, rate)
 
 
-def change_tempo(clip: Clip, tempo: float) -> Clip:
-    """Speed speech up (tempo > 1) or slow it down, keeping its pitch (ffmpeg atempo)."""
+def change_tempo(clip: Clip, tempo: float, cache_dir: Path | None = None) -> Clip:
+    """Speed speech up (tempo > 1) or slow it down, keeping its pitch (ffmpeg atempo).
+
+    With `cache_dir`, the result is kept by content and tempo: a rebuild at the same tempo,
+    or another bulletin with the same part at that tempo, skips ffmpeg (and then reuses the
+    part's mastered frames, see master.PieceCache).
+    """
     if abs(tempo - 1.0) < 1e-4 or len(clip.samples) == 0:
         return clip
     if not 0.5 <= tempo <= 2.0:
         raise ValueError(f"tempo {tempo} outside atempo's single-stage range")
+    pcm = clip.to_pcm16()
+    path = None
+    if cache_dir is not None:
+        import hashlib
+
+        key = hashlib.blake2b(f"{tempo:.5f}|{clip.rate}|".encode() + pcm,
+                              digest_size=20).hexdigest()
+        path = Path(cache_dir) / key[:2] / f"{key}.pcm"
+        try:
+            data = path.read_bytes()
+            if len(data) % 2 == 0:  # else damaged: made again below
+                return Clip.from_pcm16(data, clip.rate)
+        except OSError:
+            pass
     out = run_ffmpeg(
         ["-f", "s16le", "-ar", str(clip.rate), "-ac", "1", "-i", "pipe:0",
          "-filter:a", f"atempo={tempo:.5f}", "-f", "s16le", "-"],
-        stdin=clip.to_pcm16(),
+        stdin=pcm,
     )
+    if path is not None:
+        _write_quietly(path, out)
     return Clip.from_pcm16(out, clip.rate)
+
+
+def _write_quietly(path: Path, data: bytes) -> None:
+    """Write a cache file atomically; a full or read-only disk only costs speed."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass

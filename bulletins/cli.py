@@ -6,6 +6,7 @@ and are printed once, in Vietnamese, by `main()`; nothing else turns into a trac
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -55,7 +56,111 @@ class HomeGroup(click.Group):
         super().add_command(cmd, name)
 
 
-@click.group(cls=HomeGroup)
+# Modules that expose a `commands` list. They are imported only when one of their commands
+# runs: `bulletins --help` and `bulletins normalize` then start without loading SQLAlchemy,
+# the web stack or the audio libraries. Their names and help are read from the sources.
+_EDGE_MODULES = ("bulletins.commands_core", "bulletins.schedule.commands",
+                 "bulletins.web.commands", "bulletins.synth.commands",
+                 "bulletins.province.commands")
+
+
+def _scan_commands(module: str) -> dict[str, str] | None:
+    """{command name: help text} of a module's `commands`, read without importing it."""
+    import ast
+
+    # By path, not importlib's find_spec: that would import the parent packages.
+    source = Path(__file__).parent.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    defs: dict[str, tuple[str, str]] = {}
+    exported: list[str] | None = None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            for dec in node.decorator_list:
+                if (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)
+                        and dec.func.attr in ("command", "group")
+                        and isinstance(dec.func.value, ast.Name) and dec.func.value.id == "click"):
+                    arg = dec.args[0] if dec.args else None
+                    name = arg.value if isinstance(arg, ast.Constant) else \
+                        node.name.lower().replace("_", "-")
+                    defs[node.name] = (name, ast.get_docstring(node) or "")
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1
+              and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "commands"
+              and isinstance(node.value, ast.List)):
+            exported = [e.id for e in node.value.elts if isinstance(e, ast.Name)]
+    if exported is None or any(e not in defs for e in exported):
+        return None  # an unusual module: import it to know its commands
+    return dict(defs[e] for e in exported)
+
+
+class LazyGroup(HomeGroup):
+    """The top-level group: commands from _EDGE_MODULES, each module imported on first use.
+
+    `commands` (the full mapping, as tests and docs checks use it) imports every module.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self._index: dict[str, tuple[str, str]] = {}  # name -> (module, help text)
+        self._loaded: set[str] = set()
+        self._own: dict[str, click.Command] = {}
+        super().__init__(*args, **kwargs)
+
+    @property
+    def commands(self) -> dict[str, click.Command]:  # type: ignore[override]
+        for module in _EDGE_MODULES:
+            self._load(module)
+        return self._own
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._own = dict(value)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        home_option(cmd)
+        self._own[name or cmd.name] = cmd  # type: ignore[index]
+
+    def index(self) -> None:
+        for module in _EDGE_MODULES:
+            found = _scan_commands(module)
+            if found is None:
+                self._load(module)
+            else:
+                for name, text in found.items():
+                    self._index.setdefault(name, (module, text))
+
+    def _load(self, module: str) -> None:
+        if module in self._loaded:
+            return
+        self._loaded.add(module)
+        for cmd in importlib.import_module(module).commands:
+            self.add_command(cmd)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self._index, *self._own})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._index:
+            self._load(self._index[cmd_name][0])
+        elif cmd_name not in self._own:
+            return self.commands.get(cmd_name)
+        return self._own.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(map(len, names))  # as click.Group lays it out
+        rows = [(name, self._own[name].get_short_help_str(limit) if name in self._own
+                 else click.utils.make_default_short_help(self._index[name][1], limit))
+                for name in names]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup)
 @click.option("--home", envvar="BULLETINS_HOME", type=click.Path(file_okay=False),
               help="Thư mục làm việc. Mặc định: thư mục hiện tại.")
 @click.option("-v", "--verbose", is_flag=True, help="In thêm thông tin chi tiết.")
@@ -106,30 +211,6 @@ def _fail(exc: BulletinError) -> None:
     sys.exit(1)
 
 
-def _register_edges() -> None:
-    # Edge commands live beside their edge; each module exposes `commands`.
-    from . import commands_core
-
-    for cmd in commands_core.commands:
-        cli.add_command(cmd)
-    from .schedule import commands as commands_schedule
-
-    for cmd in commands_schedule.commands:
-        cli.add_command(cmd)
-    from .web import commands as commands_web
-
-    for cmd in commands_web.commands:
-        cli.add_command(cmd)
-    from .synth import commands as commands_voice
-
-    for cmd in commands_voice.commands:
-        cli.add_command(cmd)
-    from .province import commands as commands_province
-
-    for cmd in commands_province.commands:
-        cli.add_command(cmd)
-
-
-_register_edges()
+cli.index()  # type: ignore[attr-defined]
 
 __all__ = ["cli", "main", "pass_ctx", "Context", "Path"]

@@ -12,7 +12,9 @@ import click
 from .cli import HomeGroup, pass_ctx
 from .config import ENGINES
 from .models import PRIORITIES, PRIORITY_VI
-from .news import NewsQueue, parse_date
+
+# The queue (SQLAlchemy) is imported inside the commands that use it, so `normalize` and
+# `--help` start fast.
 
 
 @click.group("news", cls=HomeGroup)
@@ -33,6 +35,8 @@ def news() -> None:
 def news_add(ctx, title: str, body: str | None, priority: str, category: str, stations: str,
              valid_from: str, valid_until: str) -> None:
     """Thêm một tin vào hàng đợi."""
+    from .news import NewsQueue
+
     if body is None or body == "-":
         body = read_stdin()
     queue = NewsQueue(ctx.settings)
@@ -74,6 +78,8 @@ def news_import(ctx, file: Path) -> None:
         from .sources.commands import import_docx
 
         return import_docx(ctx, file)
+    from .news import NewsQueue
+
     queue = NewsQueue(ctx.settings)
     items = queue.import_file(file)
     _warn(queue.warnings)
@@ -94,6 +100,8 @@ def news_import(ctx, file: Path) -> None:
 def news_list(ctx, as_json: bool, status: str | None, station: str | None,
               priority: str | None) -> None:
     """Liệt kê các tin (khẩn cấp trước, rồi theo mức ưu tiên và thứ tự gửi)."""
+    from .news import NewsQueue
+
     items = NewsQueue(ctx.settings).list(status=status, station=station, priority=priority)
     if as_json:
         click.echo(json.dumps([_item_json(i) for i in items], ensure_ascii=False, indent=2))
@@ -119,6 +127,8 @@ def _item_json(i) -> dict:
 
 
 def _parse_day(value: str | None) -> date | None:
+    from .news import parse_date
+
     return parse_date(value, "--date", "") if value else None
 
 
@@ -248,6 +258,8 @@ def demo(ctx, engine: str) -> None:
     if settings.stations == base.stations and not (home / "bulletins.toml").exists():
         settings = replace(settings, stations=base.stations)
     sample = Path(__file__).parent / "data" / "sample_news.json"
+    from .news import NewsQueue
+
     queue = NewsQueue(settings)
     items = queue.import_file(sample, created_by="demo")
     click.echo(f"Đã nạp {len(items)} tin mẫu vào {home}.", err=True)

@@ -12,10 +12,13 @@ never scaled), so the prediction is exact for the layout in `timeline`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import SlotOverflowError
+
+TEMPO_STEP = 0.005
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,10 @@ def choose_fit(
             tempo = min(wanted, 1.0)
     while total(selected, tempo) > limit and tempo < fast:
         tempo = min(fast, tempo + 0.002)
+    if tempo != 1.0:
+        # Whole steps of TEMPO_STEP, rounded toward faster (never longer): bulletins sharing
+        # most of their items then share a tempo, and with it their mastered items.
+        tempo = min(fast, math.ceil(tempo / TEMPO_STEP - 1e-9) * TEMPO_STEP)
     order = {u.item_id: i for i, u in enumerate(units)}
     selected.sort(key=lambda u: order[u.item_id])
     chosen = {u.item_id for u in selected}

@@ -1,31 +1,41 @@
 """Mastering: lay parts out between jingles, filter for horn speakers, normalize loudness,
 encode MP3 with ID3 tags and chapter marks, then measure what was actually written.
 
-    assemble(parts, jingle, pause_ms) -> (program Clip, segments)   exactly per timeline.layout
-    master(program, segments, audio, tags, out_path) -> Mastered     measured, not assumed
+    assemble(parts, jingle, pause_ms) -> (Program, segments)   timeline.layout on the MP3
+                                                                frame grid
+    master(program, segments, audio, tags, out_path, cache_dir) -> Mastered
+        each jingle and part mastered, encoded and measured once (decoded in-process), the
+        frames joined behind one LAME Info tag; figures measured, not assumed
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from . import mp3
 from .audio import Clip, decode_file, resample, run_ffmpeg, run_ffmpeg_stderr
 from .config import AudioSettings
 from .errors import AudioError
 from .models import Segment, SpokenPart
 from .timeline import layout
 
+log = logging.getLogger("bulletins.master")
+
 # Chapter titles for parts that carry no item title of their own.
 CHAPTER_LABELS = {"greeting": "Lời chào", "headlines": "Điểm tin", "closing": "Kết thúc"}
 CHAPTER_KINDS = ("greeting", "headlines", "item", "closing")
 
-# The finished file is held to 1 LU; re-master when encoding moved it further than this.
+# The finished file is held to 1 LU; a piece whose decoding is further off than this from
+# the target is mastered again.
 _MP3_TOLERANCE_LU = 0.5
+# What LAME's low-pass takes from speech at these bitrates (K-weighting stresses the highs).
+_ENCODER_LOSS_LU = 0.45
 # Inputs quieter than this are silence for our purposes: there is nothing to normalize.
 _SILENCE_LUFS = -69.0
 
@@ -113,12 +123,26 @@ def load_jingle(path: str | Path | None, rate: int) -> Clip:
 
 # --- assembly -------------------------------------------------------------------------------
 
+# Pieces are placed on the MP3 frame grid when the pauses between them leave room (one frame
+# plus LAME's lead and flush), so each can be mastered and encoded once and reused.
+_MIN_ALIGNED_PAUSE_MS = 150
+_TAIL_MS = 20  # the high-pass filter's ringing kept after each piece
 
-def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Clip, list[Segment]]:
-    """Concatenate jingle · pause · part · … · pause · jingle exactly as timeline.layout says.
 
-    Each clip is placed at its segment's start sample; it is cut or padded by the few samples
-    that rounding its length to whole milliseconds leaves, so segment times stay exact.
+@dataclass(frozen=True, eq=False)
+class Program(Clip):
+    """An assembled bulletin and where each jingle or part sits: (first sample, length)."""
+
+    pieces: tuple[tuple[int, int], ...] = ()
+
+
+def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Program, list[Segment]]:
+    """Concatenate jingle · pause · part · … · pause · jingle as timeline.layout says.
+
+    Each jingle and part starts at its layout position moved earlier onto the MP3 frame grid
+    (at most one frame, 26 ms at 22.05 kHz; the pause before it gives the time and the one
+    after takes it), never overlapping the previous piece's encoded frames. Segments report
+    where each piece really is, so chapters match the audio; the total never grows.
     """
     rate = jingle.rate
     for sp in parts:
@@ -126,26 +150,50 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Clip
             raise ValueError(f"clip rate {sp.clip.rate} != jingle rate {rate}")
     segs = layout([(sp.part.kind, sp.clip.duration_ms) for sp in parts],
                   jingle.duration_ms, pause_ms)
-    total = _sample(segs[-1].end_ms, rate) if segs else 0
-    buf = np.zeros(total, dtype=np.float32)
+    layout_total = _sample(segs[-1].end_ms, rate) if segs else 0
+    spf = mp3.samples_per_frame(rate) if pause_ms >= _MIN_ALIGNED_PAUSE_MS else 1
+    tail = _sample(_TAIL_MS, rate)
     spoken = iter([sp for sp in parts if sp.clip.duration_ms > 0])  # layout skips empty parts
-    out: list[Segment] = []
+    placed: list[tuple[Segment, Clip, int]] = []
+    free = 0  # first frame-grid sample after the previous piece's encoded frames
     for seg in segs:
-        a, b = _sample(seg.start_ms, rate), _sample(seg.end_ms, rate)
         if seg.kind == "pause":
-            out.append(seg)
             continue
         if seg.kind == "jingle":
-            src = jingle.samples
-            out.append(seg)
+            src, out = jingle, seg
         else:
             sp = next(spoken)
-            src = sp.clip.samples
-            out.append(Segment(kind=seg.kind, start_ms=seg.start_ms, end_ms=seg.end_ms,
-                               item_id=sp.part.item_id, title=sp.part.title, text=sp.part.text))
-        n = min(b - a, len(src))
-        buf[a:a + n] = src[:n]
-    return Clip(buf, rate), out
+            src = sp.clip
+            out = Segment(kind=seg.kind, start_ms=seg.start_ms, end_ms=seg.end_ms,
+                          item_id=sp.part.item_id, title=sp.part.title, text=sp.part.text)
+        n = min(len(src.samples), _sample(seg.end_ms, rate) - _sample(seg.start_ms, rate))
+        start = max(free, _sample(seg.start_ms, rate) // spf * spf)
+        placed.append((out, src, start))
+        free = start + (mp3.stream_frames(n + tail, rate) * spf if spf > 1 else n)
+        free = -(-free // spf) * spf
+    total = layout_total
+    if placed and segs[-1].kind != "pause":  # the program ends with its last piece
+        last_seg, _, last_start = placed[-1]
+        total = last_start + _sample(last_seg.end_ms, rate) - _sample(last_seg.start_ms, rate)
+    buf = np.zeros(total, dtype=np.float32)
+    out_segs: list[Segment] = []
+    pieces: list[tuple[int, int]] = []
+    t_ms = 0
+    for seg, src, start in placed:
+        n = min(len(src.samples), _sample(seg.end_ms, rate) - _sample(seg.start_ms, rate),
+                total - start)
+        buf[start:start + n] = src.samples[:n]
+        pieces.append((start, n))
+        start_ms = round(start * 1000 / rate)
+        end_ms = start_ms + (seg.end_ms - seg.start_ms)
+        if start_ms > t_ms:
+            out_segs.append(Segment(kind="pause", start_ms=t_ms, end_ms=start_ms))
+        out_segs.append(replace(seg, start_ms=start_ms, end_ms=end_ms))
+        t_ms = end_ms
+    end_ms = round(total * 1000 / rate)
+    if end_ms > t_ms:
+        out_segs.append(Segment(kind="pause", start_ms=t_ms, end_ms=end_ms))
+    return Program(buf, rate, tuple(pieces)), out_segs
 
 
 def _sample(ms: int, rate: int) -> int:
@@ -195,61 +243,200 @@ def _parse_ebur128(stderr: str) -> tuple[float, float]:
 
 # --- mastering ------------------------------------------------------------------------------
 
+# Bump when mastering or encoding changes what a cached piece holds.
+_PIECE_VERSION = 1
 
-def master(program: Clip, segments: list[Segment], audio: AudioSettings, tags: Tags,
-           out_path: Path) -> Mastered:
-    """High-pass, normalize loudness, encode MP3 to `out_path`, tag it, and measure it."""
+
+@dataclass(frozen=True)
+class _Piece:
+    """One jingle or part, mastered, encoded and measured on its own decoding."""
+
+    mp3: bytes  # a LAME stream without Info tag
+    frames: int
+    energy: np.ndarray  # K-weighted energy per 100 ms hop of the decoded piece
+    peak: float  # linear true peak of the decoded piece
+
+
+class PieceCache:
+    """Mastered pieces by content: `<key>.mp3` (frames) beside `<key>.npz` (measurements).
+
+    A rebuild, or another station's bulletin sharing an item, reuses the encoded frames of
+    every piece whose samples and audio settings are unchanged. Files are written under a
+    temporary name and renamed, the measurements last, so a reader sees all or nothing.
+    """
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        d = self.root / key[:2]
+        return d / f"{key}.mp3", d / f"{key}.npz"
+
+    def get(self, key: str) -> _Piece | None:
+        mp3_path, meta_path = self._paths(key)
+        try:
+            with np.load(meta_path) as meta:
+                frames, peak = int(meta["frames"]), float(meta["peak"])
+                energy = meta["energy"]
+            data = mp3_path.read_bytes()
+        except (OSError, KeyError, ValueError, EOFError):
+            return None
+        if mp3.count_frames_safe(data) != frames:
+            return None
+        return _Piece(data, frames, energy, peak)
+
+    def put(self, key: str, piece: _Piece) -> None:
+        import os
+        import tempfile
+
+        mp3_path, meta_path = self._paths(key)
+        try:
+            mp3_path.parent.mkdir(parents=True, exist_ok=True)
+            for path, write in ((mp3_path, lambda fh: fh.write(piece.mp3)),
+                                (meta_path, lambda fh: np.savez(
+                                    fh, frames=piece.frames, peak=piece.peak,
+                                    energy=piece.energy))):
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        write(fh)
+                    os.replace(tmp, path)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+        except OSError:
+            pass  # a full or read-only disk costs speed only: the bulletin is still made
+
+
+def _piece_key(x: np.ndarray, rate: int, audio: AudioSettings) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr((_PIECE_VERSION, mp3.QUALITY, rate, audio.bitrate_kbps, audio.loudness_lufs,
+                   audio.true_peak_dbtp, audio.highpass_hz, _TAIL_MS)).encode())
+    h.update(np.ascontiguousarray(x, dtype="<f4").data)
+    return h.hexdigest()
+
+
+def _pcm16(x: np.ndarray) -> bytes:
+    return np.clip(np.rint(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+
+def _master_piece(x: np.ndarray, rate: int, audio: AudioSettings) -> _Piece:
+    """High-pass, gain to the target, true-peak limit, encode; then decode and measure.
+
+    One encode: gain and limiter are settled on the PCM, aiming a little above the target
+    for what encoding takes. Re-mastered only when the decoded piece misses the loudness
+    tolerance or the peak ceiling.
+    """
     from . import loudness
 
-    out_path = Path(out_path)
     target, ceiling = audio.loudness_lufs, audio.true_peak_dbtp
-    rate = audio.sample_rate
-    clip = program if program.rate == rate else resample(program, rate)
-    n_out = round(len(program.samples) * rate / program.rate)
-    filtered = loudness.highpass(clip.samples, rate, audio.highpass_hz)
-    # Aim the PCM's true peak under the ceiling: MP3 encoding adds some overshoot.
-    want, pcm_ceiling = target, max(-9.0, ceiling - 0.5)
+    src = np.concatenate([x, np.zeros(_sample(_TAIL_MS, rate), dtype=np.float32)])
+    filtered = loudness.highpass(src, rate, audio.highpass_hz)
+    del src
+    # LAME at speech bitrates takes about 0.5 LU (its low-pass): aim that much above; what
+    # the limiter takes is measured on the PCM before encoding (cheaper than a re-encode).
+    want, pcm_ceiling = target + _ENCODER_LOSS_LU, max(-9.0, ceiling - 0.5)
     for _ in range(3):
-        samples, _, pcm_peak = loudness.normalize(filtered, rate, want, pcm_ceiling)
-        _encode(_fit_length(Clip(samples, rate), n_out), audio.bitrate_kbps, out_path)
-        loud, peak = measure_loudness(out_path)
-        if loud < _SILENCE_LUFS or (abs(loud - target) <= _MP3_TOLERANCE_LU
-                                    and peak <= ceiling + 0.2):
+        samples, pcm_loud, _ = loudness.normalize(filtered, rate, want, pcm_ceiling,
+                                                  tolerance_lu=0.15, exact=False)
+        data = mp3.encode(_pcm16(samples), rate, audio.bitrate_kbps)
+        decoded = mp3.decode_raw(data, rate)[mp3.LEAD: mp3.LEAD + len(samples)]
+        energy = loudness.hop_energies(decoded, rate, partial=True)
+        peak = loudness.true_peak(decoded)
+        loud = loudness.gated_lufs(energy, rate) if len(decoded) >= rate // 2 else \
+            loudness.integrated_lufs(decoded, rate)
+        peak_db = 20 * np.log10(peak) if peak > 0 else -np.inf
+        if not pcm_loud >= _SILENCE_LUFS or (abs(loud - target) <= _MP3_TOLERANCE_LU
+                                             and peak_db <= ceiling):
             break
-        # Encoding changed the figures (its low-pass takes some loudness, its quantization
-        # adds overshoot): master once more, aiming to compensate.
+        log.info("re-mastering a piece: %.2f LUFS, %.2f dBTP after encoding", loud, peak_db)
         want += target - loud
-        pcm_ceiling = min(pcm_ceiling, ceiling - 0.1 - max(0.0, peak - pcm_peak))
+        if peak_db > ceiling:  # encoding overshoot: lower the limiter by as much
+            overshoot = peak_db - loudness.true_peak_dbtp(samples)
+            pcm_ceiling = min(pcm_ceiling, ceiling - 0.1 - max(0.0, overshoot))
+    return _Piece(data, mp3.count_frames(data), energy, peak)
 
+
+def master(program: Clip, segments: list[Segment], audio: AudioSettings, tags: Tags,
+           out_path: Path, cache_dir: Path | None = None) -> Mastered:
+    """Master and encode each jingle and part once, join their frames, tag the file.
+
+    Every part is brought to the loudness target on its own (items sound equally loud) under
+    the true-peak ceiling; figures are measured on the decoded MP3 of each piece. With
+    `cache_dir`, pieces already mastered with the same settings are reused as they are.
+    """
+    out_path = Path(out_path)
+    rate, kbps = audio.sample_rate, audio.bitrate_kbps
+    if not mp3.supported(rate, kbps):
+        raise AudioError(
+            f"Không mã hóa được MP3 {kbps} kbps ở tần số lấy mẫu {rate} Hz.",
+            "Chọn audio.bitrate_kbps tối đa 160 khi audio.sample_rate dưới 32000.",
+        )
+    clip = program if program.rate == rate else resample(program, rate)
+    samples = clip.samples
+    spf = mp3.samples_per_frame(rate)
+    pieces = getattr(clip, "pieces", ())
+    if not pieces or any(start % spf for start, _ in pieces):
+        pieces = ((0, len(samples)),)  # not laid out on the frame grid: one piece
+    cache = PieceCache(cache_dir) if cache_dir is not None else None
+    done: dict[str, _Piece] = {}  # the two jingles are one piece
+    body = bytearray()
+    silent = (mp3.silent_frame(rate, kbps), mp3.silent_frame(rate, kbps, padded=True))
+    exact = mp3.exact_frame_bytes(rate, kbps)
+
+    def add_silence(count: int) -> None:
+        # Padded where the bytes so far fall behind the exact bitrate, as LAME does.
+        nonlocal frame
+        for _ in range(count):
+            frame += 1
+            body.extend(silent[len(body) + len(silent[0]) < frame * exact - 0.5])
+    hop = rate // 10
+    energy = np.zeros(len(samples) // hop + 2, dtype=np.float64)
+    peak = 0.0
+    frame = 0
+    for start, n in pieces:
+        x = samples[start:start + n]
+        key = _piece_key(x, rate, audio)
+        piece = done.get(key) or (cache.get(key) if cache else None)
+        if piece is None:
+            piece = _master_piece(x, rate, audio)
+            if cache:
+                cache.put(key, piece)
+        done[key] = piece
+        first = start // spf
+        if first < frame:  # cannot happen for assemble()'s layouts; never write overlaps
+            raise AudioError("Không ghép được các đoạn âm thanh của bản tin.",
+                             detail=f"piece at frame {first} overlaps frame {frame}")
+        add_silence(first - frame)
+        body += piece.mp3
+        frame = first + piece.frames
+        at = round(start / hop)
+        k = min(len(piece.energy), len(energy) - at)
+        energy[at:at + k] += piece.energy[:k]
+        peak = max(peak, piece.peak)
+    padding = frame * spf - mp3.ENCODER_DELAY - len(samples)
+    while padding < mp3.DECODER_DELAY:  # decoders need these samples after the last one
+        add_silence(1)
+        padding += spf
+    from . import loudness
+
+    _write_file(out_path, mp3.info_frame(rate, kbps, frame, len(body), padding), body)
     write_tags(out_path, tags, segments)
-    return Mastered(path=out_path, duration_s=decoded_duration_s(out_path),
-                    loudness_lufs=loud, true_peak_dbtp=peak)
+    return Mastered(path=out_path, duration_s=(frame * spf - mp3.ENCODER_DELAY - padding) / rate,
+                    loudness_lufs=loudness.gated_lufs(energy, rate),
+                    true_peak_dbtp=20 * np.log10(peak) if peak > 0 else -np.inf)
 
 
-def _f32(clip: Clip) -> bytes:
-    return np.ascontiguousarray(clip.samples, dtype="<f4").tobytes()
-
-
-def _f32_input(rate: int) -> list[str]:
-    return ["-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
-
-
-def _fit_length(clip: Clip, n: int) -> Clip:
-    """Resampling may add or drop a few samples; keep the program's exact length."""
-    s = clip.samples
-    if len(s) == n:
-        return clip
-    if len(s) > n:
-        return Clip(s[:n], clip.rate)
-    return Clip(np.concatenate([s, np.zeros(n - len(s), dtype=np.float32)]), clip.rate)
-
-
-def _encode(clip: Clip, bitrate_kbps: int, out_path: Path) -> None:
-    """CBR mono MP3. LAME's Xing/Info header records delay and padding, so decoders trim them."""
-    run_ffmpeg([*_f32_input(clip.rate), "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
-                "-ac", "1", "-ar", str(clip.rate), "-map_metadata", "-1",
-                "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", "-y", str(out_path)],
-               stdin=_f32(clip))
+def _write_file(path: Path, head: bytes, body: bytearray) -> None:
+    # publish() owns atomicity: `path` is already a hidden temporary file.
+    try:
+        with open(path, "wb") as fh:
+            fh.write(head)
+            fh.write(body)
+    except OSError as exc:
+        raise AudioError(f"Không ghi được tệp MP3 «{path}».", detail=repr(exc)) from exc
 
 
 # --- tags -----------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from .audio import Clip
+if TYPE_CHECKING:  # numpy stays out of commands that never touch audio (fast startup)
+    from .audio import Clip
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}

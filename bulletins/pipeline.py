@@ -495,7 +495,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
         mastered = master(program, segments, a, Tags(
             station_id=job.station.id, station_name=job.station.name, date=job.day,
             slot=job.slot.name, title=title, comment="Bản tin tự động",
-        ), tmp)
+        ), tmp, cache_dir=s.cache_dir / "master")
         if fit and mastered.duration_s * 1000 > job.slot_ms:
             raise AudioError(
                 f"Bản tin sau khi mã hóa dài {mastered.duration_s:.2f} giây, vượt khung giờ.")
@@ -603,7 +603,7 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
         return SpokenPart(
             Part(kind=kind, text=" ".join(sents), item_id=item.id if item else None,
                  title=item.title if item else "", priority=item.priority if item else ""),
-            change_tempo(clip, tempo), engine,
+            change_tempo(clip, tempo, cache_dir=job.settings.cache_dir / "tempo"), engine,
         )
 
     out = [part("greeting", [script.greeting])]

@@ -21,6 +21,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -122,6 +123,32 @@ class RateModel:
         return model
 
 
+@cache
+def _shipped() -> dict[str, dict]:
+    try:
+        text = files("bulletins.synth").joinpath("calibration_shipped.json").read_text("utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError):
+        return {}
+    return data.get("models", {}) if data.get("version") == STORE_VERSION else {}
+
+
+def shipped_model(key: str) -> RateModel | None:
+    """The calibration measured for the bundled espeak-ng voices at their default rate.
+
+    espeak-ng speaks deterministically, so calibrating on a station would measure these very
+    figures; shipping them saves the first build speaking the calibration text. The key holds
+    the espeakng-loader version: another version is calibrated as usual.
+    """
+    raw = _shipped().get(key)
+    if raw is None:
+        return None
+    try:
+        return RateModel.from_json(raw)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class CalibrationStore:
     """calibration.json: rate models keyed "engine|voice|params", shared by processes.
 
@@ -166,11 +193,12 @@ class CalibrationStore:
         return self._models.get(key)
 
     def get(self, key: str, make: Callable[[], RateModel]) -> RateModel:
-        """The stored model for `key`, else `make()` (e.g. calibrate) and store it."""
+        """The stored model for `key`, else the one shipped for it, else `make()` (e.g.
+        calibrate); a new model is stored."""
         with self._lock:
             model = self._load(key)
             if model is None:
-                model = make()
+                model = shipped_model(key) or make()
                 self._write({key: model})
             self._models[key] = model
             return model

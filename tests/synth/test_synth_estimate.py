@@ -102,3 +102,20 @@ def test_estimate_adds_sentence_pauses(calibrated, station):
     pause = calibrated.audio.sentence_pause_ms
     together = speaker.estimate_ms(f"{one} {two}")
     assert abs(together - (speaker.estimate_ms(one) + speaker.estimate_ms(two) + pause)) <= 1
+
+
+@pytest.mark.parametrize("voice", ["vi", "vi-VN-x-central", "vi-VN-x-south"])
+def test_shipped_espeak_calibration_is_what_calibrating_measures(voice):
+    from bulletins.synth.base import trim_silence
+    from bulletins.synth.espeak import EspeakEngine
+    from bulletins.synth.estimate import shipped_model
+
+    engine = EspeakEngine(voice, 150)
+    shipped = shipped_model(f"{engine.name}|{engine.voice}|{engine.params}")
+    if shipped is None:
+        pytest.skip("no calibration shipped for this espeakng-loader version")
+    measured = RateModel.measure(lambda s: trim_silence(engine.synthesize(s)).duration_ms)
+    # espeak-ng keeps a little state between calls, so figures agree closely, not exactly.
+    for sentence in split_sentences(" ".join(PARAGRAPHS)):
+        want = measured.sentence_ms(sentence)
+        assert shipped.sentence_ms(sentence) == pytest.approx(want, rel=0.005, abs=5)

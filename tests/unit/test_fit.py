@@ -90,3 +90,17 @@ def test_a_swap_never_puts_a_lower_priority_item_before_a_higher_one():
 def test_slot_too_short_for_greeting_and_closing():
     with pytest.raises(SlotOverflowError, match="quá ngắn"):
         choose_fit(units=units(5), slot_ms=20_000, **FIXED)
+
+
+def test_tempo_comes_in_half_percent_steps_toward_faster():
+    from bulletins.fit import TEMPO_STEP, Unit, choose_fit
+
+    seen = set()
+    for extra in range(0, 9000, 250):  # a little too long, by different amounts
+        units = [Unit(i, 40_000 + (extra if i == 0 else 0), 950) for i in range(14)]
+        choice = choose_fit(20_000, 8_000, units, 600_000)
+        steps = choice.tempo / TEMPO_STEP
+        assert abs(steps - round(steps)) < 1e-6 or choice.tempo == 1.08
+        assert choice.predicted_ms <= 600_000 - 400
+        seen.add(choice.tempo)
+    assert len(seen) > 1

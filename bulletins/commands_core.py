@@ -39,15 +39,28 @@ def news_add(ctx, title: str, body: str | None, priority: str, category: str, st
         "stations": stations, "valid_from": valid_from, "valid_until": valid_until,
     })
     click.echo(f"Đã thêm tin số {item.id}: {item.title}")
+    from .sources.store import duplicate_warnings
+
+    for warning in duplicate_warnings(ctx.settings, item):
+        click.echo(warning, err=True)
 
 
 @news.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
 def news_import(ctx, file: Path) -> None:
-    """Nhập tin từ tệp JSON (danh sách) hoặc CSV. Một dòng sai thì không nhập gì."""
+    """Nhập tin từ tệp JSON (danh sách), CSV hoặc Word (.docx). Một dòng sai thì không nhập gì."""
+    if file.suffix.lower() in (".docx", ".doc"):
+        from .sources.commands import import_docx
+
+        return import_docx(ctx, file)
     items = NewsQueue(ctx.settings).import_file(file)
     click.echo(f"Đã nhập {len(items)} tin từ {file.name}.")
+    from .sources.store import duplicate_warnings
+
+    for item in items:
+        for warning in duplicate_warnings(ctx.settings, item):
+            click.echo(f"Tin số {item.id}: {warning}", err=True)
 
 
 @news.command("list")
@@ -210,4 +223,11 @@ def demo(ctx, engine: str) -> None:
     click.echo(result.mp3_path)
 
 
+def _register_sources() -> None:
+    from .sources.commands import register
+
+    register(news)
+
+
+_register_sources()
 commands = [news, normalize_cmd, build, demo]

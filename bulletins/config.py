@@ -44,6 +44,7 @@ class Station:
     voice: str = ""  # empty: the engine's default voice
     slots: tuple[Slot, ...] = ()
     feed_token: str = ""  # when set, the RSS feed and downloads need ?token=
+    max_item_s: int = 90  # `news shorten` target: the longest an item should read
 
     def slot(self, name: str) -> Slot:
         for s in self.slots:
@@ -105,6 +106,16 @@ class WebSettings:
     max_upload_bytes: int = 2_000_000
 
 
+@dataclass(frozen=True)
+class FeedSource:
+    """An RSS/Atom feed whose new articles arrive as drafts (`bulletins news poll`)."""
+
+    url: str
+    category: str = ""
+    priority: str = "normal"
+    stations: tuple[str, ...] = ()
+
+
 DEFAULT_STATION = Station(
     id="ia-hru",
     name="Đài truyền thanh xã Ia Hrú",
@@ -122,6 +133,7 @@ class Settings:
     normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
     playback: PlaybackSettings = field(default_factory=PlaybackSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    sources: tuple[FeedSource, ...] = ()
 
     @property
     def db_url(self) -> str:
@@ -179,7 +191,8 @@ def load_settings(home: str | Path | None = None) -> Settings:
 
 
 def settings_from_dict(data: dict[str, Any], home: Path) -> Settings:
-    known = {"database_url", "stations", "audio", "engines", "normalize", "playback", "web"}
+    known = {"database_url", "stations", "audio", "engines", "normalize", "playback", "web",
+             "sources"}
     _no_unknown(data, known, "")
     kw: dict[str, Any] = {"home": home}
     if "database_url" in data:
@@ -191,6 +204,8 @@ def settings_from_dict(data: dict[str, Any], home: Path) -> Settings:
             kw[name] = _section(cls, data[name], name)
     if "stations" in data:
         kw["stations"] = _stations(data["stations"])
+    if "sources" in data:
+        kw["sources"] = _sources(data["sources"])
     settings = Settings(**kw)
     _validate(settings)
     return settings
@@ -240,7 +255,8 @@ def _stations(raw: Any) -> tuple[Station, ...]:
         key = f"stations[{i}]"
         if not isinstance(st, dict):
             raise ConfigError(f"«{key}» phải là một bảng.")
-        allowed = {"id", "name", "greeting", "engine", "voice", "slots", "feed_token"}
+        allowed = {"id", "name", "greeting", "engine", "voice", "slots", "feed_token",
+                   "max_item_s"}
         _no_unknown(st, allowed, key + ".")
         for req in ("id", "name"):
             if req not in st:
@@ -263,7 +279,42 @@ def _stations(raw: Any) -> tuple[Station, ...]:
             voice=_typed(st.get("voice", ""), str, f"{key}.voice"),
             feed_token=_typed(st.get("feed_token", ""), str, f"{key}.feed_token"),
             slots=slots or DEFAULT_STATION.slots,
+            max_item_s=_max_item_s(st.get("max_item_s", 90), f"{key}.max_item_s"),
         ))
+    return tuple(out)
+
+
+def _max_item_s(value: Any, key: str) -> int:
+    seconds = _typed(value, int, key)
+    if not 10 <= seconds <= 1800:
+        raise ConfigError(f"«{key}» = {seconds} phải trong khoảng 10–1800 giây.")
+    return seconds
+
+
+def _sources(raw: Any) -> tuple[FeedSource, ...]:
+    """[[sources]] url = "https://…/rss", category = "…" (priority, stations optional)."""
+    if not isinstance(raw, list):
+        raise ConfigError("«sources» phải là danh sách [[sources]].")
+    out = []
+    for i, src in enumerate(raw):
+        key = f"sources[{i}]"
+        if not isinstance(src, dict):
+            raise ConfigError(f"«{key}» phải là một bảng.")
+        _no_unknown(src, {"url", "category", "priority", "stations"}, key + ".")
+        if "url" not in src:
+            raise ConfigError(f"«{key}» thiếu khóa «url».")
+        url = _typed(src["url"], str, f"{key}.url").strip()
+        if not re.match(r"^https?://\S+$", url):
+            raise ConfigError(f"«{key}.url» = {url!r} không phải địa chỉ http(s).")
+        priority = _typed(src.get("priority", "normal"), str, f"{key}.priority")
+        if priority not in ("urgent", "high", "normal", "low"):
+            raise ConfigError(f"«{key}.priority» phải là urgent, high, normal hoặc low.")
+        stations = src.get("stations", [])
+        if not isinstance(stations, list) or not all(isinstance(x, str) for x in stations):
+            raise ConfigError(f"«{key}.stations» phải là danh sách mã đài.")
+        out.append(FeedSource(url=url, category=_typed(src.get("category", ""), str,
+                                                         f"{key}.category"),
+                              priority=priority, stations=tuple(stations)))
     return tuple(out)
 
 

@@ -57,6 +57,10 @@ class NewsItem(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
     air_count: Mapped[int] = mapped_column(Integer, default=0)
     last_aired_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # sources: the text before `news shorten --apply` (or an over-long import's full text),
+    # and where the item came from (article URL or feed guid), so it is never queued twice.
+    original_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source_ref: Mapped[str] = mapped_column(String(1000), default="", index=True)
 
 
 class ItemAiring(Base):

@@ -18,7 +18,16 @@ from .. import __version__
 from ..config import Settings
 from ..db import session_factory
 from ..errors import BulletinError, QueueError
-from . import api, auth, bulletin_pages, feeds, news_pages, preview_pages, user_pages
+from . import (
+    api,
+    auth,
+    bulletin_pages,
+    feeds,
+    news_pages,
+    preview_pages,
+    source_pages,
+    user_pages,
+)
 from .deps import WebState, render
 from .filters import install_filters
 from .security import LoginThrottle, secret_key
@@ -215,6 +224,7 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"ok": db_ok, "db": db_ok, "version": __version__},
                             status_code=200 if db_ok else 503)
 
-    for module in (auth, news_pages, preview_pages, bulletin_pages, user_pages, feeds, api):
+    for module in (auth, source_pages, news_pages, preview_pages, bulletin_pages, user_pages,
+                   feeds, api):
         app.include_router(module.router)
     return app

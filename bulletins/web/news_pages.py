@@ -179,6 +179,10 @@ async def _submit(request: Request, state, item_id: int | None, user: CurrentUse
         return _form_page(request, state, values, item, {name: text}, status_code=400)
     verb = "Đã lưu bản nháp" if saved.status == "draft" else "Đã lưu"
     flash(request, f"{verb} tin số {saved.id}: {saved.title}")
+    from ..sources.store import duplicate_warnings
+
+    for warning in await run_in_threadpool(duplicate_warnings, state.settings, saved):
+        flash(request, warning, "error")
     return RedirectResponse(f"/news/{saved.id}", status_code=303)
 
 
@@ -225,8 +229,13 @@ async def news_import(request: Request, state: StateDep, file: UploadFile,
         flash(request, f"Tệp «{name}» quá lớn (giới hạn {limit // 1000} KB).", "error")
         return RedirectResponse("/news", status_code=303)
     if not data:
-        flash(request, "Hãy chọn một tệp JSON hoặc CSV để nhập.", "error")
+        flash(request, "Hãy chọn một tệp JSON, CSV hoặc Word (.docx) để nhập.", "error")
         return RedirectResponse("/news", status_code=303)
+    if name.lower().endswith(".docx"):
+        from .source_pages import import_word
+
+        draft = (await request.form()).get("draft") == "1"
+        return await import_word(request, state, data, name, user, draft)
     suffix = ".json" if name.lower().endswith(".json") else ".csv"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("import" + suffix)

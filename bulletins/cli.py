@@ -110,6 +110,10 @@ def _register_edges() -> None:
 
     for cmd in commands_web.commands:
         cli.add_command(cmd)
+    from .station import commands as commands_station
+
+    for cmd in commands_station.commands:
+        cli.add_command(cmd)
 
 
 _register_edges()

@@ -107,6 +107,14 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class StationMachineSettings:
+    """[station]: the province server's view of its station machines, and their sync pace."""
+
+    silent_after_minutes: float = 30.0  # server: flag a joined station silent this long
+    sync_seconds: float = 30.0  # station machine: ask the server for news this often
+
+
+@dataclass(frozen=True)
 class FeedSource:
     """An RSS/Atom feed whose new articles arrive as drafts (`bulletins news poll`)."""
 
@@ -134,6 +142,7 @@ class Settings:
     playback: PlaybackSettings = field(default_factory=PlaybackSettings)
     web: WebSettings = field(default_factory=WebSettings)
     sources: tuple[FeedSource, ...] = ()
+    station_machine: StationMachineSettings = field(default_factory=StationMachineSettings)
 
     @property
     def db_url(self) -> str:
@@ -192,7 +201,7 @@ def load_settings(home: str | Path | None = None) -> Settings:
 
 def settings_from_dict(data: dict[str, Any], home: Path) -> Settings:
     known = {"database_url", "stations", "audio", "engines", "normalize", "playback", "web",
-             "sources"}
+             "sources", "station"}
     _no_unknown(data, known, "")
     kw: dict[str, Any] = {"home": home}
     if "database_url" in data:
@@ -206,6 +215,8 @@ def settings_from_dict(data: dict[str, Any], home: Path) -> Settings:
         kw["stations"] = _stations(data["stations"])
     if "sources" in data:
         kw["sources"] = _sources(data["sources"])
+    if "station" in data:
+        kw["station_machine"] = _section(StationMachineSettings, data["station"], "station")
     settings = Settings(**kw)
     _validate(settings)
     return settings

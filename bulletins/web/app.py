@@ -26,6 +26,7 @@ from . import (
     news_pages,
     preview_pages,
     source_pages,
+    station_api,
     user_pages,
 )
 from .deps import WebState, render
@@ -225,6 +226,6 @@ def create_app(settings: Settings) -> FastAPI:
                             status_code=200 if db_ok else 503)
 
     for module in (auth, source_pages, news_pages, preview_pages, bulletin_pages, user_pages,
-                   feeds, api):
+                   feeds, api, station_api):
         app.include_router(module.router)
     return app

@@ -43,6 +43,7 @@ log = logging.getLogger("bulletins.station")
 CONFIG_NAME = "station.json"
 LATE_AFTER_S = 3.0  # as the home scheduler: a play starting later than this is "late"
 POLL_WAIT_S = 20.0  # one long-poll request; the server answers at once when an alert exists
+OFFLINE_RETRY_S = 3.0  # how soon to knock again while the server is down
 
 
 class Clock(Protocol):
@@ -377,7 +378,7 @@ class StationRunner:
                     return
                 except ServerUnreachable as exc:
                     log.warning("offline: %s", exc)
-                    stop.wait(min(pause, 5.0))
+                    stop.wait(max(pause, OFFLINE_RETRY_S))
                     continue
                 except Exception:  # noqa: BLE001 - a bad answer must not end the station
                     log.exception("station network loop")

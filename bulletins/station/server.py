@@ -59,6 +59,15 @@ def revoke_tokens(settings: Settings, station_id: str) -> int:
     return len(rows)
 
 
+def has_machine(settings: Settings, station_id: str) -> bool:
+    """True when a live token exists for the station: a station machine plays its bulletins,
+    so publishing them on the server is not their airing (only the machine's reports are)."""
+    with session_factory(settings.db_url)() as s:
+        return s.scalar(select(StationToken.id).where(
+            StationToken.station == station_id, StationToken.revoked_at.is_(None))
+            .limit(1)) is not None
+
+
 def station_of(Session, token: str) -> str | None:  # noqa: ANN001 - a sessionmaker
     """The station a live token belongs to; records the contact."""
     with Session.begin() as s:

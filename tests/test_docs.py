@@ -37,7 +37,7 @@ def test_every_command_is_in_the_readme(command):
 SECTIONS = {
     "audio": config.AudioSettings, "engines": config.EngineSettings,
     "normalize": config.NormalizeSettings, "playback": config.PlaybackSettings,
-    "web": config.WebSettings,
+    "web": config.WebSettings, "station": config.StationMachineSettings,
 }
 
 

@@ -12,17 +12,22 @@ player writing to a file:
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from conftest import free_port
 from schedule_harness import wait_for
 from sqlalchemy import select
+from station_harness import (
+    cli,
+    plays,
+    run_station,
+    serve,
+    server_config,
+    server_rows,
+    station_home,
+)
 
 from bulletins.config import load_settings
 from bulletins.db import BroadcastLog, ItemAiring, session_factory
@@ -30,83 +35,18 @@ from bulletins.models import BuildRequest
 from bulletins.news import NewsQueue
 from bulletins.schedule.broadcast import BroadcastLogBook
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-CLI = "import sys; from bulletins.cli import main; main(sys.argv[1:])"
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("BULLETINS_HOME", None)
-    return env
-
-
-def _server_config(times: dict[str, str]) -> str:
-    slots = "".join(f'[[stations.slots]]\nname = "{n}"\ntime = "{t}"\nlength_s = 60\n'
-                    for n, t in times.items())
-    return ('[playback]\nplayer = "null"\ngrace_minutes = 1\n\n'
-            '[[stations]]\nid = "xa-a"\nname = "Đài xã A"\nengine = "espeak"\n' + slots)
-
-
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", CLI, *args, "--home", str(home)],
-                          capture_output=True, text=True, timeout=180, env=_env())
-
-
-class Proc:
-    def __init__(self, argv: list[str], out: Path):
-        self.out = out
-        self.proc = subprocess.Popen(argv, stdout=out.open("ab"), stderr=subprocess.STDOUT,
-                                     env=_env())
-
-    def text(self) -> str:
-        return self.out.read_text(errors="replace")
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def _serve(home: Path, port: int) -> Proc:
-    p = Proc([sys.executable, "-c", CLI, "serve", "--port", str(port), "--home", str(home)],
-             home / "serve.out")
-    import httpx
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-    wait_for(up, 60, p.text, alive=p.proc)
-    return p
-
-
-def _server_rows(settings, slot: str) -> list[BroadcastLog]:
-    with session_factory(settings.db_url)() as s:
-        return list(s.scalars(select(BroadcastLog).where(
-            BroadcastLog.station == "xa-a", BroadcastLog.slot == slot)))
-
-
-def _plays(home: Path) -> list[tuple[float, str, str]]:
-    try:
-        lines = (home / "plays.txt").read_text().splitlines()
-    except OSError:
-        return []
-    return [(float(t), kind, path) for t, kind, path in (ln.split("\t") for ln in lines)]
-
 
 @pytest.mark.slow
 def test_station_plays_reports_survives_an_outage_and_obeys_an_emergency(tmp_path):
     from bulletins.pipeline import build_bulletin
 
-    server_home, station_home = tmp_path / "server", tmp_path / "station"
+    server_home, st_home = tmp_path / "server", tmp_path / "station"
     server_home.mkdir()
     names = ("sang", "chieu", "toi-long")
     (server_home / "bulletins.toml").write_text(
-        _server_config(dict.fromkeys(names, "23:59")), encoding="utf-8")
+        server_config(dict.fromkeys(names, "23:59")), encoding="utf-8")
     settings = load_settings(server_home)
-    token = _cli(server_home, "station", "token", "xa-a").stdout.strip()
+    token = cli(server_home, "station", "token", "xa-a").stdout.strip()
     assert token.startswith("bts_")
     q = NewsQueue(settings)
     ids = [q.add({"title": f"Tin số {i}", "body": "Xã tổ chức tiêm phòng cho trẻ em vào "
@@ -123,31 +63,22 @@ def test_station_plays_reports_survives_an_outage_and_obeys_an_emergency(tmp_pat
     if at["toi-long"].date() != today:
         pytest.skip("too close to midnight for a compressed day")
     (server_home / "bulletins.toml").write_text(
-        _server_config({n: f"{t:%H:%M:%S}" for n, t in at.items()}), encoding="utf-8")
+        server_config({n: f"{t:%H:%M:%S}" for n, t in at.items()}), encoding="utf-8")
     port = free_port()
-    server = _serve(server_home, port)
+    server = serve(server_home, port)
     procs = [server]
     try:
-        station_home.mkdir()
-        player = f'"{sys.executable}" "{HERE / "station_player.py"}" {{file}} ' \
-                 f'"{station_home / "plays.txt"}"'
-        (station_home / "bulletins.toml").write_text(
-            f"[playback]\nplayer = \"command\"\ncommand = '{player}'\ntimeout_margin_s = 120\n"
-            "\n[station]\nsync_seconds = 2\n", encoding="utf-8")
-        joined = _cli(station_home, "station", "join", "--server", f"http://127.0.0.1:{port}",
-                      "--station", "xa-a", "--token", token)
-        assert joined.returncode == 0, joined.stderr
-        station = Proc([sys.executable, str(ROOT / "scheduler.py"), "--home",
-                        str(station_home), "-v"], station_home / "station.out")
+        station_home(st_home, token, port, "xa-a")
+        station = run_station(st_home)
         procs.append(station)
 
         # 1. on time, the server's bulletin, and the server's log says so
-        wait_for(lambda: _server_rows(settings, "sang"), 60,
+        wait_for(lambda: server_rows(settings, "sang"), 60,
                  lambda: station.text(), alive=station.proc)
-        [row] = _server_rows(settings, "sang")
+        [row] = server_rows(settings, "sang")
         assert (row.outcome, row.sha256) == ("aired", sang.manifest["sha256"])
-        played = [p for _, k, p in _plays(station_home) if k == "start"]
-        assert played == [str(station_home / "station" / today.isoformat() / "sang.mp3")]
+        played = [p for _, k, p in plays(st_home) if k == "start"]
+        assert played == [str(st_home / "station" / today.isoformat() / "sang.mp3")]
         with session_factory(settings.db_url)() as s:
             aired = {(a.item_id, a.bulletin) for a in s.scalars(select(ItemAiring))}
         assert aired == {(i, sang.manifest["sha256"]) for i in sang.manifest["items"]}
@@ -155,38 +86,38 @@ def test_station_plays_reports_survives_an_outage_and_obeys_an_emergency(tmp_pat
 
         # 2. the server goes down before "chieu": the station plays yesterday's chieu
         server.kill()
-        local = BroadcastLogBook(load_settings(station_home))
+        local = BroadcastLogBook(load_settings(st_home))
         wait_for(lambda: [e for e in local.query() if e.slot == "chieu"], 60, station.text,
                  alive=station.proc)
         [entry] = [e for e in local.query() if e.slot == "chieu"]
         assert entry.outcome == "aired" and yesterday.isoformat() in entry.error
-        assert _server_rows(settings, "chieu") == []
-        server = _serve(server_home, port)
+        assert server_rows(settings, "chieu") == []
+        server = serve(server_home, port)
         procs.append(server)
-        wait_for(lambda: _server_rows(settings, "chieu"), 30, station.text)
+        wait_for(lambda: server_rows(settings, "chieu"), 30, station.text)
         time.sleep(5)  # more syncs: a resend must not make a second row
-        [row] = _server_rows(settings, "chieu")
+        [row] = server_rows(settings, "chieu")
         assert row.outcome == "aired" and "bản tin cũ" in row.error
-        spool = station_home / "station" / "outbox.jsonl"
+        spool = st_home / "station" / "outbox.jsonl"
         assert not spool.exists() or not spool.read_text().strip()
 
         # 3. an emergency interrupts the long play within 30 s
-        long_file = str(station_home / "station" / today.isoformat() / "toi-long.mp3")
-        wait_for(lambda: any(p == long_file for _, _, p in _plays(station_home)), 60,
+        long_file = str(st_home / "station" / today.isoformat() / "toi-long.mp3")
+        wait_for(lambda: any(p == long_file for _, _, p in plays(st_home)), 60,
                  station.text, alive=station.proc)
         raised = time.time()
-        alert = _cli(server_home, "alert", "--station", "xa-a", "--title", "Bão khẩn cấp",
+        alert = cli(server_home, "alert", "--station", "xa-a", "--title", "Bão khẩn cấp",
                      "--body", "Bão số năm đổ bộ chiều nay, bà con không ra khơi.")
         assert alert.returncode == 0, alert.stderr
 
         def emergency_start() -> float | None:
-            return next((t for t, k, p in _plays(station_home)
+            return next((t for t, k, p in plays(st_home)
                          if k == "start" and "/emergency/" in p), None)
         started = wait_for(emergency_start, 40, station.text, alive=station.proc)
         assert started - raised < 30
-        assert not any(k == "end" and p == long_file for _, k, p in _plays(station_home))
-        wait_for(lambda: [r for r in _server_rows(settings, "toi-long")], 30, station.text)
-        [row] = _server_rows(settings, "toi-long")
+        assert not any(k == "end" and p == long_file for _, k, p in plays(st_home))
+        wait_for(lambda: [r for r in server_rows(settings, "toi-long")], 30, station.text)
+        [row] = server_rows(settings, "toi-long")
         assert row.outcome == "failed" and "khẩn cấp" in row.error
         assert "máy phát của đài xa-a" in alert.stdout
         wait_for(lambda: _emergency_rows(settings), 30, station.text)

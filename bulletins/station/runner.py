@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -44,6 +45,8 @@ CONFIG_NAME = "station.json"
 LATE_AFTER_S = 3.0  # as the home scheduler: a play starting later than this is "late"
 POLL_WAIT_S = 20.0  # one long-poll request; the server answers at once when an alert exists
 OFFLINE_RETRY_S = 3.0  # how soon to knock again while the server is down
+ALIVE_EVERY_S = 10.0  # how often the run notes it is alive (for missed slots after a stop)
+KEEP_DAYS = 14  # day folders of downloaded bulletins kept (the last good ones among them)
 
 
 class Clock(Protocol):
@@ -103,7 +106,15 @@ class StationRunner:
         self.root = settings.home / "station"
         self.root.mkdir(parents=True, exist_ok=True)
         self.book = BroadcastLogBook(settings)
-        self.started = self.clock.now()
+        # Slots since the previous run was last alive (at most a day back) are caught up:
+        # played late within grace, else logged missed. A first run catches up nothing.
+        now = self.clock.now()
+        try:
+            alive = datetime.fromisoformat(self.state()["alive_at"])
+            self.started = min(now, max(alive, now - timedelta(days=1)))
+        except (KeyError, TypeError, ValueError):
+            self.started = now
+        self._alive_saved = 0.0
         self.play_lock = threading.Lock()
         self.spool_lock = threading.Lock()
         self.cancel = threading.Event()  # the current play's stop switch
@@ -156,6 +167,7 @@ class StationRunner:
                 self._fetch(b)
             self.client.post_json("/api/station/holding", self.holding())
             self.flush()
+            self.prune()
         except TokenRefused as exc:
             log.error("%s", exc)
             self.online = False
@@ -182,6 +194,18 @@ class StationRunner:
         _write_atomic(mp3.with_suffix(".json"), json.dumps(manifest, ensure_ascii=False))
         log.info("downloaded %s/%s (%s)", b["day"], b["slot"], b["sha256"][:12])
         return mp3
+
+    def prune(self) -> None:
+        """Drop day folders older than KEEP_DAYS, but never a slot's newest bulletin."""
+        limit = (self.clock.now().date() - timedelta(days=KEEP_DAYS)).isoformat()
+        days = sorted((d for d in self.root.iterdir() if d.is_dir() and len(d.name) == 10
+                       and d.name[4] == "-"), key=lambda d: d.name, reverse=True)
+        newest: set[str] = set()
+        for d in days:
+            slots = {p.stem for p in d.glob("*.mp3")}
+            if d.name < limit and not slots - newest:
+                shutil.rmtree(d, ignore_errors=True)
+            newest |= slots
 
     def next_occurrence(self) -> tuple[Slot, datetime] | None:
         now = self.clock.now()
@@ -286,6 +310,9 @@ class StationRunner:
 
     def tick(self) -> int:
         """Play (or log as missed) every due occurrence; returns how many were handled."""
+        if time.monotonic() - self._alive_saved > ALIVE_EVERY_S:
+            self._save_state(alive_at=self.clock.now().isoformat())
+            self._alive_saved = time.monotonic()
         n = 0
         for slot, at in self.due():
             self.play_slot(slot, at)

@@ -11,14 +11,14 @@ request open; nothing listens on the station machine.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 
-from ..db import BulletinRecord
+from ..db import BulletinRecord, utcnow
 from ..station import server
 from .deps import Logger, StateDep, _bearer, get_state, render
 from .files import MEDIA_TYPES, find_published, list_published, trusted_file
@@ -27,6 +27,9 @@ router = APIRouter(tags=["đài xã"])
 EMERGENCY_PREFIX = "khan-cap-"  # pipeline.build_emergency's slot names
 LIST_LIMIT = 30
 MAX_WAIT_S = 55.0
+# A station back online after an outage is not sent emergencies older than this: an
+# hour-old emergency is no longer one (as schedule/alerts.clean_stale on a home).
+EMERGENCY_FRESH_S = 3600
 
 
 def station_dep(request: Request) -> str:
@@ -115,9 +118,11 @@ async def holding(request: Request, station: StationId, state: StateDep) -> dict
 
 
 def _emergencies(state, station: str, after: int) -> list[dict]:  # noqa: ANN001
+    fresh = utcnow() - timedelta(seconds=EMERGENCY_FRESH_S)
     with state.Session() as s:
         rows = list(s.scalars(select(BulletinRecord).where(
             BulletinRecord.station == station, BulletinRecord.id > after,
+            BulletinRecord.created_at >= fresh,
             BulletinRecord.status == "published",
             BulletinRecord.slot.startswith(EMERGENCY_PREFIX)).order_by(BulletinRecord.id)))
     out = []

@@ -162,3 +162,30 @@ def test_a_download_that_does_not_match_its_sha256_never_lands(tmp_path):
                                        .hexdigest(), len(body))
     srv.shutdown()
     assert not dest.exists() and not dest.with_name("sang.mp3.part").exists()
+
+
+def test_slots_fallen_while_the_machine_was_off_are_missed_or_played_late(tmp_path):
+    home = _station_home(tmp_path)
+    dead = f"http://127.0.0.1:{free_port()}"
+    conf = StationConfig(dead, "xa-a", "bts_x")
+    clock = FakeClock(datetime(2026, 12, 1, 5, 0).astimezone())
+    first = StationRunner(load_settings(home), conf, clock)
+    first._save_state(slots=[{"name": "sang", "time": "05:30"}, {"name": "trua", "time": "06:55"}],
+                      grace_minutes=10)
+    first.tick()  # alive at 05:00, then the power goes off until 07:00
+    _hold(first, "2026-11-30", "trua", [])
+    clock.t = datetime(2026, 12, 1, 7, 0).astimezone()
+    StationRunner(load_settings(home), conf, clock).tick()
+    got = [(e.slot, e.outcome) for e in BroadcastLogBook(load_settings(home)).query()]
+    assert got == [("sang", "missed"), ("trua", "late")]
+
+
+def test_prune_keeps_recent_days_and_each_slots_newest_bulletin(offline_runner):
+    runner, clock, home = offline_runner
+    for day, slot in (("2026-10-01", "sang"), ("2026-10-02", "chieu"), ("2026-10-03", "chieu"),
+                      ("2026-11-30", "sang")):
+        (runner.root / day).mkdir()
+        (runner.root / day / f"{slot}.mp3").write_bytes(b"x")
+    runner.prune()
+    left = sorted(d.name for d in runner.root.iterdir() if d.is_dir())
+    assert left == ["2026-10-03", "2026-11-30"]

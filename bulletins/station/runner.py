@@ -106,6 +106,8 @@ class StationRunner:
         self.root = settings.home / "station"
         self.root.mkdir(parents=True, exist_ok=True)
         self.book = BroadcastLogBook(settings)
+        self.state_lock = threading.Lock()
+        self.sync_lock = threading.Lock()  # one sync at a time: one writer per .part file
         # Slots since the previous run was last alive (at most a day back) are caught up:
         # played late within grace, else logged missed. A first run catches up nothing.
         now = self.clock.now()
@@ -133,8 +135,9 @@ class StationRunner:
             return {}
 
     def _save_state(self, **changes: object) -> None:
-        _write_atomic(self.state_path, json.dumps({**self.state(), **changes},
-                                                  ensure_ascii=False))
+        with self.state_lock:  # three threads note things here; none may lose another's
+            _write_atomic(self.state_path, json.dumps({**self.state(), **changes},
+                                                      ensure_ascii=False))
 
     def slots(self) -> list[Slot]:
         return [Slot(s["name"], s["time"], int(s.get("length_s", 600)), s.get("days", "mon-sun"))
@@ -158,6 +161,10 @@ class StationRunner:
     # ---------------------------------------------------------------- sync
     def sync(self) -> bool:
         """One round with the server; False when it could not be reached."""
+        with self.sync_lock:
+            return self._sync()
+
+    def _sync(self) -> bool:
         try:
             me = self.client.get_json("/api/station/me")
             self._save_state(slots=me["slots"], on_missing=me.get("on_missing", "last_good"),

@@ -431,6 +431,9 @@ class StationRunner:
         for t in threads:
             t.start()
         while not stop.is_set() and not refused.is_set():
-            self.tick()
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - e.g. a full disk: log it, keep the station on
+                log.exception("station tick")
             stop.wait(0.2)
         self.cancel.set()

@@ -37,7 +37,7 @@ def test_three_stations_one_day_with_an_outage_every_slot_once(tmp_path):
         for slot, day in (("sang", today), ("trua", yesterday), ("chieu", today)):
             build_bulletin(settings, BuildRequest(st, day, slot))
     base = datetime.now().replace(microsecond=0)
-    at = {s: base + timedelta(seconds=30 + 20 * n) for n, s in enumerate(SLOTS)}
+    at = {s: base + timedelta(seconds=45 + 20 * n) for n, s in enumerate(SLOTS)}
     if at["chieu"].date() != today:
         pytest.skip("too close to midnight for a compressed day")
     cfg.write_text(server_config({s: f"{t:%H:%M:%S}" for s, t in at.items()}, STATIONS, 40),

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -18,38 +14,11 @@ if str(SCHEDULE_TESTS) not in sys.path:  # reuse the scheduler tests' harness an
     sys.path.insert(0, str(SCHEDULE_TESTS))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def make_mp3(path: Path, seconds: float = 1.0, freq: int = 440) -> str:
-    """A real short MP3 (ffmpeg sine); returns its sha256."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from bulletins.audio import ffmpeg_exe
-
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
-                    f"sine=frequency={freq}:duration={seconds}", "-b:a", "64k", str(path)],
-                   check=True)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def publish_file(audio_out: Path, station: str, day: str, slot: str, items: list[int],
-                 seconds: float = 1.0) -> str:
-    """Place a bulletin as publish.py leaves it: MP3 + manifest carrying its sha256."""
-    mp3 = audio_out / station / day / f"{slot}.mp3"
-    sha = make_mp3(mp3, seconds)
-    mp3.with_suffix(".json").write_text(json.dumps({
-        "station": station, "date": day, "slot": slot, "sha256": sha, "items": items,
-        "duration_s": seconds, "engine": "espeak"}), encoding="utf-8")
-    return sha
-
-
 @pytest.fixture
 def live_server(tmp_path: Path):
     """(settings, base URL) of a real uvicorn serving a two-station server home."""
     import uvicorn
+    from station_harness import free_port
 
     from bulletins.config import load_settings
     from bulletins.web import create_app

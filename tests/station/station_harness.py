@@ -3,7 +3,10 @@ joined homes, their logs, and the test player's record of what played."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +107,31 @@ def station_home(home: Path, token: str, port: int, station: str) -> Path:
 def run_station(home: Path) -> Proc:
     return Proc([sys.executable, str(ROOT / "scheduler.py"), "--home", str(home), "-v"],
                 home / "station.out")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_mp3(path: Path, seconds: float = 1.0, freq: int = 440) -> str:
+    """A real short MP3 (ffmpeg sine); returns its sha256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from bulletins.audio import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"sine=frequency={freq}:duration={seconds}", "-b:a", "64k", str(path)],
+                   check=True)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def publish_file(audio_out: Path, station: str, day: str, slot: str, items: list[int],
+                 seconds: float = 1.0) -> str:
+    """Place a bulletin as publish.py leaves it: MP3 + manifest carrying its sha256."""
+    mp3 = audio_out / station / day / f"{slot}.mp3"
+    sha = make_mp3(mp3, seconds)
+    mp3.with_suffix(".json").write_text(json.dumps({
+        "station": station, "date": day, "slot": slot, "sha256": sha, "items": items,
+        "duration_s": seconds, "engine": "espeak"}), encoding="utf-8")
+    return sha

@@ -10,8 +10,8 @@ import uuid
 from datetime import date
 
 import httpx
-from conftest import publish_file
 from sqlalchemy import func, select
+from station_harness import publish_file
 
 from bulletins.db import BroadcastLog, ItemAiring, session_factory
 from bulletins.news import NewsQueue

@@ -7,9 +7,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from conftest import free_port
 from schedule_harness import wait_for
-from station_harness import cli, run_station, serve, server_config, server_rows, station_home
+from station_harness import (
+    cli,
+    free_port,
+    run_station,
+    serve,
+    server_config,
+    server_rows,
+    station_home,
+)
 
 from bulletins.config import load_settings
 from bulletins.models import BuildRequest

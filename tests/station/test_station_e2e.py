@@ -16,11 +16,11 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
-from conftest import free_port
 from schedule_harness import wait_for
 from sqlalchemy import select
 from station_harness import (
     cli,
+    free_port,
     plays,
     run_station,
     serve,

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import free_port, make_mp3
 from schedule_harness import PLAYER
+from station_harness import free_port, make_mp3
 
 from bulletins.config import load_settings
 from bulletins.schedule.broadcast import BroadcastLogBook

@@ -111,6 +111,14 @@ def accept_report(settings: Settings, Session, station: str, report: dict) -> bo
     scheduled, started = _dt(report.get("scheduled_at")), _dt(report.get("started_at"))
     slot = str(report.get("slot") or "")[:64]
     sha = str(report.get("sha256") or "")[:64]
+    with Session() as s:
+        if s.scalar(select(StationReport.id).where(StationReport.report_id == rid)):
+            return False
+    # Items first, then the log row: a reader who sees the row sees the airing, and a crash
+    # between the two is repaired by the resend (marking is idempotent per bulletin).
+    if outcome in PLAYED and items:
+        when = started or scheduled or datetime.now()
+        NewsQueue(settings).mark_aired(items, station, when.date(), slot, bulletin=sha)
     try:
         with Session.begin() as s:
             if s.scalar(select(StationReport.id).where(StationReport.report_id == rid)):
@@ -125,9 +133,6 @@ def accept_report(settings: Settings, Session, station: str, report: dict) -> bo
             s.add(StationReport(report_id=rid, station=station, log_id=row.id))
     except IntegrityError:  # the same report arrived twice at once: the other one won
         return False
-    if outcome in PLAYED and items:
-        when = started or scheduled or datetime.now()
-        NewsQueue(settings).mark_aired(items, station, when.date(), slot, bulletin=sha)
     return True
 
 

@@ -12,7 +12,7 @@ from bulletins.cli import main
 
 def _joined(argv: list[str]) -> bool:
     from bulletins.config import resolve_home
-    from bulletins.station.runner import CONFIG_NAME
+    from bulletins.station import CONFIG_NAME
 
     home = argv[argv.index("--home") + 1] if "--home" in argv[:-1] else None
     return (resolve_home(home) / CONFIG_NAME).is_file()

@@ -8,3 +8,5 @@
   slot time through schedule/players.py, spool reports, listen for emergencies (long-poll).
 - commands.py — `bulletins station token|join|run`.
 """
+
+CONFIG_NAME = "station.json"  # in a joined home: server URL, station id, token (mode 0600)

@@ -38,10 +38,10 @@ from ..config import Settings, Slot
 from ..schedule.broadcast import BroadcastLogBook
 from ..schedule.players import Player, PlayError, PlayInterrupted, make_player, mp3_duration_s
 from ..schedule.times import occurrences
+from . import CONFIG_NAME
 from .client import BadDownload, Client, ServerUnreachable, TokenRefused, file_sha256
 
 log = logging.getLogger("bulletins.station")
-CONFIG_NAME = "station.json"
 LATE_AFTER_S = 3.0  # as the home scheduler: a play starting later than this is "late"
 POLL_WAIT_S = 20.0  # one long-poll request; the server answers at once when an alert exists
 OFFLINE_RETRY_S = 3.0  # how soon to knock again while the server is down

@@ -61,7 +61,7 @@ class HomeGroup(click.Group):
 # the web stack or the audio libraries. Their names and help are read from the sources.
 _EDGE_MODULES = ("bulletins.commands_core", "bulletins.schedule.commands",
                  "bulletins.web.commands", "bulletins.synth.commands",
-                 "bulletins.province.commands")
+                 "bulletins.province.commands", "bulletins.station.commands")
 
 
 def _scan_commands(module: str) -> dict[str, str] | None:

@@ -117,6 +117,14 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class StationMachineSettings:
+    """[station]: the province server's view of its station machines, and their sync pace."""
+
+    silent_after_minutes: float = 30.0  # server: flag a joined station silent this long
+    sync_seconds: float = 30.0  # station machine: ask the server for news this often
+
+
+@dataclass(frozen=True)
 class FeedSource:
     """An RSS/Atom feed whose new articles arrive as drafts (`bulletins news poll`)."""
 
@@ -156,6 +164,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     sources: tuple[FeedSource, ...] = ()
     workers: WorkersSettings = field(default_factory=WorkersSettings)
+    station_machine: StationMachineSettings = field(default_factory=StationMachineSettings)
 
     @property
     def db_url(self) -> str:
@@ -214,7 +223,7 @@ def load_settings(home: str | Path | None = None) -> Settings:
 
 def settings_from_dict(data: dict[str, Any], home: Path) -> Settings:
     known = {"database_url", "stations", "audio", "engines", "normalize", "playback", "web",
-             "sources", "workers"}
+             "sources", "workers", "station"}
     _no_unknown(data, known, "")
     kw: dict[str, Any] = {"home": home}
     if "database_url" in data:
@@ -228,6 +237,8 @@ def settings_from_dict(data: dict[str, Any], home: Path) -> Settings:
         kw["stations"] = _stations(data["stations"])
     if "sources" in data:
         kw["sources"] = _sources(data["sources"])
+    if "station" in data:
+        kw["station_machine"] = _section(StationMachineSettings, data["station"], "station")
     settings = Settings(**kw)
     _validate(settings)
     return settings

@@ -175,6 +175,37 @@ class KnownAddress(Base):
     last_ok_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class StationToken(Base):
+    """A commune station machine's credential (station scope only), stored hashed."""
+
+    __tablename__ = "station_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class StationReport(Base):
+    """A report received from a station: its id is unique, so a resent report counts once."""
+
+    __tablename__ = "station_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(64), unique=True)
+    station: Mapped[str] = mapped_column(String(64), index=True)
+    log_id: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class StationContact(Base):
+    """When a station last reached the server, and what it holds for its next slot (JSON)."""
+
+    __tablename__ = "station_contacts"
+    station: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_contact_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    holding: Mapped[str] = mapped_column(Text, default="{}")
+
+
 _engines: dict[str, Engine] = {}
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before "đang bận"
 _engines_lock = threading.Lock()

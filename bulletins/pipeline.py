@@ -567,7 +567,10 @@ def publish_and_record(settings: Settings, m: Mastered) -> BuildResult:
     if paths.archived:
         man["archived"] = list(paths.archived.values())
     if settings.playback.player == "null" and not man.get("emergency"):
-        _log_published(settings, man, str(paths.mp3))
+        from .station.server import has_machine
+
+        if not has_machine(settings, station_id):  # a station machine reports its airings
+            _log_published(settings, man, str(paths.mp3))
     return BuildResult(str(paths.mp3), str(paths.manifest), str(paths.transcript), man)
 
 

@@ -38,6 +38,7 @@ SECTIONS = {
     "audio": config.AudioSettings, "engines": config.EngineSettings,
     "normalize": config.NormalizeSettings, "playback": config.PlaybackSettings,
     "web": config.WebSettings, "workers": config.WorkersSettings,
+    "station": config.StationMachineSettings,
 }
 
 

@@ -182,6 +182,17 @@ def raise_alert(settings: Settings, title: str, body: str, station_id: str | Non
     bulletins = build_alert(settings, title, body, station_id)
     for b in bulletins:
         echo(f"Đã dựng tin khẩn cấp cho đài {b['station']}: {b['mp3']}")
+    # A station with a joined station machine gets it over its long-poll and reports the
+    # airing itself; the server neither plays it nor logs it for that station.
+    from ..station.server import has_machine
+
+    remote = [b for b in bulletins if has_machine(settings, b["station"])]
+    bulletins = [b for b in bulletins if b not in remote]
+    sent = [{"station": b["station"], "outcome": "sent-to-station", "error": ""} for b in remote]
+    for b in remote:
+        echo(f"Đã gửi cho máy phát của đài {b['station']}: máy sẽ phát ngay và báo lại.")
+    if not bulletins:
+        return sent
     if scheduler_alive(settings.home):
         req = submit(settings.home, {"bulletins": bulletins})
         deadline = time.monotonic() + CLAIM_WAIT_S
@@ -197,11 +208,11 @@ def raise_alert(settings: Settings, title: str, body: str, station_id: str | Non
             if done.exists():
                 results = json.loads(done.read_text(encoding="utf-8"))
                 done.unlink(missing_ok=True)
-                return results
-            return [{"station": b["station"], "outcome": "handed-over", "error": ""}
-                    for b in bulletins]
+                return sent + results
+            return sent + [{"station": b["station"], "outcome": "handed-over", "error": ""}
+                           for b in bulletins]
         log.warning("the scheduler did not take the alert within %.0f s; playing here",
                     CLAIM_WAIT_S)
         req.with_suffix(".taken").unlink(missing_ok=True)
     play = direct_play_fn(settings)
-    return [play_emergency(settings, play, b) for b in bulletins]
+    return sent + [play_emergency(settings, play, b) for b in bulletins]

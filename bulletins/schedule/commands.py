@@ -38,6 +38,8 @@ def alert(ctx, title: str, body: str, station: str | None) -> None:
             click.echo(f"Đã phát tin khẩn cấp ở đài {r['station']}.")
         elif r["outcome"] == "handed-over":
             click.echo(f"Bộ lập lịch đang phát tin khẩn cấp ở đài {r['station']}.")
+        elif r["outcome"] == "sent-to-station":
+            pass  # raise_alert said so: the station machine plays it and reports back
         else:
             failed = True
             click.echo(f"Không phát được ở đài {r['station']}: {r['error']}", err=True)

@@ -539,6 +539,12 @@ class Service:
         sched = scheduled_at or latest_occurrence(sl, self.now() + timedelta(seconds=1))
         if sched is None:
             return
+        from ..station.server import has_machine
+
+        if has_machine(self.settings, station_id):
+            # A joined station machine plays this slot and reports it; the server only builds.
+            log.info("%s/%s: played by the station's own machine", station_id, slot_name)
+            return
         occ = self.occurrences.get(station_id, slot_name, sched)
         if not occ.claim_play():  # a cron run and a catch-up run of one occurrence: one wins
             return

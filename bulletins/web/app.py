@@ -26,6 +26,7 @@ from . import (
     news_pages,
     preview_pages,
     source_pages,
+    station_api,
     user_pages,
 )
 from .deps import WebState, render
@@ -320,7 +321,7 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
     for module in (auth, source_pages, news_pages, preview_pages, bulletin_pages, user_pages,
-                   feeds, api):
+                   feeds, api, station_api):
         app.include_router(module.router)
     from . import voice_pages  # "Giọng đọc": hear and choose voices
 

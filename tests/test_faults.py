@@ -201,3 +201,45 @@ def test_news_form_when_the_database_is_busy(monkeypatch, tmp_path):
         page = html.unescape(r.text)
         assert r.status_code == 503 and "Cơ sở dữ liệu đang bận" in page
         assert "Tối nay họp." in page  # the editor's text is still in the form
+
+
+def test_other_pages_and_the_api_when_the_database_is_busy(monkeypatch, tmp_path):
+    """Outside the news form a busy database is a Vietnamese 503 too, never a traceback."""
+    import html
+
+    from fastapi.testclient import TestClient
+
+    from bulletins.config import load_settings
+    from bulletins.news import NewsQueue
+    from bulletins.web import create_app
+    from bulletins.web.security import add_user
+    from tests.web.conftest import CONFIG, PASSWORD, csrf_of, login
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
+    home = tmp_path / "site"
+    home.mkdir()
+    (home / "bulletins.toml").write_text(CONFIG, encoding="utf-8")
+    settings = load_settings(home)
+    add_user(settings, "bien", "editor", PASSWORD)
+    item = NewsQueue(settings).add({"title": "Họp dân", "body": "Tối nay họp."})
+    with TestClient(create_app(settings), base_url="http://testserver") as client:
+        assert login(client, "bien").status_code == 303
+        token = csrf_of(client.get("/news").text)
+        locker = subprocess.Popen(
+            [sys.executable, "-c", _LOCKER, str(home / "bulletins.sqlite3")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert locker.stdout.readline().strip() == "locked"
+            page = client.post(f"/news/{item.id}/status",
+                               data={"csrf": token, "action": "archive"},
+                               follow_redirects=False)
+            api = client.patch(f"/api/news/{item.id}", json={"title": "Họp dân khẩn"},
+                               headers={"X-CSRF-Token": token})
+        finally:
+            locker.communicate("", timeout=10)
+    text = html.unescape(page.text)
+    assert page.status_code == 503 and "Cơ sở dữ liệu đang bận" in text
+    assert "Traceback" not in text and "OperationalError" not in text
+    assert api.status_code == 503
+    assert api.json()["error"].startswith("Cơ sở dữ liệu đang bận") and api.json()["hint"]
+    assert NewsQueue(settings).get(item.id).status == "queued"  # nothing half-done

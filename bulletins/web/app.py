@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..config import Settings
 from ..db import session_factory
-from ..errors import BulletinError, NotFoundError, QueueError
+from ..errors import BulletinError, NotFoundError, QueueError, explain
 from . import (
     api,
     auth,
@@ -110,6 +110,21 @@ def _security_headers(app: FastAPI) -> None:
         return response
 
 
+def fault_response(request: Request, fault: BulletinError) -> Response:
+    """A machine fault (database busy or corrupt, disk full): 503 and the one message an
+    operator can act on, never a traceback."""
+    log.error("%s on %s: %s", fault.message, request.url.path, fault.detail)
+    if is_api(request):
+        return api_error(503, fault.message, fault.hint)
+    try:
+        return render(request, "error.html", {
+            "title": "Máy chủ đang gặp sự cố", "message": fault.message, "hint": fault.hint},
+            status_code=503)
+    except Exception:  # noqa: BLE001 - the page itself may need the broken database
+        text = fault.message + (f" {fault.hint}" if fault.hint else "")
+        return PlainTextResponse(text, status_code=503)
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
@@ -141,6 +156,9 @@ def _error_handlers(app: FastAPI) -> None:
             log.info("detail: %s", exc.detail)
         if isinstance(exc, NotFoundError):
             return await http_error(request, HTTPException(404, exc.message))
+        fault = explain(exc)  # e.g. a QueueError raised from a locked database
+        if fault is not None:
+            return fault_response(request, fault)
         if is_api(request):
             resp = api_error(400, exc.message, exc.hint)
             if isinstance(exc, QueueError):
@@ -172,8 +190,26 @@ def _error_handlers(app: FastAPI) -> None:
         return render(request, "error.html", {"title": "Có lỗi", "message": msg},
                       status_code=422)
 
+    async def machine_fault(request: Request, exc: Exception):
+        fault = explain(exc)
+        if fault is not None:
+            return fault_response(request, fault)
+        return await unexpected(request, exc)
+
+    # Registered by type so they are answered here, not by Starlette's last-resort handler
+    # (which logs a traceback and re-raises even after answering).
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for kind in (SQLAlchemyError, sqlite3.Error, OSError):
+        app.add_exception_handler(kind, machine_fault)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
+        fault = explain(exc)
+        if fault is not None:
+            return fault_response(request, fault)
         log.exception("unexpected error on %s", request.url.path)
         msg = "Lỗi không mong muốn trên máy chủ. Hãy thử lại hoặc báo cho quản trị viên."
         if is_api(request):

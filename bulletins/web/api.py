@@ -69,13 +69,25 @@ class NewsOut(BaseModel):
     status: str
     air_count: int
     urgent: bool
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Cảnh báo khi thêm/sửa: chữ mã cũ đã chuyển, tin trùng hoặc gần trùng")
 
     @classmethod
-    def of(cls, i: Item) -> NewsOut:
+    def of(cls, i: Item, warnings: list[str] | None = None) -> NewsOut:
         return cls(id=i.id, title=i.title, body=i.body, priority=i.priority,
                    category=i.category, stations=list(i.stations), valid_from=i.valid_from,
                    valid_until=i.valid_until, status=i.status, air_count=i.air_count,
-                   urgent=i.priority == "urgent")
+                   urgent=i.priority == "urgent", warnings=warnings or [])
+
+    @classmethod
+    def saved(cls, settings, queue: NewsQueue, i: Item) -> NewsOut:
+        """An item just added or updated by `queue`, with every warning the editor needs:
+        the queue's own, then near repeats unless it was named as an exact one."""
+        from ..sources.store import near_duplicate_notes
+
+        near = near_duplicate_notes(settings, [i], queue.exact_repeats)
+        return cls.of(i, [*queue.warnings, *(w for _, w in near)])
 
 
 class SpeakIn(BaseModel):
@@ -126,8 +138,9 @@ def news_list(state: StateDep, _u: Listener, status: str | None = None,
 def news_add(body: NewsIn, state: StateDep, user: Editor) -> NewsOut:
     raw = body.model_dump(exclude={"status"})
     raw = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in raw.items()}
-    return NewsOut.of(NewsQueue(state.settings).add(raw, created_by=user.name,
-                                                    status=body.status))
+    queue = NewsQueue(state.settings)
+    item = queue.add(raw, created_by=user.name, status=body.status)
+    return NewsOut.saved(state.settings, queue, item)
 
 
 @router.get("/news/{item_id}", summary="Một tin")
@@ -147,7 +160,9 @@ def news_patch(item_id: RowId, body: NewsPatch, state: StateDep, _u: Editor) -> 
     _get(state, item_id)
     raw = body.model_dump(exclude_unset=True)
     raw = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in raw.items()}
-    return NewsOut.of(NewsQueue(state.settings).update(item_id, raw))
+    queue = NewsQueue(state.settings)
+    item = queue.update(item_id, raw)
+    return NewsOut.saved(state.settings, queue, item)
 
 
 @router.post("/news/{item_id}/status", summary="Đổi trạng thái tin (duyệt, lưu trữ…)")

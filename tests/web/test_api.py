@@ -106,3 +106,23 @@ def test_lexicon_api(api, settings):
     assert c.post("/api/lexicon", json={"word": "HĐND", "spoken": "hội đồng nhân dân"}
                   ).status_code == 201
     assert "HĐND\thội đồng nhân dân" in settings.lexicon_path.read_text("utf-8")
+
+
+def test_add_and_update_return_their_warnings(api):
+    """A converted legacy paste, an exact repeat and a near repeat are all said in the JSON."""
+    from tests.legacy_bytes import as_latin1, tcvn3_bytes
+
+    c = api()
+    body = "Từ ngày 25-11, Trạm Y tế xã Ia Hrú tiêm vắc xin sởi cho 1.200 trẻ em tại 4 điểm."
+    first = c.post("/api/news", json={"title": "Tiêm", "body": body}).json()
+    assert first["warnings"] == []
+    exact = c.post("/api/news", json={"title": "Tiêm", "body": body}).json()
+    assert len(exact["warnings"]) == 1 and f"trùng với tin số {first['id']}" in exact["warnings"][0]
+    near = c.post("/api/news", json={"title": "Tiêm chủng", "body": body}).json()
+    assert any(f"gần giống tin số {first['id']}" in w for w in near["warnings"])
+    # a legacy paste that also nearly repeats: both warnings, not just the conversion
+    legacy = as_latin1(tcvn3_bytes(body))
+    r = c.patch(f"/api/news/{near['id']}", json={"body": legacy})
+    assert r.status_code == 200 and r.json()["body"] == body
+    said = r.json()["warnings"]
+    assert any("Unicode" in w for w in said) and any("gần giống tin số" in w for w in said)

@@ -22,7 +22,7 @@ from ..news import NewsQueue
 from . import core
 from .bulletin_pages import OUTCOMES, log_rows, record_log
 from .deps import Builder, Editor, Listener, Logger, RowId, StateDep
-from .files import list_published
+from .files import find_published, list_published
 from .preview_pages import choose, flatten
 
 log = logging.getLogger("bulletins.web")
@@ -100,6 +100,8 @@ class BuildIn(BaseModel):
     station: str | None = None
     day: date | None = None
     slot: str | None = None
+    replace: bool = Field(False, description="Thay bản tin đã có của khung giờ (bản cũ được "
+                          "lưu vào archive/); không có thì trả 409")
 
 
 class LogIn(BaseModel):
@@ -221,7 +223,14 @@ async def preview(state: StateDep, _u: Builder, station: str = "", day: str = ""
 async def build(body: BuildIn, request: Request, state: StateDep, _u: Builder) -> dict:
     c = choose(state.settings, body.station or "", body.day.isoformat() if body.day else "",
                body.slot or "")
-    result = await _core(core.build, state.settings, c.station.id, c.day, c.slot)
+    if not body.replace and find_published(state.settings, c.station.id, c.day.isoformat(),
+                                           c.slot) is not None:
+        # As the page asks before replacing: the caller confirms with "replace": true.
+        raise HTTPException(409, f"Khung giờ {c.slot} ngày {c.day:%d/%m/%Y} của đài "
+                            f"{c.station.id} đã có bản tin. Gửi lại với \"replace\": true để "
+                            "thay thế (bản cũ được lưu vào archive/).")
+    result = await _core(core.build, state.settings, c.station.id, c.day, c.slot,
+                         body.replace)
     base = f"/audio/{c.station.id}/{c.day.isoformat()}/{c.slot}"
     return {"ok": True, "station": c.station.id, "day": c.day.isoformat(), "slot": c.slot,
             "mp3": base + ".mp3", "manifest_url": base + ".json",

@@ -125,6 +125,15 @@ def fault_response(request: Request, fault: BulletinError) -> Response:
         return PlainTextResponse(text, status_code=503)
 
 
+def conflict_status(exc: BulletinError) -> int:
+    """409 when the request clashes with the slot's state (being built elsewhere, or
+    already published and not confirmed), else 400."""
+    from ..locks import BuildBusyError
+    from ..pipeline import ReplaceRefused
+
+    return 409 if isinstance(exc, BuildBusyError | ReplaceRefused) else 400
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
@@ -159,8 +168,9 @@ def _error_handlers(app: FastAPI) -> None:
         fault = explain(exc)  # e.g. a QueueError raised from a locked database
         if fault is not None:
             return fault_response(request, fault)
+        status = conflict_status(exc)
         if is_api(request):
-            resp = api_error(400, exc.message, exc.hint)
+            resp = api_error(status, exc.message, exc.hint)
             if isinstance(exc, QueueError):
                 from .news_pages import field_of
 
@@ -168,10 +178,10 @@ def _error_handlers(app: FastAPI) -> None:
                 if field:
                     body = json.loads(resp.body)
                     body["field"] = field
-                    resp = JSONResponse(body, status_code=400)
+                    resp = JSONResponse(body, status_code=status)
             return resp
         return render(request, "error.html", {
-            "title": "Có lỗi", "message": exc.message, "hint": exc.hint}, status_code=400)
+            "title": "Có lỗi", "message": exc.message, "hint": exc.hint}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -126,3 +126,41 @@ def test_add_and_update_return_their_warnings(api):
     assert r.status_code == 200 and r.json()["body"] == body
     said = r.json()["warnings"]
     assert any("Unicode" in w for w in said) and any("gần giống tin số" in w for w in said)
+
+
+_HOLD_LOCK = """
+import sys
+from filelock import FileLock
+lock = FileLock(sys.argv[1])
+lock.acquire()
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_build_conflicts_are_409(api, settings, published, as_role):
+    """A published slot needs "replace": true; a slot being built elsewhere is a 409 too,
+    on the API and on the page, with nothing replaced."""
+    import subprocess
+    import sys
+
+    c = api("editor")
+    before = published.read_bytes()
+    where = {"station": "ia-hru", "day": "2026-11-25", "slot": "sang"}
+    r = c.post("/api/build", json=where)
+    assert r.status_code == 409 and "đã có bản tin" in r.json()["error"]
+    assert '"replace": true' in r.json()["error"]
+    lock = settings.home / "run" / "locks" / "ia-hru_2026-11-25_sang.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(lock)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        r = c.post("/api/build", json={**where, "replace": True})
+        web, token = as_role("editor")
+        page = web.post("/preview/build", data={"csrf": token, **where, "replace": "1"})
+    finally:
+        holder.communicate("", timeout=10)
+    assert r.status_code == 409 and "đang được dựng ở nơi khác" in r.json()["error"]
+    assert page.status_code == 409 and "đang được dựng ở nơi khác" in page.text
+    assert published.read_bytes() == before

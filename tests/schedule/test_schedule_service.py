@@ -148,22 +148,15 @@ def test_build_on_a_busy_database_logs_the_operator_message(home, monkeypatch, c
     """A build that meets a database held by another process says so in Vietnamese, without
     a traceback in the service log."""
     import logging
-    import subprocess
-    import sys
 
     from bulletins import db
-    from tests.test_faults import _LOCKER
+    from tests.test_faults import locked
 
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
     svc, when = _service(home)
     caplog.set_level(logging.INFO, "bulletins")
-    locker = subprocess.Popen([sys.executable, "-c", _LOCKER, str(home / "bulletins.sqlite3")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert locker.stdout.readline().strip() == "locked"
+    with locked(home / "bulletins.sqlite3"):
         svc.build_slot("xa-a", "sang", when)
-    finally:
-        locker.communicate("", timeout=10)
     occ = svc.occurrences.get("xa-a", "sang", when)
     assert occ.build_error.startswith("Cơ sở dữ liệu đang bận")
     [record] = [r for r in caplog.records if "failed" in r.getMessage()]

@@ -166,9 +166,10 @@ def test_ffmpeg_on_a_full_device_says_o_dia_day():
 
 
 @contextmanager
-def locked(dbfile: Path) -> Iterator[None]:
-    """`dbfile` held in an exclusive transaction by another process meanwhile."""
-    locker = subprocess.Popen([sys.executable, "-c", _LOCKER, str(dbfile)],
+def locked(path: Path, script: str = _LOCKER) -> Iterator[None]:
+    """`path` held locked by another process meanwhile (by default a database in an
+    exclusive transaction; `script` prints "locked" once it holds its lock)."""
+    locker = subprocess.Popen([sys.executable, "-c", script, str(path)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert locker.stdout.readline().strip() == "locked"

@@ -200,22 +200,6 @@ def _error_handlers(app: FastAPI) -> None:
         return render(request, "error.html", {"title": "Có lỗi", "message": msg},
                       status_code=422)
 
-    async def machine_fault(request: Request, exc: Exception):
-        fault = explain(exc)
-        if fault is not None:
-            return fault_response(request, fault)
-        return await unexpected(request, exc)
-
-    # Registered by type so they are answered here, not by Starlette's last-resort handler
-    # (which logs a traceback and re-raises even after answering).
-    import sqlite3
-
-    from sqlalchemy.exc import SQLAlchemyError
-
-    for kind in (SQLAlchemyError, sqlite3.Error, OSError):
-        app.add_exception_handler(kind, machine_fault)
-
-    @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         fault = explain(exc)
         if fault is not None:
@@ -225,6 +209,15 @@ def _error_handlers(app: FastAPI) -> None:
         if is_api(request):
             return api_error(500, msg)
         return PlainTextResponse(msg, status_code=500)
+
+    # Where machine faults start, registered by type so they are answered here and not by
+    # Starlette's last-resort handler (which re-raises even after answering).
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for kind in (SQLAlchemyError, sqlite3.Error, OSError, Exception):
+        app.add_exception_handler(kind, unexpected)
 
 
 _STARLETTE_VI = {

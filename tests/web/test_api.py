@@ -141,8 +141,7 @@ sys.stdin.read()
 def test_build_conflicts_are_409(api, settings, published, as_role):
     """A published slot needs "replace": true; a slot being built elsewhere is a 409 too,
     on the API and on the page, with nothing replaced."""
-    import subprocess
-    import sys
+    from tests.test_faults import locked
 
     c = api("editor")
     before = published.read_bytes()
@@ -152,15 +151,10 @@ def test_build_conflicts_are_409(api, settings, published, as_role):
     assert '"replace": true' in r.json()["error"]
     lock = settings.home / "run" / "locks" / "ia-hru_2026-11-25_sang.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(lock)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    web, token = as_role("editor")
+    with locked(lock, _HOLD_LOCK):
         r = c.post("/api/build", json={**where, "replace": True})
-        web, token = as_role("editor")
         page = web.post("/preview/build", data={"csrf": token, **where, "replace": "1"})
-    finally:
-        holder.communicate("", timeout=10)
     assert r.status_code == 409 and "đang được dựng ở nơi khác" in r.json()["error"]
     assert page.status_code == 409 and "đang được dựng ở nơi khác" in page.text
     assert published.read_bytes() == before

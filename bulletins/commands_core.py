@@ -46,11 +46,10 @@ def news_add(ctx, title: str, body: str | None, priority: str, category: str, st
     })
     _warn(queue.warnings)
     click.echo(f"Đã thêm tin số {item.id}: {item.title}")
-    if not queue.warnings:  # exact repeats are already named; look for near ones
-        from .sources.store import duplicate_warnings
+    from .sources.store import near_duplicate_notes
 
-        for warning in duplicate_warnings(ctx.settings, item):
-            click.echo(warning, err=True)
+    for _, warning in near_duplicate_notes(ctx.settings, [item], queue.exact_repeats):
+        click.echo(warning, err=True)
 
 
 def read_stdin() -> str:
@@ -84,11 +83,10 @@ def news_import(ctx, file: Path) -> None:
     items = queue.import_file(file)
     _warn(queue.warnings)
     click.echo(f"Đã nhập {len(items)} tin từ {file.name}.")
-    from .sources.store import duplicate_warnings
+    from .sources.store import near_duplicate_notes
 
-    for item in items if not queue.warnings else ():
-        for warning in duplicate_warnings(ctx.settings, item):
-            click.echo(f"Tin số {item.id}: {warning}", err=True)
+    for item, warning in near_duplicate_notes(ctx.settings, items, queue.exact_repeats):
+        click.echo(f"Tin số {item.id}: {warning}", err=True)
 
 
 @news.command("list")

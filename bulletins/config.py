@@ -253,6 +253,18 @@ def _no_unknown(table: dict[str, Any], allowed: set[str], prefix: str) -> None:
             )
 
 
+def _entry(value: Any, key: str, allowed: set[str], required: tuple[str, ...]) -> dict:
+    """One entry of an array of tables ([[stations]], [[sources]], …): a table with only
+    `allowed` keys and every `required` one."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"«{key}» phải là một bảng.")
+    _no_unknown(value, allowed, key + ".")
+    for req in required:
+        if req not in value:
+            raise ConfigError(f"«{key}» thiếu khóa «{req}».")
+    return value
+
+
 def _typed(value: Any, typ: type, key: str) -> Any:
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
@@ -293,14 +305,8 @@ def _stations(raw: Any) -> tuple[Station, ...]:
     seen: set[str] = set()
     for i, st in enumerate(raw):
         key = f"stations[{i}]"
-        if not isinstance(st, dict):
-            raise ConfigError(f"«{key}» phải là một bảng.")
-        allowed = {"id", "name", "greeting", "engine", "voice", "voices", "slots", "feed_token",
-                   "max_item_s"}
-        _no_unknown(st, allowed, key + ".")
-        for req in ("id", "name"):
-            if req not in st:
-                raise ConfigError(f"«{key}» thiếu khóa «{req}».")
+        _entry(st, key, {"id", "name", "greeting", "engine", "voice", "voices", "slots",
+                         "feed_token", "max_item_s"}, ("id", "name"))
         sid = _typed(st["id"], str, f"{key}.id")
         if not _ID_RE.match(sid):
             raise ConfigError(
@@ -339,11 +345,7 @@ def _sources(raw: Any) -> tuple[FeedSource, ...]:
     out = []
     for i, src in enumerate(raw):
         key = f"sources[{i}]"
-        if not isinstance(src, dict):
-            raise ConfigError(f"«{key}» phải là một bảng.")
-        _no_unknown(src, {"url", "category", "priority", "stations"}, key + ".")
-        if "url" not in src:
-            raise ConfigError(f"«{key}» thiếu khóa «url».")
+        _entry(src, key, {"url", "category", "priority", "stations"}, ("url",))
         url = _typed(src["url"], str, f"{key}.url").strip()
         if not re.match(r"^https?://\S+$", url):
             raise ConfigError(f"«{key}.url» = {url!r} không phải địa chỉ http(s).")
@@ -365,12 +367,7 @@ def _slots(raw: Any, prefix: str) -> tuple[Slot, ...]:
     out = []
     for j, sl in enumerate(raw):
         key = f"{prefix}[{j}]"
-        if not isinstance(sl, dict):
-            raise ConfigError(f"«{key}» phải là một bảng.")
-        _no_unknown(sl, {"name", "time", "length_s", "days"}, key + ".")
-        for req in ("name", "time"):
-            if req not in sl:
-                raise ConfigError(f"«{key}» thiếu khóa «{req}».")
+        _entry(sl, key, {"name", "time", "length_s", "days"}, ("name", "time"))
         name = _typed(sl["name"], str, f"{key}.name")
         if not _ID_RE.match(name):
             raise ConfigError(

@@ -85,13 +85,8 @@ def choose_fit(
     if selected and total(selected, fast) > limit:
         # Every urgent item airs in the next bulletin, or the build fails loudly: an
         # emergency is never deferred in silence.
-        raise SlotOverflowError(
-            f"{len(selected)} tin khẩn cộng lại (khoảng {total(selected) // 1000} giây) không "
-            f"vừa khung giờ {slot_ms // 1000} giây: "
-            + "; ".join(f"«{u.title}» (số {u.item_id})" for u in selected) + ".",
-            "Hãy rút gọn tin khẩn, tăng độ dài khung giờ, hoặc phát riêng bằng "
-            "«bulletins alert».",
-        )
+        raise urgent_overflow([(u.title, u.item_id) for u in selected], total(selected),
+                              slot_ms)
     optional = [u for u in units if not u.urgent]
     for u in optional:
         if total([*selected, u]) <= limit:
@@ -151,3 +146,15 @@ def _best_swap(selected, optional, total, limit, fast):  # noqa: ANN001, ANN202
             if best_len < length <= limit:
                 best, best_len = cand, length
     return list(best)
+
+
+def urgent_overflow(urgent: Sequence[tuple[str, int]], total_ms: float,
+                    slot_ms: int) -> SlotOverflowError:
+    """The error when the urgent items (title, id) together cannot fit the slot: the plan's
+    estimate and the measured fit say it alike."""
+    return SlotOverflowError(
+        f"{len(urgent)} tin khẩn cộng lại (khoảng {total_ms / 1000:.0f} giây) không vừa "
+        f"khung giờ {slot_ms // 1000} giây: "
+        + "; ".join(f"«{title}» (số {item_id})" for title, item_id in urgent) + ".",
+        "Hãy rút gọn tin khẩn, tăng độ dài khung giờ, hoặc phát riêng bằng «bulletins alert».",
+    )

@@ -423,6 +423,9 @@ class NewsQueue:
         self.Session = session_factory(settings.db_url)
         # Vietnamese notes from the last add/import (text converted, duplicates), for the edge.
         self.warnings: list[str] = []
+        # Ids of the items of the last add/import that repeat another exactly (already
+        # warned about): a near-duplicate search would only say it again.
+        self.exact_repeats: set[int] = set()
 
     def add(self, raw: dict | ItemInput, created_by: str = "", status: str = "queued") -> Item:
         return self.add_many([raw], created_by, status)[0]
@@ -433,9 +436,11 @@ class NewsQueue:
         if status not in STATUSES:
             raise QueueError(f"Trạng thái «{status}» không hợp lệ.")
         self.warnings = [w for i in inputs for w in i.warnings]
+        self.exact_repeats = set()
         try:
             with self.Session.begin() as s:
-                self.warnings += self._duplicates(s, inputs)
+                notes, repeats = self._duplicates(s, inputs)
+                self.warnings += notes
                 rows = [NewsItem(
                     title=i.title, body=i.body, priority=i.priority, category=i.category,
                     stations=",".join(i.stations), valid_from=i.valid_from,
@@ -443,28 +448,34 @@ class NewsQueue:
                 ) for i in inputs]
                 s.add_all(rows)
                 s.flush()
+                self.exact_repeats = {rows[n].id for n in repeats}
                 return [_to_item(r) for r in rows]
         except SQLAlchemyError as exc:
             raise explain(exc) or QueueError(
                 "Không lưu được tin vào cơ sở dữ liệu.", detail=str(exc)) from exc
 
     @staticmethod
-    def _duplicates(s: Any, inputs: Sequence[ItemInput]) -> list[str]:
+    def _duplicates(s: Any, inputs: Sequence[ItemInput]) -> tuple[list[str], set[int]]:
         """Warn about items that repeat a queued one (or each other): they are kept, and
-        `drop_duplicates` sees that a bulletin reads them once."""
-        seen = {dedupe_key(t, b): n for n, t, b in s.execute(
+        `drop_duplicates` sees that a bulletin reads them once. Also the positions in
+        `inputs` of every item involved in such a repeat."""
+        # key -> (queued id, or 0 with the position of its first copy in this batch)
+        seen = {dedupe_key(t, b): (n, -1) for n, t, b in s.execute(
             select(NewsItem.id, NewsItem.title, NewsItem.body)
             .where(NewsItem.status.in_(("queued", "draft"))))}
-        notes = []
-        for i in inputs:
+        notes: list[str] = []
+        repeats: set[int] = set()
+        for pos, i in enumerate(inputs):
             key = dedupe_key(i.title, i.body)
             if key in seen:
-                other = f"tin số {seen[key]}" if seen[key] else "một tin khác trong cùng tệp"
+                queued, first = seen[key]
+                other = f"tin số {queued}" if queued else "một tin khác trong cùng tệp"
                 notes.append(f"Tin «{i.title}» trùng với {other} đang chờ phát; "
                              "mỗi bản tin chỉ đọc một lần.")
+                repeats.update({pos, first} - {-1})
             else:
-                seen[key] = 0
-        return notes
+                seen[key] = (0, pos)
+        return notes, repeats
 
     def import_file(self, path: Path, created_by: str = "") -> list[Item]:
         return self.add_many(read_import_file(Path(path), self.settings), created_by)
@@ -488,6 +499,7 @@ class NewsQueue:
         merged.update({k: v for k, v in raw.items() if k in FIELDS})
         clean = validate_item(merged, self.settings)
         self.warnings = list(clean.warnings)
+        self.exact_repeats = set()
         with self.Session.begin() as s:
             row = s.get(NewsItem, item_id)
             row.title, row.body, row.priority = clean.title, clean.body, clean.priority

@@ -28,7 +28,7 @@ from pathlib import Path
 from .audio import Clip, change_tempo
 from .config import Settings, Slot, Station
 from .errors import AudioError, BulletinError, SlotOverflowError
-from .fit import Unit, choose_fit
+from .fit import Unit, choose_fit, urgent_overflow
 from .models import PRIORITY_RANK, BuildRequest, BuildResult, Item, Part, SpokenPart
 from .news import NewsQueue
 from .plan import plan_bulletin
@@ -280,13 +280,7 @@ def choose_items(job: _Job, candidates: list[Item], jingle_ms: int | None = None
         if _urgent_over(plan, costs):
             urgent = [it for it in plan.chosen if it.priority == "urgent"]
             total = sum(costs[it.id] for it in urgent)
-            raise SlotOverflowError(
-                f"{len(urgent)} tin khẩn cộng lại (ước tính {total / 1000:.0f} giây) không vừa "
-                f"khung giờ {job.slot_ms // 1000} giây: "
-                + "; ".join(f"«{it.title}» (số {it.id})" for it in urgent) + ".",
-                "Hãy rút gọn tin khẩn, tăng độ dài khung giờ, hoặc phát riêng bằng "
-                "«bulletins alert».",
-            )
+            raise urgent_overflow([(it.title, it.id) for it in urgent], total, job.slot_ms)
     return Selection(plan.chosen, plan.deferred, plan.too_long, plan.estimated_ms, costs,
                      job.compact)
 

@@ -97,3 +97,26 @@ def test_duplicate_of_a_queued_item_warns_and_is_kept():
     assert first[0] == second[0] == 0
     assert "trùng với tin số 1" in second[2]
     assert len(listed()) == 2  # nothing an editor submitted is lost
+
+
+def test_a_converted_legacy_item_is_still_checked_for_near_repeats(tmp_path):
+    """An encoding warning does not hide a near duplicate; an exact repeat is named once."""
+    body = "Từ ngày 25-11, Trạm Y tế xã Ia Hrú tiêm vắc xin sởi cho 1.200 trẻ em tại 4 điểm."
+    assert run(["news", "add", "--title", "Tiêm", "--body", body])[0] == 0
+    code, _, err = run(["news", "add", "--title", "Tiêm chủng",
+                        "--body", as_latin1_tcvn3(body)])
+    assert code == 0 and "Unicode" in err and "gần giống tin số 1" in err
+    path = tmp_path / "tin.json"
+    path.write_bytes(json.dumps([{"title": "Tiêm", "body": body}]).encode())
+    code, _, err = run(["news", "import", str(path)])
+    assert code == 0 and "trùng với tin số 1" in err and "gần giống" not in err
+    path.write_bytes(json.dumps([{"title": "Tiêm phòng", "body": body},
+                                 {"title": "Bão", "body": as_latin1_tcvn3("Bão số 9.")}]).encode())
+    code, _, err = run(["news", "import", str(path)])
+    assert code == 0 and "Unicode" in err and "Tin số 4: Cảnh báo: " in err
+
+
+def as_latin1_tcvn3(text: str) -> str:
+    from tests.legacy_bytes import as_latin1, tcvn3_bytes
+
+    return as_latin1(tcvn3_bytes(text))

@@ -3,10 +3,13 @@ process, a corrupt database file, a full disk. Each gets its clear answer, never
 
 from __future__ import annotations
 
+import html
 import logging
 import subprocess
 import sys
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -84,17 +87,11 @@ con.execute("ROLLBACK")
 def test_database_held_locked_by_another_process(monkeypatch, tmp_path):
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
     assert run(["news", "add", "--title", "Một", "--body", "Tin một."])[0] == 0
-    dbfile = Path(tmp_path / "home" / "bulletins.sqlite3")
-    locker = subprocess.Popen([sys.executable, "-c", _LOCKER, str(dbfile)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert locker.stdout.readline().strip() == "locked"
+    with locked(tmp_path / "home" / "bulletins.sqlite3"):
         code, out, err = run(["news", "add", "--title", "Hai", "--body", "Tin hai."])
-        assert code == 1
-        assert "Traceback" not in out + err
-        assert "Cơ sở dữ liệu đang bận" in err and "Gợi ý:" in err
-    finally:
-        locker.communicate("", timeout=10)
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert "Cơ sở dữ liệu đang bận" in err and "Gợi ý:" in err
     # Once the other process lets go, the same command works: nothing was half-written.
     assert run(["news", "add", "--title", "Hai", "--body", "Tin hai."])[0] == 0
     assert [i["title"] for i in listed()] == ["Một", "Hai"]
@@ -168,16 +165,28 @@ def test_ffmpeg_on_a_full_device_says_o_dia_day():
     assert fault is not None and fault.message.startswith("Ổ đĩa đầy")
 
 
-def test_news_form_when_the_database_is_busy(monkeypatch, tmp_path):
-    """The editor's form says the database is busy (503) and keeps what was typed."""
-    import html
+@contextmanager
+def locked(path: Path, script: str = _LOCKER) -> Iterator[None]:
+    """`path` held locked by another process meanwhile (by default a database in an
+    exclusive transaction; `script` prints "locked" once it holds its lock)."""
+    locker = subprocess.Popen([sys.executable, "-c", script, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        locker.communicate("", timeout=10)
 
+
+@pytest.fixture
+def signed_in(monkeypatch, tmp_path):
+    """A web app on a fresh home with a short busy timeout, an editor signed in."""
     from fastapi.testclient import TestClient
 
     from bulletins.config import load_settings
     from bulletins.web import create_app
     from bulletins.web.security import add_user
-    from tests.web.conftest import CONFIG, PASSWORD, csrf_of, login
+    from tests.web.conftest import CONFIG, PASSWORD, login
 
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
     home = tmp_path / "site"
@@ -187,17 +196,40 @@ def test_news_form_when_the_database_is_busy(monkeypatch, tmp_path):
     add_user(settings, "bien", "editor", PASSWORD)
     with TestClient(create_app(settings), base_url="http://testserver") as client:
         assert login(client, "bien").status_code == 303
-        token = csrf_of(client.get("/news/new").text)
-        locker = subprocess.Popen(
-            [sys.executable, "-c", _LOCKER, str(home / "bulletins.sqlite3")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        try:
-            assert locker.stdout.readline().strip() == "locked"
-            r = client.post("/news", data={"csrf": token, "title": "Họp dân",
-                                           "body": "Tối nay họp.", "action": "queue"},
-                            follow_redirects=False)
-        finally:
-            locker.communicate("", timeout=10)
-        page = html.unescape(r.text)
-        assert r.status_code == 503 and "Cơ sở dữ liệu đang bận" in page
-        assert "Tối nay họp." in page  # the editor's text is still in the form
+        yield client, settings
+
+
+def test_news_form_when_the_database_is_busy(signed_in):
+    """The editor's form says the database is busy (503) and keeps what was typed."""
+    from tests.web.conftest import csrf_of
+
+    client, settings = signed_in
+    token = csrf_of(client.get("/news/new").text)
+    with locked(settings.home / "bulletins.sqlite3"):
+        r = client.post("/news", data={"csrf": token, "title": "Họp dân",
+                                       "body": "Tối nay họp.", "action": "queue"},
+                        follow_redirects=False)
+    page = html.unescape(r.text)
+    assert r.status_code == 503 and "Cơ sở dữ liệu đang bận" in page
+    assert "Tối nay họp." in page  # the editor's text is still in the form
+
+
+def test_other_pages_and_the_api_when_the_database_is_busy(signed_in):
+    """Outside the news form a busy database is a Vietnamese 503 too, never a traceback."""
+    from bulletins.news import NewsQueue
+    from tests.web.conftest import csrf_of
+
+    client, settings = signed_in
+    item = NewsQueue(settings).add({"title": "Họp dân", "body": "Tối nay họp."})
+    token = csrf_of(client.get("/news").text)
+    with locked(settings.home / "bulletins.sqlite3"):
+        page = client.post(f"/news/{item.id}/status", data={"csrf": token, "action": "archive"},
+                           follow_redirects=False)
+        api = client.patch(f"/api/news/{item.id}", json={"title": "Họp dân khẩn"},
+                           headers={"X-CSRF-Token": token})
+    text = html.unescape(page.text)
+    assert page.status_code == 503 and "Cơ sở dữ liệu đang bận" in text
+    assert "Traceback" not in text and "OperationalError" not in text
+    assert api.status_code == 503
+    assert api.json()["error"].startswith("Cơ sở dữ liệu đang bận") and api.json()["hint"]
+    assert NewsQueue(settings).get(item.id).status == "queued"  # nothing half-done

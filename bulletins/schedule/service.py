@@ -76,7 +76,7 @@ from pathlib import Path
 
 from ..config import Settings, Slot, Station
 from ..db import BulletinRecord, get_engine
-from ..errors import BulletinError
+from ..errors import BulletinError, explain
 from ..models import BuildRequest
 from ..news import NewsQueue
 from . import alerts, jobs
@@ -157,6 +157,18 @@ class _Choice:
 
 class _NoBulletin(Exception):
     pass
+
+
+def failure_text(exc: BaseException) -> tuple[str, bool]:
+    """What the broadcast log says about a failed build or play, and whether it is a known
+    (Vietnamese-worded) failure: a machine fault (database busy or corrupt, disk full) gets
+    its one operator message rather than the raw exception."""
+    fault = explain(exc)
+    if fault is not None:
+        return fault.message + (f" {fault.hint}" if fault.hint else ""), True
+    if isinstance(exc, BulletinError):
+        return exc.message, True
+    return repr(exc), False
 
 
 class _StillBuilding(Exception):
@@ -475,10 +487,10 @@ class Service:
         try:
             result = self._build(station_id, slot_name, occ.at.date(), wait=False)
         except Exception as exc:  # noqa: BLE001 - a failed build is logged, play decides
-            msg = exc.message if isinstance(exc, BulletinError) else repr(exc)
+            msg, known = failure_text(exc)
             occ.end_build(msg)
             log.error("build of %s/%s for %s failed: %s", station_id, slot_name, occ.at.date(),
-                      msg, exc_info=not isinstance(exc, BulletinError))
+                      msg, exc_info=not known)
             return
         occ.end_build()
         if result is None:  # province: enqueued for the workers
@@ -633,7 +645,7 @@ class Service:
                 try:
                     res = self._build(st.id, sl.name, day)
                 except Exception as exc:  # noqa: BLE001
-                    msg = exc.message if isinstance(exc, BulletinError) else repr(exc)
+                    msg, _ = failure_text(exc)
                     if mine:
                         occ.end_build(msg)
                     reason += f"; dựng lại lúc phát cũng lỗi: {msg}"
@@ -673,6 +685,10 @@ class Service:
         except PlayError as exc:
             return False, str(exc)
         except Exception as exc:  # noqa: BLE001 - a player bug must not kill the service
+            msg, known = failure_text(exc)
+            if known:  # e.g. a full disk: the operator's message, not a player bug
+                log.error("play failed: %s", msg)
+                return False, msg
             log.exception("player crashed")
             return False, f"Trình phát lỗi: {exc!r}"
         finally:

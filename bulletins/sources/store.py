@@ -7,7 +7,7 @@ sources need: where an item came from, its original text when shortened, near-du
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -215,3 +215,12 @@ def approve(settings: Settings, item_id: int) -> Item:
         raise QueueError(f"Tin số {item_id} không phải bản nháp (đang là «{item.status}»).",
                          "Chỉ bản nháp mới cần duyệt.")
     return queue.set_status(item_id, "queued")
+
+
+def near_duplicate_notes(settings: Settings, items: Sequence[Item],
+                         exact_repeats: Collection[int] = ()) -> list[tuple[Item, str]]:
+    """Near-duplicate warnings for items just saved, skipping those already named as exact
+    repeats (`NewsQueue.exact_repeats`): other warnings (an encoding converted) do not
+    stop the search."""
+    return [(item, warning) for item in items if item.id not in exact_repeats
+            for warning in duplicate_warnings(settings, item)]

@@ -22,7 +22,7 @@ from ..news import NewsQueue
 from . import core
 from .bulletin_pages import OUTCOMES, log_rows, record_log
 from .deps import Builder, Editor, Listener, Logger, RowId, StateDep
-from .files import list_published
+from .files import find_published, list_published
 from .preview_pages import choose, flatten
 
 log = logging.getLogger("bulletins.web")
@@ -69,13 +69,25 @@ class NewsOut(BaseModel):
     status: str
     air_count: int
     urgent: bool
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Cảnh báo khi thêm/sửa: chữ mã cũ đã chuyển, tin trùng hoặc gần trùng")
 
     @classmethod
-    def of(cls, i: Item) -> NewsOut:
+    def of(cls, i: Item, warnings: list[str] | None = None) -> NewsOut:
         return cls(id=i.id, title=i.title, body=i.body, priority=i.priority,
                    category=i.category, stations=list(i.stations), valid_from=i.valid_from,
                    valid_until=i.valid_until, status=i.status, air_count=i.air_count,
-                   urgent=i.priority == "urgent")
+                   urgent=i.priority == "urgent", warnings=warnings or [])
+
+    @classmethod
+    def saved(cls, settings, queue: NewsQueue, i: Item) -> NewsOut:
+        """An item just added or updated by `queue`, with every warning the editor needs:
+        the queue's own, then near repeats unless it was named as an exact one."""
+        from ..sources.store import near_duplicate_notes
+
+        near = near_duplicate_notes(settings, [i], queue.exact_repeats)
+        return cls.of(i, [*queue.warnings, *(w for _, w in near)])
 
 
 class SpeakIn(BaseModel):
@@ -88,6 +100,8 @@ class BuildIn(BaseModel):
     station: str | None = None
     day: date | None = None
     slot: str | None = None
+    replace: bool = Field(False, description="Thay bản tin đã có của khung giờ (bản cũ được "
+                          "lưu vào archive/); không có thì trả 409")
 
 
 class LogIn(BaseModel):
@@ -126,8 +140,9 @@ def news_list(state: StateDep, _u: Listener, status: str | None = None,
 def news_add(body: NewsIn, state: StateDep, user: Editor) -> NewsOut:
     raw = body.model_dump(exclude={"status"})
     raw = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in raw.items()}
-    return NewsOut.of(NewsQueue(state.settings).add(raw, created_by=user.name,
-                                                    status=body.status))
+    queue = NewsQueue(state.settings)
+    item = queue.add(raw, created_by=user.name, status=body.status)
+    return NewsOut.saved(state.settings, queue, item)
 
 
 @router.get("/news/{item_id}", summary="Một tin")
@@ -147,7 +162,9 @@ def news_patch(item_id: RowId, body: NewsPatch, state: StateDep, _u: Editor) -> 
     _get(state, item_id)
     raw = body.model_dump(exclude_unset=True)
     raw = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in raw.items()}
-    return NewsOut.of(NewsQueue(state.settings).update(item_id, raw))
+    queue = NewsQueue(state.settings)
+    item = queue.update(item_id, raw)
+    return NewsOut.saved(state.settings, queue, item)
 
 
 @router.post("/news/{item_id}/status", summary="Đổi trạng thái tin (duyệt, lưu trữ…)")
@@ -206,13 +223,20 @@ async def preview(state: StateDep, _u: Builder, station: str = "", day: str = ""
 async def build(body: BuildIn, request: Request, state: StateDep, _u: Builder) -> dict:
     c = choose(state.settings, body.station or "", body.day.isoformat() if body.day else "",
                body.slot or "")
+    if not body.replace and find_published(state.settings, c.station.id, c.day.isoformat(),
+                                           c.slot) is not None:
+        # As the page asks before replacing: the caller confirms with "replace": true.
+        raise HTTPException(409, f"Khung giờ {c.slot} ngày {c.day:%d/%m/%Y} của đài "
+                            f"{c.station.id} đã có bản tin. Gửi lại với \"replace\": true để "
+                            "thay thế (bản cũ được lưu vào archive/).")
     if state.settings.workers.broker_url:  # province: enqueue; follow /api/jobs/<id>
         from ..province.jobs import enqueue
 
         job = await _core(enqueue, state.settings, c.station.id, c.day, c.slot, _u.name)
         return {"ok": True, "queued": True, "job": job.to_json(),
                 "job_url": f"/api/jobs/{job.id}"}
-    result = await _core(core.build, state.settings, c.station.id, c.day, c.slot)
+    result = await _core(core.build, state.settings, c.station.id, c.day, c.slot,
+                         body.replace)
     base = f"/audio/{c.station.id}/{c.day.isoformat()}/{c.slot}"
     return {"ok": True, "station": c.station.id, "day": c.day.isoformat(), "slot": c.slot,
             "mp3": base + ".mp3", "manifest_url": base + ".json",

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..config import Settings
 from ..db import session_factory
-from ..errors import BulletinError, NotFoundError, QueueError
+from ..errors import BulletinError, NotFoundError, QueueError, explain
 from . import (
     api,
     auth,
@@ -111,6 +111,30 @@ def _security_headers(app: FastAPI) -> None:
         return response
 
 
+def fault_response(request: Request, fault: BulletinError) -> Response:
+    """A machine fault (database busy or corrupt, disk full): 503 and the one message an
+    operator can act on, never a traceback."""
+    log.error("%s on %s: %s", fault.message, request.url.path, fault.detail)
+    if is_api(request):
+        return api_error(503, fault.message, fault.hint)
+    try:
+        return render(request, "error.html", {
+            "title": "Máy chủ đang gặp sự cố", "message": fault.message, "hint": fault.hint},
+            status_code=503)
+    except Exception:  # noqa: BLE001 - the page itself may need the broken database
+        text = fault.message + (f" {fault.hint}" if fault.hint else "")
+        return PlainTextResponse(text, status_code=503)
+
+
+def conflict_status(exc: BulletinError) -> int:
+    """409 when the request clashes with the slot's state (being built elsewhere, or
+    already published and not confirmed), else 400."""
+    from ..locks import BuildBusyError
+    from ..pipeline import ReplaceRefused
+
+    return 409 if isinstance(exc, BuildBusyError | ReplaceRefused) else 400
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
@@ -142,8 +166,12 @@ def _error_handlers(app: FastAPI) -> None:
             log.info("detail: %s", exc.detail)
         if isinstance(exc, NotFoundError):
             return await http_error(request, HTTPException(404, exc.message))
+        fault = explain(exc)  # e.g. a QueueError raised from a locked database
+        if fault is not None:
+            return fault_response(request, fault)
+        status = conflict_status(exc)
         if is_api(request):
-            resp = api_error(400, exc.message, exc.hint)
+            resp = api_error(status, exc.message, exc.hint)
             if isinstance(exc, QueueError):
                 from .news_pages import field_of
 
@@ -151,10 +179,10 @@ def _error_handlers(app: FastAPI) -> None:
                 if field:
                     body = json.loads(resp.body)
                     body["field"] = field
-                    resp = JSONResponse(body, status_code=400)
+                    resp = JSONResponse(body, status_code=status)
             return resp
         return render(request, "error.html", {
-            "title": "Có lỗi", "message": exc.message, "hint": exc.hint}, status_code=400)
+            "title": "Có lỗi", "message": exc.message, "hint": exc.hint}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
@@ -173,13 +201,24 @@ def _error_handlers(app: FastAPI) -> None:
         return render(request, "error.html", {"title": "Có lỗi", "message": msg},
                       status_code=422)
 
-    @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
+        fault = explain(exc)
+        if fault is not None:
+            return fault_response(request, fault)
         log.exception("unexpected error on %s", request.url.path)
         msg = "Lỗi không mong muốn trên máy chủ. Hãy thử lại hoặc báo cho quản trị viên."
         if is_api(request):
             return api_error(500, msg)
         return PlainTextResponse(msg, status_code=500)
+
+    # Where machine faults start, registered by type so they are answered here and not by
+    # Starlette's last-resort handler (which re-raises even after answering).
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for kind in (SQLAlchemyError, sqlite3.Error, OSError, Exception):
+        app.add_exception_handler(kind, unexpected)
 
 
 _STARLETTE_VI = {

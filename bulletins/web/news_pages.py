@@ -153,18 +153,25 @@ def news_edit(item_id: RowId, request: Request, state: StateDep,
 
 
 def _save(state, values: dict, item_id: int | None, action: str,
-          user: CurrentUser) -> tuple[Item, list[str]]:
+          user: CurrentUser) -> tuple[Item, list[str], list[str]]:
+    """Save the form: the item, the queue's warnings (conversions, exact repeats) and the
+    near repeats of the item unless it was already named as an exact one."""
+    from ..sources.store import near_duplicate_notes
+
     queue = NewsQueue(state.settings)
     raw = {k: values[k] for k in FORM_FIELDS}
     raw["stations"] = values["stations"]
     if item_id is None:
         status = "draft" if action == "draft" else "queued"
-        return queue.add(raw, created_by=user.name, status=status), queue.warnings
-    if action == "draft":
-        raw["status"] = "draft"
-    elif action == "queue":
-        raw["status"] = "queued"
-    return queue.update(item_id, raw), queue.warnings
+        saved = queue.add(raw, created_by=user.name, status=status)
+    else:
+        if action == "draft":
+            raw["status"] = "draft"
+        elif action == "queue":
+            raw["status"] = "queued"
+        saved = queue.update(item_id, raw)
+    near = near_duplicate_notes(state.settings, [saved], queue.exact_repeats)
+    return saved, queue.warnings, [w for _, w in near]
 
 
 async def _submit(request: Request, state, item_id: int | None, user: CurrentUser):
@@ -173,7 +180,7 @@ async def _submit(request: Request, state, item_id: int | None, user: CurrentUse
     action = form.get("action") if form.get("action") in ("draft", "queue", "save") else "save"
     item = NewsQueue(state.settings).get(item_id) if item_id is not None else None
     try:
-        saved, warnings = await run_in_threadpool(_save, state, values, item_id, action, user)
+        saved, warnings, near = await run_in_threadpool(_save, state, values, item_id, action, user)
     except Exception as exc:
         # Bad input names its field; a busy database or a full disk gets its own message.
         fault = explain(exc)
@@ -188,11 +195,8 @@ async def _submit(request: Request, state, item_id: int | None, user: CurrentUse
     flash(request, f"{verb} tin số {saved.id}: {saved.title}")
     for note in warnings:
         flash(request, humanize(note), "warning")
-    if not warnings:  # exact repeats are already named; look for near ones
-        from ..sources.store import duplicate_warnings
-
-        for warning in await run_in_threadpool(duplicate_warnings, state.settings, saved):
-            flash(request, warning, "error")
+    for warning in near:
+        flash(request, warning, "error")
     return RedirectResponse(f"/news/{saved.id}", status_code=303)
 
 
@@ -264,6 +268,12 @@ async def news_import(request: Request, state: StateDep, file: UploadFile,
     flash(request, f"Đã nhập {len(items)} tin từ «{name}».")
     for note in queue.warnings:
         flash(request, note.replace("import" + suffix, name), "warning")
+    from ..sources.store import near_duplicate_notes
+
+    near = await run_in_threadpool(near_duplicate_notes, state.settings, items,
+                                   queue.exact_repeats)
+    for item, warning in near:
+        flash(request, f"Tin số {item.id}: {warning}", "error")
     return RedirectResponse("/news", status_code=303)
 
 

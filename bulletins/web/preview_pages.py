@@ -121,9 +121,11 @@ async def build_now(request: Request, state: StateDep,
         return _page(request, state, choice,
                      "Chức năng dựng bản tin chưa được cài đặt.", status_code=500)
     except BulletinError as exc:
+        from .app import conflict_status
+
         msg = "Dựng bản tin không thành công: " + exc.message
         return _page(request, state, choice, msg + (f" {exc.hint}" if exc.hint else ""),
-                     status_code=400)
+                     status_code=conflict_status(exc))
     except Exception:
         log.exception("build failed")
         return _page(request, state, choice,

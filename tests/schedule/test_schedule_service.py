@@ -142,3 +142,22 @@ def test_home_lock_refuses_a_second_holder(home):
         first.release()
     with HomeLock(home):
         pass
+
+
+def test_build_on_a_busy_database_logs_the_operator_message(home, monkeypatch, caplog):
+    """A build that meets a database held by another process says so in Vietnamese, without
+    a traceback in the service log."""
+    import logging
+
+    from bulletins import db
+    from tests.test_faults import locked
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
+    svc, when = _service(home)
+    caplog.set_level(logging.INFO, "bulletins")
+    with locked(home / "bulletins.sqlite3"):
+        svc.build_slot("xa-a", "sang", when)
+    occ = svc.occurrences.get("xa-a", "sang", when)
+    assert occ.build_error.startswith("Cơ sở dữ liệu đang bận")
+    [record] = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert "Cơ sở dữ liệu đang bận" in record.getMessage() and not record.exc_info

@@ -106,3 +106,55 @@ def test_lexicon_api(api, settings):
     assert c.post("/api/lexicon", json={"word": "HĐND", "spoken": "hội đồng nhân dân"}
                   ).status_code == 201
     assert "HĐND\thội đồng nhân dân" in settings.lexicon_path.read_text("utf-8")
+
+
+def test_add_and_update_return_their_warnings(api):
+    """A converted legacy paste, an exact repeat and a near repeat are all said in the JSON."""
+    from tests.legacy_bytes import as_latin1, tcvn3_bytes
+
+    c = api()
+    body = "Từ ngày 25-11, Trạm Y tế xã Ia Hrú tiêm vắc xin sởi cho 1.200 trẻ em tại 4 điểm."
+    first = c.post("/api/news", json={"title": "Tiêm", "body": body}).json()
+    assert first["warnings"] == []
+    exact = c.post("/api/news", json={"title": "Tiêm", "body": body}).json()
+    assert len(exact["warnings"]) == 1 and f"trùng với tin số {first['id']}" in exact["warnings"][0]
+    near = c.post("/api/news", json={"title": "Tiêm chủng", "body": body}).json()
+    assert any(f"gần giống tin số {first['id']}" in w for w in near["warnings"])
+    # a legacy paste that also nearly repeats: both warnings, not just the conversion
+    legacy = as_latin1(tcvn3_bytes(body))
+    r = c.patch(f"/api/news/{near['id']}", json={"body": legacy})
+    assert r.status_code == 200 and r.json()["body"] == body
+    said = r.json()["warnings"]
+    assert any("Unicode" in w for w in said) and any("gần giống tin số" in w for w in said)
+
+
+_HOLD_LOCK = """
+import sys
+from filelock import FileLock
+lock = FileLock(sys.argv[1])
+lock.acquire()
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_build_conflicts_are_409(api, settings, published, as_role):
+    """A published slot needs "replace": true; a slot being built elsewhere is a 409 too,
+    on the API and on the page, with nothing replaced."""
+    from tests.test_faults import locked
+
+    c = api("editor")
+    before = published.read_bytes()
+    where = {"station": "ia-hru", "day": "2026-11-25", "slot": "sang"}
+    r = c.post("/api/build", json=where)
+    assert r.status_code == 409 and "đã có bản tin" in r.json()["error"]
+    assert '"replace": true' in r.json()["error"]
+    lock = settings.home / "run" / "locks" / "ia-hru_2026-11-25_sang.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    web, token = as_role("editor")
+    with locked(lock, _HOLD_LOCK):
+        r = c.post("/api/build", json={**where, "replace": True})
+        page = web.post("/preview/build", data={"csrf": token, **where, "replace": "1"})
+    assert r.status_code == 409 and "đang được dựng ở nơi khác" in r.json()["error"]
+    assert page.status_code == 409 and "đang được dựng ở nơi khác" in page.text
+    assert published.read_bytes() == before

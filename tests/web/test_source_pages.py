@@ -145,3 +145,14 @@ def test_json_api_fetch_shorten_apply(app, settings, users, site) -> None:  # no
     offline = c.post("/api/news/fetch", json={"url": "http://127.0.0.1:9/x"})
     assert offline.status_code == 400 and "không có mạng" in offline.json()["error"]
     assert "/api/news/{item_id}/shorten" in c.get("/openapi.json").json()["paths"]
+
+
+def test_web_add_of_a_legacy_paste_still_warns_of_a_near_duplicate(editor) -> None:  # noqa: ANN001
+    from tests.legacy_bytes import as_latin1, tcvn3_bytes
+
+    client, token = editor
+    body = "Từ ngày 25-11, Trạm Y tế xã Ia Hrú tiêm vắc xin sởi cho 1.200 trẻ em tại 4 điểm."
+    client.post("/news", data={"csrf": token, "title": "Tiêm", "body": body, "action": "queue"})
+    r = client.post("/news", data={"csrf": token, "title": "Tiêm chủng", "action": "queue",
+                                   "body": as_latin1(tcvn3_bytes(body))})
+    assert "Unicode" in r.text and "gần giống tin số 1" in r.text

@@ -167,7 +167,9 @@ _MONEY = {"đồng", "đ", "USD", "VNĐ", "VND", "EUR", "JPY", "CNY"}
 _TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "vụ", "kỳ", "buổi", "ca",
                "lần", "đợt", "lượt"}
 _RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
-               "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít"}
+               "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít",
+               # market counting units priced as one lot: "35.000 đồng/chục" (trứng)
+               "chục": "chục", "tá": "tá"}
 
 
 @cache

@@ -232,6 +232,16 @@ _PLATE_RE = re.compile(
     r"(?<![\w.,/-])(\d{2})([A-ZĐ]{1,2}\d?)\s?[-–]?\s?(\d{3}\.\d{2}|\d{4,5})(?![\w/]|[.,]\d)")
 
 
+# Fishing-vessel registration numbers: province code, serial, "TS" (thủy sản):
+# "BĐ 91234 TS", "QNg-95678-TS", "KG 1234 TS". A name, so letters spelled, digits one by one.
+_VESSEL_RE = re.compile(r"(?<![\w-])([A-ZĐ][A-ZĐa-z]{0,3})[- ]?(\d{4,5})[- ]?TS(?![\w-])")
+
+
+def _spell(letters: str) -> str:
+    table = letter_table()
+    return " ".join(table.get(c.upper(), c.lower()).lower() for c in letters)
+
+
 def rule_identifiers(text: str, ctx: Context) -> str:
     """IDENTIFIER: digit strings that are names, not quantities (read digit by digit)."""
 
@@ -258,4 +268,10 @@ def rule_identifiers(text: str, ctx: Context) -> str:
         return ", ".join(read_digits(g) for g in m.group().split())
 
     sub(ctx, _GROUPED_DIGITS_RE, "identifier", grouped, text, bonus=-10)
+
+    def vessel(m: re.Match[str]) -> str:
+        ctx.because("số đăng ký tàu cá: mã tỉnh, số, «TS»")
+        return f"{_spell(m.group(1))} {read_digits(m.group(2))} {_spell('TS')}"
+
+    sub(ctx, _VESSEL_RE, "identifier", vessel, text)
     return sub(ctx, _PLATE_RE, "plate", plate, text)

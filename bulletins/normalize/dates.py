@@ -30,6 +30,15 @@ _DAY_MONTH_BEFORE_RE = re.compile(
 _FAR_DAY_WORD_RE = re.compile(r"(?<!\w)((?i:ngày|kỷ niệm|dịp|lễ))\b[^\d\n.;!?]*$")
 _CALENDAR_AFTER_RE = re.compile(r"\s*(?:âm lịch|dương lịch|AL|ÂL|DL)\b")
 _DATE_LIST_BEFORE_RE = re.compile(r"(?:\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*){1,6}$")
+# Days that share the month written once after the last of them: "ngày 3 và 4/6",
+# "từ ngày 10 đến ngày 12/3", "ngày 5, 6 và 7/12". The bare day needs "ngày"/"mùng" before
+# the list and a day/month closing it; then each number is a day of that month.
+_DAY_CONJ = r"\s*(?:,|và|hoặc|đến|tới|[-–])\s*(?:ngày\s+|mùng\s+|mồng\s+)?"
+_SHARED_MONTH_DAY_RE = re.compile(
+    rf"(?<!\w)(?i:ngày|mùng|mồng)\s+((?:\d{{1,2}}{_DAY_CONJ})*)(\d{{1,2}})"
+    rf"(?={_DAY_CONJ}(?:\d{{1,2}}{_DAY_CONJ})*(\d{{1,2}})/(\d{{1,2}})(?![\w/]|[.,-]\d))")
+_LISTED_DAY_BEFORE_RE = re.compile(
+    rf"(?<!\w)(?i:ngày|mùng|mồng)\s+(?:\d{{1,2}}{_DAY_CONJ})+$")
 _COUNTERS = {"đợt", "lần", "kỳ", "số", "khóa", "khoá", "phiên", "quý", "tập", "tuần", "vòng"}
 _DATE_SPAN_RE = re.compile(
     r"(?<![\w/.,-])(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s?[-–—]\s?(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
@@ -104,6 +113,10 @@ def rule_dates(text: str, ctx: Context) -> str:
         if not _valid(day, month):
             return None
         before = _DAY_MONTH_BEFORE_RE.search(text_before(m, 20))
+        if before is None and m.group(2) == "/" and _LISTED_DAY_BEFORE_RE.search(
+                text_before(m, 40)):
+            ctx.because("ngày/tháng đóng một danh sách ngày sau «ngày»")
+            return f"{read_day(day, s)} {read_month(month, s)}"
         if before is None and m.group(2) == "/":
             # "15/1 âm lịch"; "ngày 30/4 và 1/5": the calendar after it, or a date before it
             # in the same list, makes a day/month of it.
@@ -157,6 +170,17 @@ def rule_dates(text: str, ctx: Context) -> str:
             end += f" {read_year(int(m.group(5)), s)}"
         return f"{_day_words(m, d1, ctx)} {read_month(m1, s)} đến {end}"
 
+    for found in _SHARED_MONTH_DAY_RE.finditer(text):
+        month = int(found.group(4))
+        if not _valid(int(found.group(3)), month):
+            continue
+        # Every bare day of the list, each a day of the month written once at its end.
+        days = [(found.start(1) + d.start(), d.group())
+                for d in re.finditer(r"\d{1,2}", found.group(1))]
+        for start, day in [*days, (found.start(2), found.group(2))]:
+            if _valid(int(day), month):
+                ctx.propose(start, start + len(day), "date", read_day(int(day), s),
+                            "ngày trong danh sách có tháng viết một lần ở cuối")
     sub(ctx, _SHORT_SPAN_RE, "date", short_span, text)
     text = sub(ctx, _DATE_SPAN_RE, "date", span, text)
     text = sub(ctx, _FULL_DATE_RE, "date", full, text)

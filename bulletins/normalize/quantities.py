@@ -54,7 +54,14 @@ def rule_units(text: str, ctx: Context) -> str:
         ctx.because(f"đơn vị sau lượng «{before.group(1) or 'số'}»")
         return units[m.group(1)]
 
+    sub(ctx, _SCALED_DONG_RE, "unit", lambda m: "đồng", text)
     return sub(ctx, _bare_unit_re(), "unit", after_quantity, text)
+
+
+# "1,5 triệu đ", "500 nghìn đ": the dong sign after a scale word (a lone "đ" is left alone).
+_SCALED_DONG_RE = re.compile(
+    "(?:" + "|".join(rf"(?<=\d {w} )" for w in ("triệu", "nghìn", "ngàn", "tỷ", "tỉ"))
+    + r")đ(?!\w)")
 
 
 # Words that stand for a quantity, after which a unit symbol is read as its unit.
@@ -163,11 +170,17 @@ _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người"
 # Counted nouns on the left of a rate take "mỗi" even before a unit: "cây/ha" → "cây mỗi
 # héc-ta"; a measure or money on the left takes "một": "tạ/ha", "đồng/kg".
 _COUNTED = _RATE_NOUNS | {"viên", "bao", "bình", "vé", "liều", "lít", "suất", "căn", "ngôi"}
+# Who or what holds a share: "2 con/hộ", "3 suất/người" are rates; two holders side by side
+# ("10 thôn/làng", "hộ/khẩu") name either.
+_HOLDERS = {"hộ", "người", "khẩu", "xã", "thôn", "làng", "lớp", "trường", "học sinh",
+            "đơn vị", "huyện", "tỉnh"}
 _MONEY = {"đồng", "đ", "USD", "VNĐ", "VND", "EUR", "JPY", "CNY"}
 _TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "vụ", "kỳ", "buổi", "ca",
                "lần", "đợt", "lượt"}
 _RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
-               "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít"}
+               "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít",
+               # market counting units priced as one lot: "35.000 đồng/chục" (trứng)
+               "chục": "chục", "tá": "tá"}
 
 
 @cache
@@ -217,7 +230,8 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             ctx.because(f"giá cho mỗi «{first}»")
             return f" mỗi {right}"  # "1,2 triệu đồng/chiều", "250.000 đồng/vé"
         if (first in _RATE_NOUNS and left in _COUNTED and not left_unit
-                and first not in _TIME_NOUNS):
+                and first not in _TIME_NOUNS
+                and (first in _HOLDERS) == (left in _HOLDERS)):
             ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
             return f", {right}"  # "10 thôn/làng": either, not a rate
         if first in _RATE_NOUNS:

@@ -60,7 +60,11 @@ def rule_phrases(text: str, ctx: Context) -> str:
                 continue
             written, spoken = found
             end = m.start() + len(written)
-            if written.endswith(".") and _ends_sentence(text, end):
+            if written in _TITLES and re.match(r"\. ?[A-ZĐ\u00c0-\u1ef8]", text[end:end + 3]):
+                end += 1  # "Ths. Nguyễn Văn Hải": the dot only marks the title
+                if text[end:end + 1] != " ":
+                    spoken += " "  # "Ths.Lê An"
+            elif written.endswith(".") and _ends_sentence(text, end):
                 spoken += "."  # "… v.v. Bà con" : the dot also ended the sentence
             ctx.propose(m.start(), end, "lexicon", spoken, f"từ điển: «{written}»")
             last = end
@@ -169,7 +173,7 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             spoken = []
             for i, p in enumerate(parts):
                 if i % 2:
-                    spoken.append({"&": "và", "/": "", "-": "", ".": ","}[p])
+                    spoken.append({"&": "và", "/": "", "-": "-", ".": ","}[p])
                 else:
                     spoken.append(_token(p, ctx, m, compound=True))
             return " ".join(w for w in spoken if w).replace(" ,", ",") + dot

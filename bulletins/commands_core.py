@@ -29,19 +29,27 @@ def news() -> None:
 @click.option("--stations", default="", help="Mã các đài, cách nhau bởi dấu phẩy; trống = mọi đài.")
 @click.option("--valid-from", default="", help="Phát từ ngày (2026-11-25 hoặc 25/11/2026).")
 @click.option("--valid-until", default="", help="Phát đến hết ngày.")
+@click.option("--audio", default="", help="Tệp ghi âm (MP3, WAV, M4A/AAC, OGG, AMR) phát nguyên "
+              "văn sau tiêu đề; khi có thì không cần --body.")
+@click.option("--language", default="", help="Ngôn ngữ của bản ghi âm, ví dụ jra (Jrai), "
+              "bdq (Ba Na); trống = tiếng Việt.")
 @pass_ctx
 def news_add(ctx, title: str, body: str | None, priority: str, category: str, stations: str,
-             valid_from: str, valid_until: str) -> None:
-    """Thêm một tin vào hàng đợi."""
-    if body is None or body == "-":
+             valid_from: str, valid_until: str, audio: str, language: str) -> None:
+    """Thêm một tin vào hàng đợi (chữ, bản ghi âm, hoặc cả hai)."""
+    if body == "-" or (body is None and not audio):
         body = read_stdin()
     queue = NewsQueue(ctx.settings)
     item = queue.add({
         "title": title, "body": body, "priority": priority, "category": category,
         "stations": stations, "valid_from": valid_from, "valid_until": valid_until,
+        "audio": audio, "language": language,
     })
     _warn(queue.warnings)
     click.echo(f"Đã thêm tin số {item.id}: {item.title}")
+    if item.audio_ms is not None:
+        m, sec = divmod(round(item.audio_ms / 1000), 60)
+        click.echo(f"Bản ghi âm dài {m}:{sec:02d} ({item.audio_ms / 1000:.1f} giây).")
     if not queue.warnings:  # exact repeats are already named; look for near ones
         from .sources.store import duplicate_warnings
 

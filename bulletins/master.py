@@ -22,7 +22,7 @@ from .timeline import layout
 
 # Chapter titles for parts that carry no item title of their own.
 CHAPTER_LABELS = {"greeting": "Lời chào", "headlines": "Điểm tin", "closing": "Kết thúc"}
-CHAPTER_KINDS = ("greeting", "headlines", "item", "closing")
+CHAPTER_KINDS = ("greeting", "headlines", "item", "recording", "closing")
 
 # The finished file is held to 1 LU; re-master when encoding moved it further than this.
 _MP3_TOLERANCE_LU = 0.5

@@ -198,6 +198,21 @@ class Preview:
     warnings: tuple[str, ...] = ()
 
 
+def as_aired(item: Item, recordings: str) -> Item:
+    """An item with both text and a recording as this slot airs it (`recordings` setting):
+    "vi" reads the text only, "recording" plays the recording after the title, "both" both.
+    An item with only one of them airs that one."""
+    from dataclasses import replace
+
+    if not (item.audio and item.body):
+        return item
+    if recordings == "vi":
+        return replace(item, audio=None, audio_ms=None)
+    if recordings == "recording":
+        return replace(item, body="")
+    return item
+
+
 def _recording_gap_ms(job: _Job, item: Item) -> int:
     """A recording's share of the bulletin: its measured length and the pause before it.
     Never scaled by tempo: the fit counts it as gap, not speech."""
@@ -279,6 +294,7 @@ def choose_items(job: _Job, candidates: list[Item], jingle_ms: int | None = None
     Sets `job.compact` for the later steps.
     """
     jingle_ms = _jingle_ms(job.settings) if jingle_ms is None else jingle_ms
+    candidates = [as_aired(it, job.slot.recordings) for it in candidates]
     job.compact = False
     plan, costs = _plan(job, candidates, jingle_ms)
     if _urgent_over(plan, costs):

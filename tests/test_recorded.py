@@ -163,3 +163,53 @@ def test_bulletin_airs_recordings_untouched_fitted_and_levelled(settings, tmp_pa
         assert abs(lufs - m["loudness_target_lufs"]) <= 1.0, lufs
     # Never cached as speech: the cache holds only synthesized text.
     assert not any("bản ghi âm" in s["text"] for s in m["segments"] if s["kind"] == "item")
+
+
+def test_slot_chooses_text_recording_or_both(home, tmp_path, voice):
+    from bulletins.pipeline import preview
+    from tests.conftest import write_config
+
+    def config(mode: str):  # noqa: ANN202
+        return write_config(home, f'''
+[[stations]]
+id = "ia-hru"
+name = "Đài xã Ia Hrú"
+[[stations.slots]]
+name = "sang"
+time = "05:30"
+length_s = 300
+recordings = "{mode}"
+''')
+
+    settings = config("both")
+    body = "Sáng thứ bảy trạm y tế xã tiêm vắc xin sởi cho trẻ em dưới năm tuổi."
+    item = NewsQueue(settings).add({"title": "Tiêm vắc xin", "body": body, "language": "jra",
+                                    "audio": str(_write(voice, tmp_path / "jrai.wav"))})
+    cost, spoken = {}, {}
+    for mode in ("vi", "recording", "both"):
+        pv = preview(config(mode), "ia-hru", date(2026, 11, 25), "sang")
+        cost[mode] = pv.item_estimates_ms[item.id]
+        spoken[mode] = dict(pv.script)["Tiêm vắc xin"]
+        assert "Tiêm vắc xin" in spoken[mode]  # the title is always read
+    assert "trạm y tế" in spoken["vi"] and "trạm y tế" in spoken["both"]
+    assert "trạm y tế" not in spoken["recording"]
+    # The plan counts the recording's measured length (and its pause) exactly when it airs.
+    gap = item.audio_ms + settings.audio.pause_ms
+    assert cost["both"] - cost["vi"] == gap
+    assert gap < cost["recording"] < cost["both"]
+
+
+def test_slot_recordings_setting_is_checked(home):
+    from bulletins.errors import ConfigError
+    from tests.conftest import write_config
+
+    with pytest.raises(ConfigError, match="recordings"):
+        write_config(home, '''
+[[stations]]
+id = "a"
+name = "A"
+[[stations.slots]]
+name = "sang"
+time = "05:30"
+recordings = "jrai"
+''')

@@ -513,6 +513,7 @@ class NewsQueue:
             "title": current.title, "body": current.body, "priority": current.priority,
             "category": current.category, "stations": list(current.stations),
             "valid_from": current.valid_from, "valid_until": current.valid_until,
+            "language": current.language,
         }
         merged.update({k: v for k, v in raw.items() if k in FIELDS})
         clean = validate_item(merged, self.settings, has_audio=bool(current.audio))
@@ -522,6 +523,11 @@ class NewsQueue:
             row.title, row.body, row.priority = clean.title, clean.body, clean.priority
             row.category, row.stations = clean.category, ",".join(clean.stations)
             row.valid_from, row.valid_until = clean.valid_from, clean.valid_until
+            if "language" in raw:
+                row.language = clean.language or None
+            if clean.audio:  # a new recording replaces the old one
+                out = self._ingest(clean)
+                row.audio_path, row.audio_ms = str(out.path), out.duration_ms
             if "status" in raw:
                 self._check_status(raw["status"])
                 row.status = raw["status"]

@@ -213,3 +213,4 @@ name = "sang"
 time = "05:30"
 recordings = "jrai"
 ''')
+

@@ -111,8 +111,9 @@ def news_list(ctx, as_json: bool, status: str | None, station: str | None,
         return
     for i in items:
         where = ",".join(i.stations) or "mọi đài"
+        rec = f"; bản ghi âm {i.audio_ms / 1000:.0f} giây" if i.audio_ms else ""
         click.echo(f"#{i.id:<4} [{PRIORITY_VI.get(i.priority, i.priority)}] {i.status:<8} "
-                   f"{i.title}  ({where}; đã phát {i.air_count} lần)")
+                   f"{i.title}  ({where}; đã phát {i.air_count} lần{rec})")
 
 
 def _item_json(i) -> dict:
@@ -123,6 +124,8 @@ def _item_json(i) -> dict:
         "valid_until": i.valid_until.isoformat() if i.valid_until else None,
         "status": i.status, "air_count": i.air_count,
         "created_at": i.created_at.isoformat() if i.created_at else None,
+        "audio": i.audio, "audio_s": i.audio_ms / 1000 if i.audio_ms is not None else None,
+        "language": i.language,
     }
 
 

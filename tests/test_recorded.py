@@ -77,6 +77,8 @@ def test_add_with_audio_measures_trims_and_levels(home, settings, tmp_path, voic
     assert speech - 100 <= item.audio_ms <= speech + 500, (item.audio_ms, speech)
     stored = Path(item.audio)
     assert stored.parent == home / "recordings" and stored.suffix == ".wav"
+    listed = json.loads(run(home, "news", "list", "--json").output)[0]
+    assert listed["audio_s"] == item.audio_ms / 1000 and listed["language"] == "jra"
     clip = decode_file(stored, RATE)
     assert abs(clip.duration_ms - item.audio_ms) <= 2
     # Brought from about -30 LUFS to the bulletin's target.

@@ -103,7 +103,7 @@ def estimates(state, items: list[Item]) -> dict[int, float]:
         except Exception:
             log.exception("estimate failed for item %s", it.id)
             continue
-        out[it.id] = res.estimated_ms / 1000
+        out[it.id] = (res.estimated_ms + (it.audio_ms or 0)) / 1000  # a recording: as measured
     return out
 
 

@@ -113,7 +113,8 @@ def drop_duplicates(items: Sequence[Item]) -> list[Item]:
     seen: set[str] = set()
     out = []
     for item in items:
-        key = dedupe_key(item.title, item.body)
+        # Recordings differ by their content (stored files are named by it), not their title.
+        key = dedupe_key(item.title, item.body) + (f"\n{item.audio}" if item.audio else "")
         if key not in seen:
             seen.add(key)
             out.append(item)
@@ -485,7 +486,7 @@ class NewsQueue:
             select(NewsItem.id, NewsItem.title, NewsItem.body)
             .where(NewsItem.status.in_(("queued", "draft"))))}
         notes = []
-        for i in inputs:
+        for i in (i for i in inputs if not i.audio):
             key = dedupe_key(i.title, i.body)
             if key in seen:
                 other = f"tin số {seen[key]}" if seen[key] else "một tin khác trong cùng tệp"

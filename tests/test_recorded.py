@@ -216,3 +216,15 @@ time = "05:30"
 recordings = "jrai"
 ''')
 
+
+
+def test_two_recordings_with_one_title_both_wait(settings, tmp_path, voice):
+    q = NewsQueue(settings)
+    half = Clip(voice.samples[: len(voice.samples) // 2], voice.rate)
+    a = q.add({"title": "Phỏng vấn", "audio": str(_write(voice, tmp_path / "a.wav"))})
+    b = q.add({"title": "Phỏng vấn", "audio": str(_write(half, tmp_path / "b.wav"))})
+    again = q.add({"title": "Phỏng vấn", "audio": str(_write(voice, tmp_path / "c.mp3"))})
+    ids = [it.id for it in q.candidates("ia-hru", date(2026, 11, 25))]
+    assert a.id in ids and b.id in ids
+    # The same recording (levelled to the same samples) under the same title airs once.
+    assert (again.audio == a.audio) == (again.id not in ids)

@@ -643,12 +643,13 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
 
 def _recording_part(job: _Job, item: Item) -> SpokenPart:
     """The item's recording as stored: never synthesized, cached as speech, nor re-tempoed."""
-    from .recording import load, recording_note
+    from .recording import language_label, load, recording_note
 
     clip = load(item.audio, job.settings.audio.sample_rate)
+    lang = f" {language_label(item.language)}" if item.language else ""
     return SpokenPart(
         Part(kind="recording", text=recording_note(clip.duration_ms, item.language),
-             item_id=item.id, title=f"{item.title} (bản ghi âm)", priority=item.priority,
+             item_id=item.id, title=f"{item.title} (bản ghi âm{lang})", priority=item.priority,
              language=item.language),
         clip, "recording")
 

@@ -156,6 +156,7 @@ def test_bulletin_airs_recordings_untouched_fitted_and_levelled(settings, tmp_pa
     assert before["kind"] == "item" and "Phỏng vấn chủ tịch xã" in before["text"]
     transcript = Path(res.transcript_path).read_text(encoding="utf-8")
     assert "[bản ghi âm, 0:" in transcript and "[bản ghi âm tiếng Jrai, 0:" in transcript
+    assert "Tiêm vắc xin (bản ghi âm tiếng Jrai)" in transcript  # as the chapters name it
     # Level: each recording within 1 LU of the bulletin's target, measured on the MP3.
     x = decoded(res.mp3_path).astype(np.float64)
     meter = pyloudnorm.Meter(RATE)

@@ -126,7 +126,11 @@ def test_import_audio_path_relative_to_the_file(home, settings, tmp_path, voice)
 
 
 @pytest.mark.slow
-def test_bulletin_airs_recordings_untouched_fitted_and_levelled(settings, tmp_path, voice):
+def test_bulletin_airs_recordings_untouched_fitted_and_levelled(home, tmp_path, voice):
+    from tests.conftest import write_config
+
+    # Aim to end within a second of the slot, so the fit changes the speech's tempo.
+    settings = write_config(home, "[audio]\nfill_margin_s = 1\n")
     q = NewsQueue(settings)
     interview = q.add({"title": "Phỏng vấn chủ tịch xã",
                        "audio": str(_write(voice, tmp_path / "pv.mp3"))})
@@ -139,11 +143,12 @@ def test_bulletin_airs_recordings_untouched_fitted_and_levelled(settings, tmp_pa
         q.add({"title": f"Thông báo số {n + 1}", "body": "Ủy ban nhân dân xã thông báo lịch "
                "thu gom rác thải sinh hoạt trong tuần: thứ hai, thứ tư và thứ sáu hằng tuần, "
                "bà con để rác đúng nơi quy định."})
-    slot_s = 90
+    slot_s = 87
     res = build_bulletin(settings, BuildRequest("ia-hru", date(2026, 11, 25), "sang", slot_s,
                                                 "espeak"))
     m = res.manifest
     assert m["duration_s"] <= slot_s
+    assert m["tempo"] != 1.0, "the fit was meant to change the speech tempo"
     assert interview.id in m["items"] and jrai.id in m["items"]
     recs = [s for s in m["segments"] if s["kind"] == "recording"]
     assert [s["item_id"] for s in recs] == [interview.id, jrai.id]

@@ -31,21 +31,29 @@ def news() -> None:
 @click.option("--stations", default="", help="Mã các đài, cách nhau bởi dấu phẩy; trống = mọi đài.")
 @click.option("--valid-from", default="", help="Phát từ ngày (2026-11-25 hoặc 25/11/2026).")
 @click.option("--valid-until", default="", help="Phát đến hết ngày.")
+@click.option("--audio", default="", help="Tệp ghi âm (MP3, WAV, M4A/AAC, OGG, AMR) phát nguyên "
+              "văn sau tiêu đề; khi có thì không cần --body.")
+@click.option("--language", default="", help="Ngôn ngữ của bản ghi âm, ví dụ jra (Jrai), "
+              "bdq (Ba Na); trống = tiếng Việt.")
 @pass_ctx
 def news_add(ctx, title: str, body: str | None, priority: str, category: str, stations: str,
-             valid_from: str, valid_until: str) -> None:
-    """Thêm một tin vào hàng đợi."""
+             valid_from: str, valid_until: str, audio: str, language: str) -> None:
+    """Thêm một tin vào hàng đợi (chữ, bản ghi âm, hoặc cả hai)."""
     from .news import NewsQueue
 
-    if body is None or body == "-":
+    if body == "-" or (body is None and not audio):
         body = read_stdin()
     queue = NewsQueue(ctx.settings)
     item = queue.add({
         "title": title, "body": body, "priority": priority, "category": category,
         "stations": stations, "valid_from": valid_from, "valid_until": valid_until,
+        "audio": audio, "language": language,
     })
     _warn(queue.warnings)
     click.echo(f"Đã thêm tin số {item.id}: {item.title}")
+    if item.audio_ms is not None:
+        m, sec = divmod(round(item.audio_ms / 1000), 60)
+        click.echo(f"Bản ghi âm dài {m}:{sec:02d} ({item.audio_ms / 1000:.1f} giây).")
     from .sources.store import near_duplicate_notes
 
     for _, warning in near_duplicate_notes(ctx.settings, [item], queue.exact_repeats):
@@ -109,8 +117,9 @@ def news_list(ctx, as_json: bool, status: str | None, station: str | None,
         return
     for i in items:
         where = ",".join(i.stations) or "mọi đài"
+        rec = f"; bản ghi âm {i.audio_ms / 1000:.0f} giây" if i.audio_ms else ""
         click.echo(f"#{i.id:<4} [{PRIORITY_VI.get(i.priority, i.priority)}] {i.status:<8} "
-                   f"{i.title}  ({where}; đã phát {i.air_count} lần)")
+                   f"{i.title}  ({where}; đã phát {i.air_count} lần{rec})")
 
 
 def _item_json(i) -> dict:
@@ -121,6 +130,8 @@ def _item_json(i) -> dict:
         "valid_until": i.valid_until.isoformat() if i.valid_until else None,
         "status": i.status, "air_count": i.air_count,
         "created_at": i.created_at.isoformat() if i.created_at else None,
+        "audio": i.audio, "audio_s": i.audio_ms / 1000 if i.audio_ms is not None else None,
+        "language": i.language,
     }
 
 

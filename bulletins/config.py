@@ -23,12 +23,18 @@ PLAYERS = ("command", "null", "builtin")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+RECORDINGS = ("vi", "recording", "both")
+
+
 @dataclass(frozen=True)
 class Slot:
     name: str
     time: str  # "HH:MM" or "HH:MM:SS"
     length_s: int = 600
     days: str = "mon-sun"
+    # recorded: an item with both text and a recording airs "vi" (the text), "recording"
+    # (the recording after its title) or "both" in turn.
+    recordings: str = "both"
 
     @property
     def hms(self) -> tuple[int, int, int]:
@@ -367,7 +373,7 @@ def _slots(raw: Any, prefix: str) -> tuple[Slot, ...]:
     out = []
     for j, sl in enumerate(raw):
         key = f"{prefix}[{j}]"
-        _entry(sl, key, {"name", "time", "length_s", "days"}, ("name", "time"))
+        _entry(sl, key, {"name", "time", "length_s", "days", "recordings"}, ("name", "time"))
         name = _typed(sl["name"], str, f"{key}.name")
         if not _ID_RE.match(name):
             raise ConfigError(
@@ -384,7 +390,13 @@ def _slots(raw: Any, prefix: str) -> tuple[Slot, ...]:
             raise ConfigError(f"«{key}.length_s» = {length} phải trong khoảng 20–7200 giây.")
         days = _typed(sl.get("days", "mon-sun"), str, f"{key}.days")
         check_days(days, f"{key}.days")
-        out.append(Slot(name=name, time=time, length_s=length, days=days))
+        recordings = _typed(sl.get("recordings", "both"), str, f"{key}.recordings")
+        if recordings not in RECORDINGS:
+            raise ConfigError(f"«{key}.recordings» = {recordings!r} không hợp lệ.",
+                              "Dùng \"vi\" (đọc tiếng Việt), \"recording\" (phát bản ghi âm) "
+                              "hoặc \"both\" (cả hai).")
+        out.append(Slot(name=name, time=time, length_s=length, days=days,
+                        recordings=recordings))
     names = [s.name for s in out]
     if len(names) != len(set(names)):
         raise ConfigError(f"Tên khung giờ bị lặp trong «{prefix}».")

@@ -61,6 +61,10 @@ class NewsItem(Base):
     # and where the item came from (article URL or feed guid), so it is never queued twice.
     original_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_ref: Mapped[str] = mapped_column(String(1000), default="", index=True)
+    # recorded: a stored recording (recording.py), its measured length and language.
+    audio_path: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    audio_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class ItemAiring(Base):

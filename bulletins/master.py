@@ -29,7 +29,7 @@ log = logging.getLogger("bulletins.master")
 
 # Chapter titles for parts that carry no item title of their own.
 CHAPTER_LABELS = {"greeting": "Lời chào", "headlines": "Điểm tin", "closing": "Kết thúc"}
-CHAPTER_KINDS = ("greeting", "headlines", "item", "closing")
+CHAPTER_KINDS = ("greeting", "headlines", "item", "recording", "closing")
 
 # The finished file is held to 1 LU; a piece whose decoding is further off than this from
 # the target is mastered again.

@@ -30,6 +30,11 @@ class Item:
     status: str = "queued"
     created_at: datetime | None = None
     air_count: int = 0
+    # A recorded item (recording.py): the stored WAV, its measured length, and the language
+    # it speaks ("jra", "bdq"; empty: Vietnamese). Text beside it is a Vietnamese reading.
+    audio: str | None = None
+    audio_ms: int | None = None
+    language: str = ""
 
     def targets(self, station_id: str) -> bool:
         return not self.stations or station_id in self.stations
@@ -44,11 +49,12 @@ class Item:
 class Part:
     """One spoken part of a bulletin, its text already in spoken form."""
 
-    kind: str  # "greeting" | "headlines" | "item" | "closing"
+    kind: str  # "greeting" | "headlines" | "item" | "recording" | "closing"
     text: str
     item_id: int | None = None
     title: str = ""
     priority: str = ""
+    language: str = ""  # a recording's language code
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class SpokenPart:
 class Segment:
     """A stretch of the finished audio, as listed in the manifest."""
 
-    kind: str  # "jingle" | "pause" | "greeting" | "headlines" | "item" | "closing"
+    kind: str  # "jingle" | "pause" | "greeting" | "headlines" | "item" | "recording" | "closing"
     start_ms: int
     end_ms: int
     item_id: int | None = None

@@ -28,7 +28,8 @@ from .encoding import decode_bytes, fix_argument, strip_escapes
 from .errors import LegacyEncodingError, NotFoundError, QueueError, explain
 from .models import PRIORITIES, STATUSES, Item, queue_order
 
-FIELDS = ("title", "body", "priority", "category", "stations", "valid_from", "valid_until")
+FIELDS = ("title", "body", "priority", "category", "stations", "valid_from", "valid_until",
+          "audio", "language")
 MAX_TITLE = 300
 
 _PRIORITY_ALIASES = {
@@ -56,6 +57,8 @@ class ItemInput:
     valid_from: date | None = None
     valid_until: date | None = None
     warnings: tuple[str, ...] = ()  # Vietnamese notes for the editor (text converted, …)
+    audio: str = ""  # a recording to ingest (path as given; imports resolve it)
+    language: str = ""  # the recording's language code ("jra", "bdq"; empty: Vietnamese)
 
 
 def _clean_text(value: str) -> str:
@@ -110,7 +113,8 @@ def drop_duplicates(items: Sequence[Item]) -> list[Item]:
     seen: set[str] = set()
     out = []
     for item in items:
-        key = dedupe_key(item.title, item.body)
+        # Recordings differ by their content (stored files are named by it), not their title.
+        key = dedupe_key(item.title, item.body) + (f"\n{item.audio}" if item.audio else "")
         if key not in seen:
             seen.add(key)
             out.append(item)
@@ -162,7 +166,8 @@ def _in_range(day: date, text: str, field: str, where: str) -> date:
     return day
 
 
-def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
+def validate_item(raw: Any, settings: Settings, where: str = "",
+                  has_audio: bool = False) -> ItemInput:
     """Check one raw record (dict from JSON, CSV, CLI or web) and return a clean ItemInput.
 
     `where` prefixes messages, e.g. "Dòng 4: ", so an editor can find the bad row.
@@ -199,13 +204,18 @@ def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
         return value
 
     title, body = text("title"), text("body")
+    audio, language = text("audio"), text("language").lower()
+    if language and not re.fullmatch(r"[a-z]{2,3}", language):
+        raise QueueError(f"{where}trường «language»: «{language}» không phải mã ngôn ngữ.",
+                         "Dùng mã ISO 639 hai hoặc ba chữ, ví dụ jra (Jrai), bdq (Ba Na).")
     if not title:
         raise QueueError(f"{where}thiếu tiêu đề («title»).")
     if len(title) > MAX_TITLE:
         raise QueueError(f"{where}tiêu đề dài quá {MAX_TITLE} ký tự.")
-    if not body:
-        raise QueueError(f"{where}thiếu nội dung («body»).")
-    for field, value in (("title", title), ("body", body)):
+    if not body and not (audio or has_audio):
+        raise QueueError(f"{where}thiếu nội dung («body»).",
+                         "Một tin ghi âm («audio») thì không cần nội dung.")
+    for field, value in (("title", title), ("body", body)) if body else (("title", title),):
         if not any(c.isalnum() for c in value):
             label = "tiêu đề" if field == "title" else "nội dung"
             raise QueueError(
@@ -237,6 +247,8 @@ def validate_item(raw: Any, settings: Settings, where: str = "") -> ItemInput:
         valid_from=valid_from,
         valid_until=valid_until,
         warnings=tuple(warnings),
+        audio=audio,
+        language=language,
     )
 
 
@@ -278,7 +290,8 @@ def read_import_file(path: Path, settings: Settings) -> list[ItemInput]:
         raise QueueError(f"Tệp {path.name} không có tin nào.")
     if note:
         items[0] = replace(items[0], warnings=(note, *items[0].warnings))
-    return items
+    # A recording named in the file is found beside the file (unless the path is absolute).
+    return [replace(it, audio=str(path.parent / it.audio)) if it.audio else it for it in items]
 
 
 def _no_constant(name: str) -> Any:
@@ -346,9 +359,9 @@ def _read_csv(text: str, path: Path, settings: Settings) -> list[ItemInput]:
         if dupes:
             raise QueueError(f"Tệp {name}: cột «{dupes[0]}» có hai lần ở dòng tiêu đề.",
                              "Mỗi cột chỉ được có một lần; hãy xóa cột thừa.")
-        if "title" not in header or "body" not in header:
+        if "title" not in header or ("body" not in header and "audio" not in header):
             raise QueueError(
-                f"Tệp {name}: dòng tiêu đề phải có cột «title» và «body».",
+                f"Tệp {name}: dòng tiêu đề phải có cột «title» và «body» (hoặc «audio»).",
                 "Các cột hợp lệ: " + ", ".join(FIELDS) + ".",
             )
         items = []
@@ -412,6 +425,9 @@ def _to_item(row: NewsItem) -> Item:
         status=row.status,
         created_at=row.created_at,
         air_count=row.air_count,
+        audio=row.audio_path,
+        audio_ms=row.audio_ms,
+        language=row.language or "",
     )
 
 
@@ -437,6 +453,7 @@ class NewsQueue:
             raise QueueError(f"Trạng thái «{status}» không hợp lệ.")
         self.warnings = [w for i in inputs for w in i.warnings]
         self.exact_repeats = set()
+        stored = {n: self._ingest(i) for n, i in enumerate(inputs) if i.audio}
         try:
             with self.Session.begin() as s:
                 notes, repeats = self._duplicates(s, inputs)
@@ -445,7 +462,10 @@ class NewsQueue:
                     title=i.title, body=i.body, priority=i.priority, category=i.category,
                     stations=",".join(i.stations), valid_from=i.valid_from,
                     valid_until=i.valid_until, status=status, created_by=created_by,
-                ) for i in inputs]
+                    audio_path=str(stored[n].path) if n in stored else None,
+                    audio_ms=stored[n].duration_ms if n in stored else None,
+                    language=i.language or None,
+                ) for n, i in enumerate(inputs)]
                 s.add_all(rows)
                 s.flush()
                 self.exact_repeats = {rows[n].id for n in repeats}
@@ -453,6 +473,16 @@ class NewsQueue:
         except SQLAlchemyError as exc:
             raise explain(exc) or QueueError(
                 "Không lưu được tin vào cơ sở dữ liệu.", detail=str(exc)) from exc
+
+    def _ingest(self, i: ItemInput):  # noqa: ANN202
+        """Decode, level and store the item's recording (refusing a corrupt or silent one)."""
+        from .recording import ingest
+
+        a = self.settings.audio
+        out = ingest(Path(i.audio).expanduser(), self.settings.home, a.sample_rate,
+                     a.loudness_lufs, a.highpass_hz, name=Path(i.audio).name)
+        self.warnings += list(out.warnings)
+        return out
 
     @staticmethod
     def _duplicates(s: Any, inputs: Sequence[ItemInput]) -> tuple[list[str], set[int]]:
@@ -466,6 +496,8 @@ class NewsQueue:
         notes: list[str] = []
         repeats: set[int] = set()
         for pos, i in enumerate(inputs):
+            if i.audio:  # recordings with one title are different items, not repeats
+                continue
             key = dedupe_key(i.title, i.body)
             if key in seen:
                 queued, first = seen[key]
@@ -495,9 +527,10 @@ class NewsQueue:
             "title": current.title, "body": current.body, "priority": current.priority,
             "category": current.category, "stations": list(current.stations),
             "valid_from": current.valid_from, "valid_until": current.valid_until,
+            "language": current.language,
         }
         merged.update({k: v for k, v in raw.items() if k in FIELDS})
-        clean = validate_item(merged, self.settings)
+        clean = validate_item(merged, self.settings, has_audio=bool(current.audio))
         self.warnings = list(clean.warnings)
         self.exact_repeats = set()
         with self.Session.begin() as s:
@@ -505,6 +538,11 @@ class NewsQueue:
             row.title, row.body, row.priority = clean.title, clean.body, clean.priority
             row.category, row.stations = clean.category, ",".join(clean.stations)
             row.valid_from, row.valid_until = clean.valid_from, clean.valid_until
+            if "language" in raw:
+                row.language = clean.language or None
+            if clean.audio:  # a new recording replaces the old one
+                out = self._ingest(clean)
+                row.audio_path, row.audio_ms = str(out.path), out.duration_ms
             if "status" in raw:
                 self._check_status(raw["status"])
                 row.status = raw["status"]

@@ -198,6 +198,27 @@ class Preview:
     warnings: tuple[str, ...] = ()
 
 
+def as_aired(item: Item, recordings: str) -> Item:
+    """An item with both text and a recording as this slot airs it (`recordings` setting):
+    "vi" reads the text only, "recording" plays the recording after the title, "both" both.
+    An item with only one of them airs that one."""
+    from dataclasses import replace
+
+    if not (item.audio and item.body):
+        return item
+    if recordings == "vi":
+        return replace(item, audio=None, audio_ms=None)
+    if recordings == "recording":
+        return replace(item, body="")
+    return item
+
+
+def _recording_gap_ms(job: _Job, item: Item) -> int:
+    """A recording's share of the bulletin: its measured length and the pause before it.
+    Never scaled by tempo: the fit counts it as gap, not speech."""
+    return item.audio_ms + job.settings.audio.pause_ms if item.audio and item.audio_ms else 0
+
+
 def _fixed_gap_ms(settings: Settings, jingle_ms: int, with_items: bool,
                   compact: bool = False) -> int:
     parts = 3 if with_items and not compact else 2  # greeting, headlines, closing
@@ -252,6 +273,7 @@ def _plan(job: _Job, candidates: list[Item], jingle_ms: int):  # noqa: ANN202
     heads = script.headlines or ("",) * len(candidates)
     costs = {
         it.id: job.estimate(body, head) + s.audio.pause_ms + s.audio.sentence_pause_ms
+        + _recording_gap_ms(job, it)
         for it, body, head in zip(candidates, script.items, heads, strict=True)
     }
     plan = plan_bulletin(
@@ -272,6 +294,7 @@ def choose_items(job: _Job, candidates: list[Item], jingle_ms: int | None = None
     Sets `job.compact` for the later steps.
     """
     jingle_ms = _jingle_ms(job.settings) if jingle_ms is None else jingle_ms
+    candidates = [as_aired(it, job.slot.recordings) for it in candidates]
     job.compact = False
     plan, costs = _plan(job, candidates, jingle_ms)
     if _urgent_over(plan, costs):
@@ -410,7 +433,8 @@ def _measure(job: _Job, pool: list[Item]) -> list[Unit]:
         # Which announcer reads an item depends on the final selection: fit on the longer.
         item_ms = max(job.speak(body, announcer=k).duration_ms for k in range(job.announcers))
         head_ms = job.speak(head).duration_ms if head else 0
-        units.append(Unit(it.id, item_ms + head_ms + a.sentence_pause_ms, a.pause_ms,
+        units.append(Unit(it.id, item_ms + head_ms + a.sentence_pause_ms,
+                          a.pause_ms + _recording_gap_ms(job, it),
                           urgent=it.priority == "urgent", title=it.title,
                           rank=PRIORITY_RANK.get(it.priority, 2)))
     return units
@@ -608,18 +632,56 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
         out.append(part("headlines", [script.headlines_intro, *script.headlines]))
     for n, (it, body) in enumerate(zip(items, script.items, strict=True)):
         out.append(part("item", [body], it, announcer=n % job.announcers))
+        if it.audio:
+            out.append(_recording_part(job, it))
     out.append(part("closing", [script.closing]))
-    return out
+    return _level_recordings(out)
+
+
+def _recording_part(job: _Job, item: Item) -> SpokenPart:
+    """The item's recording as stored: never synthesized, cached as speech, nor re-tempoed."""
+    from .recording import language_label, load, recording_note
+
+    clip = load(item.audio, job.settings.audio.sample_rate)
+    lang = f" {language_label(item.language)}" if item.language else ""
+    return SpokenPart(
+        Part(kind="recording", text=recording_note(clip.duration_ms, item.language),
+             item_id=item.id, title=f"{item.title} (bản ghi âm{lang})", priority=item.priority,
+             language=item.language),
+        clip, "recording")
+
+
+def _level_recordings(parts: list[SpokenPart]) -> list[SpokenPart]:
+    """Bring each recording to the loudness of this bulletin's speech, so that mastering's
+    one gain for the whole program leaves both at the target."""
+    import numpy as np
+
+    from .loudness import integrated_lufs
+    from .recording import match_loudness
+
+    speech = [p.clip.samples for p in parts if p.part.kind != "recording"]
+    if len(speech) == len(parts) or not speech:
+        return parts
+    rate = parts[0].clip.rate
+    level = integrated_lufs(np.concatenate(speech), rate)
+    if level < -60:
+        return parts
+    return [SpokenPart(p.part, Clip(match_loudness(p.clip.samples, rate, level), rate), p.engine)
+            if p.part.kind == "recording" else p for p in parts]
 
 
 def _segments_json(segments: list, parts: list[SpokenPart]) -> list[dict]:
     """Manifest segments, each spoken one with the engine:voice that read it."""
     voices = iter([p.engine for p in parts if p.clip.duration_ms > 0])  # as assemble pairs them
+    langs = {p.part.item_id: p.part.language for p in parts if p.part.kind == "recording"}
     out = []
     for seg in segments:
         row = seg.to_json()
         if seg.kind not in ("pause", "jingle"):
             row["voice"] = next(voices, "")
+        if seg.kind == "recording":
+            row["recording"] = True
+            row["language"] = langs.get(seg.item_id, "")
         out.append(row)
     return out
 

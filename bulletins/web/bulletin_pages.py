@@ -19,7 +19,8 @@ from .files import find_published, list_published, parse_day
 router = APIRouter(include_in_schema=False)
 OUTCOMES = ("aired", "late", "missed", "failed", "emergency")
 _COLORS = {"jingle": "#7b61ff", "pause": "#d0d4da", "greeting": "#2f80ed",
-           "headlines": "#27ae60", "item": "#f2994a", "closing": "#2f80ed"}
+           "headlines": "#27ae60", "item": "#f2994a", "recording": "#9b51e0",
+           "closing": "#2f80ed"}
 
 
 def timeline(manifest: dict, urgent: frozenset[int] = frozenset()) -> list[dict]:

@@ -14,7 +14,8 @@ from .security import ROLE_VI
 STATUS_VI = {"draft": "bản nháp", "queued": "đang chờ phát", "aired": "đã phát",
              "archived": "đã lưu trữ"}
 KIND_VI = {"jingle": "nhạc hiệu", "pause": "khoảng lặng", "greeting": "lời chào",
-           "headlines": "điểm tin", "item": "tin", "closing": "lời kết", "intro": "mở đầu",
+           "headlines": "điểm tin", "item": "tin", "recording": "bản ghi âm",
+           "closing": "lời kết", "intro": "mở đầu",
            "transition": "chuyển tiếp"}
 OUTCOME_VI = {"aired": "đã phát", "late": "phát muộn", "missed": "bỏ lỡ", "failed": "lỗi",
               "emergency": "khẩn cấp", "published": "đã đăng (chỉ tải về)"}

@@ -20,7 +20,8 @@ from .deps import CurrentUser, Editor, Listener, RowId, StateDep, flash, render
 
 log = logging.getLogger("bulletins.web")
 router = APIRouter(include_in_schema=False)
-FORM_FIELDS = ("title", "body", "priority", "category", "valid_from", "valid_until")
+FORM_FIELDS = ("title", "body", "priority", "category", "valid_from", "valid_until", "language")
+MAX_AUDIO_BYTES = 50_000_000  # a phone recording of a long interview, well within
 # Which form field a QueueError message is about; the core names the field in «…».
 _FIELD_MARKERS = (
     ("valid_until", ("«valid_until»",)),
@@ -30,10 +31,13 @@ _FIELD_MARKERS = (
     ("priority", ("«priority»",)),
     ("category", ("«category»",)),
     ("stations", ("«stations»",)),
+    ("language", ("«language»",)),
+    ("audio", ("ghi âm",)),
 )
 _FIELD_VI = {"title": "Tiêu đề", "body": "Nội dung", "priority": "Mức ưu tiên",
              "category": "Chuyên mục", "stations": "Đài", "valid_from": "Phát từ ngày",
-             "valid_until": "Phát đến ngày"}
+             "valid_until": "Phát đến ngày", "language": "Ngôn ngữ bản ghi âm",
+             "audio": "Bản ghi âm"}
 
 
 def field_of(message: str) -> str | None:
@@ -65,6 +69,7 @@ def item_values(item: Item) -> dict[str, Any]:
         "category": item.category, "stations": list(item.stations),
         "valid_from": item.valid_from.isoformat() if item.valid_from else "",
         "valid_until": item.valid_until.isoformat() if item.valid_until else "",
+        "language": item.language,
     }
 
 
@@ -98,7 +103,7 @@ def estimates(state, items: list[Item]) -> dict[int, float]:
         except Exception:
             log.exception("estimate failed for item %s", it.id)
             continue
-        out[it.id] = res.estimated_ms / 1000
+        out[it.id] = (res.estimated_ms + (it.audio_ms or 0)) / 1000  # a recording: as measured
     return out
 
 
@@ -153,7 +158,7 @@ def news_edit(item_id: RowId, request: Request, state: StateDep,
 
 
 def _save(state, values: dict, item_id: int | None, action: str,
-          user: CurrentUser) -> tuple[Item, list[str], list[str]]:
+          user: CurrentUser, audio: str = "") -> tuple[Item, list[str], list[str]]:
     """Save the form: the item, the queue's warnings (conversions, exact repeats) and the
     near repeats of the item unless it was already named as an exact one."""
     from ..sources.store import near_duplicate_notes
@@ -161,6 +166,8 @@ def _save(state, values: dict, item_id: int | None, action: str,
     queue = NewsQueue(state.settings)
     raw = {k: values[k] for k in FORM_FIELDS}
     raw["stations"] = values["stations"]
+    if audio:
+        raw["audio"] = audio
     if item_id is None:
         status = "draft" if action == "draft" else "queued"
         saved = queue.add(raw, created_by=user.name, status=status)
@@ -179,8 +186,12 @@ async def _submit(request: Request, state, item_id: int | None, user: CurrentUse
     values = form_values(form)
     action = form.get("action") if form.get("action") in ("draft", "queue", "save") else "save"
     item = NewsQueue(state.settings).get(item_id) if item_id is not None else None
+    upload = form.get("audio")
     try:
-        saved, warnings, near = await run_in_threadpool(_save, state, values, item_id, action, user)
+        with tempfile.TemporaryDirectory() as tmp:
+            audio = await _upload(upload, Path(tmp))
+            saved, warnings, near = await run_in_threadpool(_save, state, values, item_id,
+                                                            action, user, audio)
     except Exception as exc:
         # Bad input names its field; a busy database or a full disk gets its own message.
         fault = explain(exc)
@@ -198,6 +209,33 @@ async def _submit(request: Request, state, item_id: int | None, user: CurrentUse
     for warning in near:
         flash(request, warning, "error")
     return RedirectResponse(f"/news/{saved.id}", status_code=303)
+
+
+async def _upload(upload: object, folder: Path) -> str:
+    """The uploaded recording saved under its own name in `folder` ("" when none)."""
+    if not hasattr(upload, "read") or not getattr(upload, "filename", ""):
+        return ""
+    data = await upload.read(MAX_AUDIO_BYTES + 1)
+    name = Path(upload.filename).name
+    if len(data) > MAX_AUDIO_BYTES:
+        raise QueueError(f"Tệp ghi âm «{name}» quá lớn (giới hạn "
+                         f"{MAX_AUDIO_BYTES // 1_000_000} MB).", "Hãy cắt ngắn hoặc nén lại.")
+    if not data:
+        return ""
+    path = folder / name
+    path.write_bytes(data)
+    return str(path)
+
+
+@router.get("/news/{item_id}/recording")
+def news_recording(item_id: RowId, state: StateDep, _u: Listener):
+    """The stored (trimmed, levelled) recording, for the editor to listen to."""
+    from fastapi.responses import FileResponse
+
+    item = NewsQueue(state.settings).get(item_id)
+    if not item.audio or not Path(item.audio).is_file():
+        raise QueueError(f"Tin số {item_id} không có bản ghi âm.")
+    return FileResponse(item.audio, media_type="audio/wav")
 
 
 @router.post("/news")

@@ -70,6 +70,44 @@
     document.getElementById("unknown-box").hidden = !(unknown && unknown.length);
   }
 
+  // Record from the microphone on the news form: listen, re-record, and the recording is
+  // put into the form's file field, so saving uploads it like a chosen file.
+  var recStart = document.getElementById("rec-start");
+  if (recStart && window.MediaRecorder && navigator.mediaDevices) {
+    var recStop = document.getElementById("rec-stop"), recState = document.getElementById("rec-state");
+    var recPreview = document.getElementById("rec-preview"), audioInput = document.getElementById("audio");
+    var recorder = null, chunks = [];
+    recStart.addEventListener("click", function () {
+      navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+        chunks = [];
+        recorder = new MediaRecorder(stream);
+        recorder.ondataavailable = function (e) { if (e.data.size) { chunks.push(e.data); } };
+        recorder.onstop = function () {
+          stream.getTracks().forEach(function (t) { t.stop(); });
+          var type = recorder.mimeType || "audio/webm";
+          var blob = new Blob(chunks, { type: type });
+          var ext = type.indexOf("ogg") >= 0 ? "ogg" : "webm";
+          var dt = new DataTransfer();
+          dt.items.add(new File([blob], "ghi-am." + ext, { type: type }));
+          audioInput.files = dt.files;
+          recPreview.src = URL.createObjectURL(blob);
+          recPreview.hidden = false;
+          recState.textContent = "Đã ghi xong: nghe thử, ghi lại, hoặc bấm Lưu.";
+          recStart.disabled = false; recStop.disabled = true;
+          recStart.textContent = "● Ghi lại";
+        };
+        recorder.start();
+        recState.textContent = "Đang ghi âm…";
+        recStart.disabled = true; recStop.disabled = false;
+      }).catch(function () {
+        recState.textContent = "Không mở được micrô: hãy cho phép trình duyệt dùng micrô.";
+      });
+    });
+    recStop.addEventListener("click", function () {
+      if (recorder && recorder.state !== "inactive") { recorder.stop(); }
+    });
+  }
+
   // Live reading time and spoken form on the news form.
   var form = document.getElementById("news-form");
   if (form) {

@@ -381,3 +381,21 @@ def test_an_emergency_interrupts_a_play_then_airs(home, warm_cache):
     assert [k for k, n in kinds if n.startswith("khan-cap")] == ["start", "end"]
     urgent = [i for i in NewsQueue(svc.settings).list() if i.priority == "urgent"]
     assert urgent and urgent[0].air_count == 1
+
+
+# --- a joined station machine plays its own slots -------------------------------------------
+def test_server_scheduler_leaves_a_joined_station_to_its_machine(home):
+    """With a live station token the station's machine plays and reports the slot: the
+    server's scheduler neither plays it nor marks its items aired (building is not airing)."""
+    from bulletins.station.server import create_token, revoke_tokens
+
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    mp3 = publish(svc.settings, "sang", T0.date(), items)
+    create_token(svc.settings, "xa-a")
+    svc.play_slot("xa-a", "sang", T0)
+    assert svc.player.played == [] and rows(home) == []
+    assert all(i.status == "queued" and i.air_count == 0 for i in NewsQueue(svc.settings).list())
+    revoke_tokens(svc.settings, "xa-a")  # no machine any more: the server plays it again
+    svc.play_slot("xa-a", "sang", T0)
+    assert svc.player.played == [mp3] and [e.outcome for e in rows(home)] == ["aired"]

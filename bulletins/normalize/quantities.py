@@ -167,7 +167,9 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
 _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người", "hộ", "lượt", "ca", "buổi",
                "kỳ", "quý", "xã", "thôn", "làng", "con", "lớp", "học sinh", "khẩu", "lần", "đợt",
                "vụ", "sào", "công", "mẫu", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất",
-               "chiếc"}
+               "chiếc",
+               # what a dose is measured for: "25 ml thuốc/bình", "400 lít nước/gốc"
+               "bình", "gốc", "hố", "thùng"}
 # Counted nouns on the left of a rate take "mỗi" even before a unit: "cây/ha" → "cây mỗi
 # héc-ta"; a measure or money on the left takes "một": "tạ/ha", "đồng/kg".
 _COUNTED = _RATE_NOUNS | {"viên", "bao", "bình", "vé", "liều", "lít", "suất", "căn", "ngôi"}

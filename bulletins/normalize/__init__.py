@@ -74,7 +74,8 @@ Conventions (chosen here; the tests hold them):
   tokens are spelled with Vietnamese letter names and listed in `Normalized.unknown`; an
   all-capital Vietnamese syllable (a headline's "THÔNG BÁO") is read as a word, lowercase.
   Keys the notes reserve for compounds (AN, CA, KT, XH, QP, QS, TH, MN) are spelled when
-  alone, except TH/MN after "trường" (tiểu học, mầm non); "CT UBND" is "Chủ tịch …".
+  alone, except TH/MN after "trường" or in a sentence about schools (tiểu học, mầm non);
+  "CT UBND" is "Chủ tịch …".
 - Lexicon entries holding a lowercase word, a digit or a space (Pleiku, Ia Hrú, COVID-19)
   are replaced first, as whole words; their all-capital form matches too (PLEIKU). Ethnic
   names with an apostrophe: "H'Bia" → "Hơ Bia", "K'Ho" → "Cơ Ho".

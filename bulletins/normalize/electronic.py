@@ -1,6 +1,7 @@
 """ELECTRONIC: web and e-mail addresses, read as an announcer does: "chấm", "a còng",
 "gạch chéo"; known parts from data/electronic.tsv (gov "gốp", vn "vê en"), other letter
-runs as written, digits one by one. The scheme (https://) and any query string are not read.
+runs as written unless they hold no vowel ("gdt" → "giê dê tê"), digits one by one.
+The scheme (https://) and any query string are not read.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .context import Context, sub
+from .context import Context, letter_names, sub
 from .lexicon import parse_tsv, read_data
 from .numerals import read_digits
 
@@ -20,6 +21,7 @@ _URL_RE = re.compile(
 _SIGNS = {"@": "a còng", ".": "chấm", "/": "gạch chéo", "-": "gạch ngang", "_": "gạch dưới",
           ":": "hai chấm", "+": "cộng"}
 _TRAILING = ".,;:!?"
+_UNSAYABLE_RE = re.compile(r"[b-df-hj-np-tv-xzđ]{2,}", re.I)
 
 
 @cache
@@ -38,7 +40,11 @@ def read_electronic(address: str) -> str:
         elif piece in _SIGNS:
             words.append(_SIGNS[piece])
         elif piece.isalpha():
-            words.append(electronic_table().get(piece.lower(), piece.lower()))
+            known = electronic_table().get(piece.lower())
+            if known is None and _UNSAYABLE_RE.fullmatch(piece):
+                # "gdt", "csgt": no vowel, so no syllable an engine could say; spell it.
+                known = letter_names(piece)
+            words.append(known or piece.lower())
     return " ".join(words)
 
 

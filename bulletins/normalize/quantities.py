@@ -166,7 +166,10 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
 
 _RATE_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "người", "hộ", "lượt", "ca", "buổi",
                "kỳ", "quý", "xã", "thôn", "làng", "con", "lớp", "học sinh", "khẩu", "lần", "đợt",
-               "vụ", "sào", "công", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất", "chiếc"}
+               "vụ", "sào", "công", "mẫu", "trường", "đơn vị", "huyện", "tỉnh", "cây", "suất",
+               "chiếc",
+               # what a dose is measured for: "25 ml thuốc/bình", "400 lít nước/gốc"
+               "bình", "gốc", "hố", "thùng"}
 # Counted nouns on the left of a rate take "mỗi" even before a unit: "cây/ha" → "cây mỗi
 # héc-ta"; a measure or money on the left takes "một": "tạ/ha", "đồng/kg".
 _COUNTED = _RATE_NOUNS | {"viên", "bao", "bình", "vé", "liều", "lít", "suất", "căn", "ngôi"}
@@ -174,6 +177,8 @@ _COUNTED = _RATE_NOUNS | {"viên", "bao", "bình", "vé", "liều", "lít", "su�
 # ("10 thôn/làng", "hộ/khẩu") name either.
 _HOLDERS = {"hộ", "người", "khẩu", "xã", "thôn", "làng", "lớp", "trường", "học sinh",
             "đơn vị", "huyện", "tỉnh"}
+# Land measures are never an alternative to what is counted: "3 bình/sào" is a rate.
+_LAND_MEASURES = {"sào", "công", "mẫu"}
 _MONEY = {"đồng", "đ", "USD", "VNĐ", "VND", "EUR", "JPY", "CNY"}
 _TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "vụ", "kỳ", "buổi", "ca",
                "lần", "đợt", "lượt"}
@@ -230,7 +235,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             ctx.because(f"giá cho mỗi «{first}»")
             return f" mỗi {right}"  # "1,2 triệu đồng/chiều", "250.000 đồng/vé"
         if (first in _RATE_NOUNS and left in _COUNTED and not left_unit
-                and first not in _TIME_NOUNS
+                and first not in _TIME_NOUNS and first not in _LAND_MEASURES
                 and (first in _HOLDERS) == (left in _HOLDERS)):
             ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
             return f", {right}"  # "10 thôn/làng": either, not a rate

@@ -90,6 +90,7 @@ _SYLLABLE_RE = re.compile(
     r"[aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]{1,3}"
     r"(ng|nh|ch|[cmnpt])?")
 # Keys the notes allow only inside compounds or codes (AN, CA, KT …).
+_SCHOOL_RE = re.compile(r"(?<!\w)(?:[Tt]rường|THCS|THPT|điểm trường|học sinh|giáo viên)(?!\w)")
 _COMPOUND_ONLY = {"AN", "CA", "KT", "XH", "QP", "QS", "TH", "MN"}
 _DOTTED = {"TP.", "TX.", "TT.", "H.", "Q.", "P.", "X.", "Tp."}
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper())
@@ -129,7 +130,9 @@ def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> 
         if tok == "ĐV" and re.search(r"ĐTN|ĐVTN|Đoàn", text_before(m, 60) + after):
             return "đoàn viên"
         return spoken
-    if tok in ("TH", "MN") and prev_word(m) == "trường":
+    if tok in ("TH", "MN") and (prev_word(m) == "trường" or _SCHOOL_RE.search(
+            text_before(m, 60) + " " + text_after(m, 60))):
+        # "trường TH", and "1 MN, 2 TH và 1 THCS" in a sentence about schools.
         return "tiểu học" if tok == "TH" else "mầm non"
     if tok == "ND" and prev_word(m) == "hội":
         return "Nông dân"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bulletins.normalize import explain, normalize, read_date, read_number, read_time
 from bulletins.normalize.classify import resolve
 from bulletins.normalize.codes import _read_phone
-from bulletins.normalize.context import Candidate
+from bulletins.normalize.context import Candidate, letter_table
 from bulletins.normalize.electronic import electronic_table, read_electronic
 from bulletins.normalize.numerals import (
     DIGITS,
@@ -141,6 +141,8 @@ _SIGNS_BACK = {"chấm": ".", "a còng": "@", "gạch chéo": "/", "gạch ngang
 
 def electronic_back(spoken: str) -> str:
     back = {v: k for k, v in electronic_table().items()} | _SIGNS_BACK
+    # Labels without a vowel ("gdt") are spelled with letter names.
+    back |= {v: k.lower() for k, v in letter_table().items() if k.isascii()}
     back |= {w: str(i) for i, w in enumerate(DIGITS)}
     out, words = [], spoken.split()
     while words:
@@ -171,6 +173,13 @@ def test_web_address_never_dropped() -> None:
     result = normalize("Xem https://tinhdoan.gialai.gov.vn/tin-tuc?id=5 để biết thêm.")
     assert "tinhdoan chấm gialai chấm gốp chấm vê en gạch chéo tin gạch ngang tuc" in (
         result.spoken)
+
+
+def test_address_label_without_vowel_is_spelled() -> None:
+    # "gdt" is no syllable: an engine would mumble it; an announcer spells it.
+    assert read_electronic("thuedientu.gdt.gov.vn") == (
+        "thuedientu chấm giê dê tê chấm gốp chấm vê en")
+    assert read_electronic("csgt@hanoi.vn") == "xê ét-xì giê tê a còng hanoi chấm vê en"
 
 
 # --- the weighted choice ---

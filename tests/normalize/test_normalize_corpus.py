@@ -65,3 +65,19 @@ def test_fresh_dev2_is_large_enough() -> None:
                          ids=[f"G{n}" for n, _, _ in FRESH2])
 def test_fresh_dev2_set(line: int, written: str, spoken: str) -> None:
     assert to_spoken(written).casefold() == spoken.casefold()
+
+
+# The third fresh set (issue 14, round 3): new domains again (elections of village heads,
+# land clearance, OCOP, programme 1719, blood donation, power outages, doses, notices,
+# abbreviations), written by hand before the normalizer was run on it; a regression set now.
+FRESH3 = load_corpus(CORPUS.with_name("fresh_dev3.tsv"))
+
+
+def test_fresh_dev3_is_large_enough() -> None:
+    assert len(FRESH3) >= 120
+
+
+@pytest.mark.parametrize(("line", "written", "spoken"), FRESH3,
+                         ids=[f"H{n}" for n, _, _ in FRESH3])
+def test_fresh_dev3_set(line: int, written: str, spoken: str) -> None:
+    assert to_spoken(written).casefold() == spoken.casefold()

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -28,8 +27,8 @@ from bulletins.news import NewsQueue
 from bulletins.schedule import alerts
 from bulletins.schedule.broadcast import BroadcastLogBook
 from bulletins.schedule.service import Service
-from bulletins.web import create_app
 from bulletins.web.security import add_user, create_token
+from tests.helpers import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "mat-khau-123"
@@ -81,31 +80,13 @@ def _crash_build(home: Path, day: str, slot: str) -> None:
     (home / "paused").unlink()
 
 
-def _server(settings):  # noqa: ANN202
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive()
-        time.sleep(0.05)
-    return srv, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.mark.slow
 def test_a_simulated_week_airs_every_item_exactly_once_or_keeps_it_queued(home, warm_cache):
     write_home(home, [SlotSpec("sang", START.replace(hour=6)),
                       SlotSpec("chieu", START.replace(hour=17))], items=0, grace=10)
     settings = load_settings(home)
     add_user(settings, "bien", "editor", PASSWORD)
-    srv, thread, base = _server(settings)
-    try:
+    with serving(settings) as base:
         editor = httpx.Client(base_url=base, timeout=300, headers={
             "Authorization": "Bearer " + create_token(settings, "bien", "thử")})
         web = httpx.Client(base_url=base, timeout=300)
@@ -145,9 +126,6 @@ def test_a_simulated_week_airs_every_item_exactly_once_or_keeps_it_queued(home, 
                     svc.build_slot("xa-a", slot, sched.astimezone(svc.tz))
                 clock[0] = sched + timedelta(seconds=1)
                 svc.play_slot("xa-a", slot, sched.astimezone(svc.tz))
-    finally:
-        srv.should_exit = True
-        thread.join(10)
 
     book = BroadcastLogBook(settings)
     rows = book.query(station="xa-a")

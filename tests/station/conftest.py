@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,28 +15,15 @@ if str(SCHEDULE_TESTS) not in sys.path:  # reuse the scheduler tests' harness an
 @pytest.fixture
 def live_server(tmp_path: Path):
     """(settings, base URL) of a real uvicorn serving a two-station server home."""
-    import uvicorn
-    from station_harness import free_port
-
     from bulletins.config import load_settings
-    from bulletins.web import create_app
+    from tests.helpers import serving
 
     home = tmp_path / "server"
     home.mkdir()
     (home / "bulletins.toml").write_text(SERVER_CONFIG, encoding="utf-8")
     settings = load_settings(home)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield settings, f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serving(settings) as base:
+        yield settings, base
 
 
 SERVER_CONFIG = """

@@ -5,9 +5,6 @@ follows the content, and the preview is exactly what a build then chooses."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 import xml.etree.ElementTree as ET
 
 import httpx
@@ -15,8 +12,8 @@ import pytest
 
 from bulletins.config import load_settings
 from bulletins.news import NewsQueue
-from bulletins.web import create_app
 from bulletins.web.security import add_user, create_token
+from tests.helpers import serving
 
 PASSWORD = "mat-khau-123"
 DAY = "2026-11-25"
@@ -37,32 +34,14 @@ length_s = 120
 BODY = "Xã tổ chức tiêm phòng cho trẻ em vào sáng thứ hai tại trạm y tế."
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(home):
-    import uvicorn
-
     (home / "bulletins.toml").write_text(CONFIG, encoding="utf-8")
     settings = load_settings(home)
     add_user(settings, "bien", "editor", PASSWORD)
     add_user(settings, "vanhanh", "operator", PASSWORD)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield settings, f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serving(settings) as base:
+        yield settings, base
 
 
 def _api(settings, base: str, user: str) -> httpx.Client:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..config import Settings
 from ..db import NewsItem, session_factory, utcnow
 from ..errors import QueueError
-from ..models import Item
+from ..models import STATUSES, Item
 from ..news import NewsQueue
 from .clean import Piece, clip_to_chars, similarity
 from .shorten import Proposal, shorten
@@ -24,7 +24,7 @@ from .shorten import Proposal, shorten
 NEAR_DUPLICATE = 0.8  # trigram Jaccard at or above this is "the same article"
 HISTORY_DAYS = 90
 _LIVE = ("draft", "queued")
-_ANY = ("draft", "queued", "aired", "archived")
+_ANY = STATUSES  # every status: an aired or archived article is not brought back
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from schedule_harness import wait_for
 from sqlalchemy import select
 
 from bulletins.db import BroadcastLog, session_factory
+from tests.helpers import free_port  # noqa: F401 - the station tests import it from here
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -107,12 +107,6 @@ def station_home(home: Path, token: str, port: int, station: str) -> Path:
 def run_station(home: Path) -> Proc:
     return Proc([sys.executable, str(ROOT / "scheduler.py"), "--home", str(home), "-v"],
                 home / "station.out")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_mp3(path: Path, seconds: float = 1.0, freq: int = 440) -> str:

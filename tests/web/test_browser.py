@@ -8,12 +8,13 @@ width go to $BULLETINS_SCREENSHOTS when it is set.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import free_port
 
 from .conftest import PASSWORD
 
@@ -40,12 +41,6 @@ def chromium():
         browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(settings, users):
     """The app served by a real uvicorn on a free local port, which is its `[web] base_url`
@@ -56,7 +51,7 @@ def server(settings, users):
 
     from bulletins.web import create_app
 
-    port = _free_port()
+    port = free_port()
     app = create_app(replace(settings, web=replace(settings.web,
                                                    base_url=f"http://127.0.0.1:{port}")))
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

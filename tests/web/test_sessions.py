@@ -7,7 +7,6 @@ import base64
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from bulletins.db import User, session_factory
 from bulletins.news import NewsQueue
 from bulletins.web import create_app
 from bulletins.web.security import create_token
+from tests.helpers import free_port
 
 from .conftest import CONFIG, PASSWORD, csrf_of, login
 
@@ -36,16 +36,10 @@ def _cli(home: Path, *args: str, input: str | None = None):  # noqa: A002
                               obj=Context(None))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(home: Path, users):
     """A real `bulletins serve` process on a free port (real argon2, real uvicorn)."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "BULLETINS_HOME"}
     code = "import sys; from bulletins.cli import main; main(sys.argv[1:])"
     log = (home / "serve.out").open("wb")

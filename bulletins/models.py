@@ -15,11 +15,11 @@ PRIORITY_VI = {"urgent": "khẩn cấp", "high": "cao", "normal": "bình thườ
 STATUSES = ("draft", "queued", "aired", "archived")
 
 
-@dataclass(frozen=True)
-class Item:
-    """A news item as the queue holds it. `stations` empty means every station."""
+@dataclass(frozen=True, kw_only=True)
+class ItemFields:
+    """What an editor gives an item: the one list of its fields, shared by a validated input
+    (`news.ItemInput`) and a queued item (`Item`). `stations` empty means every station."""
 
-    id: int
     title: str
     body: str
     priority: str = "normal"
@@ -27,14 +27,22 @@ class Item:
     stations: tuple[str, ...] = ()
     valid_from: date | None = None
     valid_until: date | None = None
+    # A recorded item (recording.py): the WAV (as given on input, as stored once queued) and
+    # the language it speaks ("jra", "bdq"; empty: Vietnamese). Text beside it is a
+    # Vietnamese reading.
+    audio: str | None = None
+    language: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item(ItemFields):
+    """A news item as the queue holds it."""
+
+    id: int
     status: str = "queued"
     created_at: datetime | None = None
     air_count: int = 0
-    # A recorded item (recording.py): the stored WAV, its measured length, and the language
-    # it speaks ("jra", "bdq"; empty: Vietnamese). Text beside it is a Vietnamese reading.
-    audio: str | None = None
-    audio_ms: int | None = None
-    language: str = ""
+    audio_ms: int | None = None  # a recording's measured length
 
     def targets(self, station_id: str) -> bool:
         return not self.stations or station_id in self.stations

@@ -26,7 +26,7 @@ from .config import Settings
 from .db import BulletinRecord, ItemAiring, NewsItem, session_factory, utcnow
 from .encoding import decode_bytes, fix_argument, strip_escapes
 from .errors import LegacyEncodingError, NotFoundError, QueueError, explain
-from .models import PRIORITIES, STATUSES, Item, queue_order
+from .models import PRIORITIES, STATUSES, Item, ItemFields, queue_order
 
 FIELDS = ("title", "body", "priority", "category", "stations", "valid_from", "valid_until",
           "audio", "language")
@@ -45,20 +45,12 @@ _TAG = re.compile(r"</?[A-Za-z!][^<>]{0,400}>")
 MIN_YEAR, MAX_YEAR = 2000, 2100  # a commune bulletin's dates; 01/01/0001 is a typing slip
 
 
-@dataclass(frozen=True)
-class ItemInput:
-    """A validated, not yet stored item."""
+@dataclass(frozen=True, kw_only=True)
+class ItemInput(ItemFields):
+    """A validated, not yet stored item; `audio` is a recording to ingest (path as given;
+    imports resolve it)."""
 
-    title: str
-    body: str
-    priority: str = "normal"
-    category: str = ""
-    stations: tuple[str, ...] = ()
-    valid_from: date | None = None
-    valid_until: date | None = None
     warnings: tuple[str, ...] = ()  # Vietnamese notes for the editor (text converted, …)
-    audio: str = ""  # a recording to ingest (path as given; imports resolve it)
-    language: str = ""  # the recording's language code ("jra", "bdq"; empty: Vietnamese)
 
 
 def _clean_text(value: str) -> str:

@@ -58,6 +58,9 @@ def test_lexicon_grew_by_several_hundred() -> None:
     ("Chương trình 1719 và Chương trình 135.",
      "Chương trình mười bảy mười chín và Chương trình một trăm ba mươi lăm."),
     ("Đề án 06 về dân cư.", "Đề án không sáu về dân cư."),
+    # "P." and "Q." before a title are deputy and acting, before a name a ward and a district.
+    ("Ông A, P.Chủ tịch UBND xã; bà B, Q. Giám đốc Sở; P.Ia Kring.",
+     "Ông A, Phó Chủ tịch Ủy ban nhân dân xã; bà B, Quyền Giám đốc Sở; phường Ia Kring."),
 ])
 def test_context_decides_the_reading(written: str, spoken: str) -> None:
     assert to_spoken(written) == spoken

@@ -187,7 +187,7 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             spoken = []
             for i, p in enumerate(parts):
                 if i % 2:
-                    spoken.append({"&": "và", "/": "", "-": "-", ".": ","}[p])
+                    spoken.append({"&": "và", "/": ",", "-": "-", ".": ","}[p])
                 else:
                     spoken.append(_token(p, ctx, m, compound=True))
             return " ".join(w for w in spoken if w).replace(" ,", ",") + dot

@@ -62,6 +62,11 @@ def test_lexicon_grew_by_several_hundred() -> None:
     ("Trường CĐ Y tế; CĐ ngành Giáo dục; Chủ tịch CĐ xã.",
      "Trường cao đẳng Y tế; Công đoàn ngành Giáo dục; Chủ tịch Công đoàn xã."),
     ("TP Pleiku và TP Tư pháp.", "Thành phố Plây-cu và Trưởng phòng Tư pháp."),
+    # TT: a town after the bodies that govern it or in a list of communes, a centre before
+    # its field, the standing committee before a council.
+    ("UBND TT Phú Thiện; các xã, phường, TT; TT Y tế huyện; TT HĐND.",
+     "Ủy ban nhân dân thị trấn Phú Thiện; các xã, phường, thị trấn; Trung tâm Y tế huyện; "
+     "Thường trực Hội đồng nhân dân."),
     # "P." and "Q." before a title are deputy and acting, before a name a ward and a district.
     ("Ông A, P.Chủ tịch UBND xã; bà B, Q. Giám đốc Sở; P.Ia Kring.",
      "Ông A, Phó Chủ tịch Ủy ban nhân dân xã; bà B, Quyền Giám đốc Sở; phường Ia Kring."),
@@ -92,6 +97,8 @@ def test_fresh_dev5_set(line: int, written: str, spoken: str) -> None:
     ("T.Ư Đoàn và Th.S Lê An.", "Trung ương Đoàn và Thạc sĩ Lê An."),
     ("Ông Lê Văn T. Ông ấy về.", "Ông Lê Văn T. Ông ấy về."),
     # An expansion that begins with the words just said is not said twice.
+    # A slash between two names is a list.
+    ("HĐND/UBND xã.", "Hội đồng nhân dân, Ủy ban nhân dân xã."),
     ("Hiệp định EVFTA và Ban BQL dự án.",
      "Hiệp định Thương mại tự do Việt Nam - Liên minh châu Âu và Ban Quản lý dự án."),
     # Capitals without a tone mark among lowercase words are an acronym, in a headline a word.

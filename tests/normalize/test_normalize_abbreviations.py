@@ -96,9 +96,13 @@ def test_fresh_dev5_set(line: int, written: str, spoken: str) -> None:
     # A lexicon key with a dot inside is neither a place prefix nor a missing space.
     ("T.Ư Đoàn và Th.S Lê An.", "Trung ương Đoàn và Thạc sĩ Lê An."),
     ("Ông Lê Văn T. Ông ấy về.", "Ông Lê Văn T. Ông ấy về."),
-    # An expansion that begins with the words just said is not said twice.
+    # Letters and notices; engine capacity after a number or a quantity word.
+    ("V/v họp; K/g: UBND xã; thu 5 tr.đ.",
+     "Về việc họp; Kính gửi: Ủy ban nhân dân xã; thu năm triệu đồng."),
+    ("Xe máy 50cc, hàng chục cc.", "Xe máy năm mươi phân khối, hàng chục phân khối."),
     # A slash between two names is a list.
     ("HĐND/UBND xã.", "Hội đồng nhân dân, Ủy ban nhân dân xã."),
+    # An expansion that begins with the words just said is not said twice.
     ("Hiệp định EVFTA và Ban BQL dự án.",
      "Hiệp định Thương mại tự do Việt Nam - Liên minh châu Âu và Ban Quản lý dự án."),
     # Capitals without a tone mark among lowercase words are an acronym, in a headline a word.

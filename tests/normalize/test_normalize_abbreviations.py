@@ -102,6 +102,9 @@ def test_fresh_sets(line: int, written: str, spoken: str) -> None:
     # Capitals without a tone mark among lowercase words are an acronym, in a headline a word.
     ("Xã ứng dụng AI; hệ thống TAN mới.", "Xã ứng dụng ây-ai; hệ thống tê a en-nờ mới."),
     ("BẢO ĐẢM AN NINH, TIN VẮN", "Bảo đảm an ninh, tin vắn"),
+    # Keys that are plain words in a headline: "THỨ TƯ" is Wednesday, not the Central Committee.
+    ("THỨ TƯ: AI CŨNG ĐƯỢC TU BỔ ĐA DẠNG", "Thứ tư: ai cũng được tu bổ đa dạng"),
+    ("Nghị quyết TƯ 5; ỨNG DỤNG AI", "Nghị quyết Trung ương năm; ứng dụng ây-ai"),
 ])
 def test_abbreviation_tagger(written: str, spoken: str) -> None:
     assert to_spoken(written) == spoken

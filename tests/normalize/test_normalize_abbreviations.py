@@ -51,6 +51,13 @@ def test_lexicon_grew_by_several_hundred() -> None:
     ("Trường CĐ Y tế; CĐ ngành Giáo dục; Chủ tịch CĐ xã.",
      "Trường cao đẳng Y tế; Công đoàn ngành Giáo dục; Chủ tịch Công đoàn xã."),
     ("TP Pleiku và TP Tư pháp.", "Thành phố Plây-cu và Trưởng phòng Tư pháp."),
+    # Keys with a second meaning in one field: interest rates, hepatitis C, enterprises.
+    ("Giảm LS cho vay; LS. Trần Hùng bào chữa.",
+     "Giảm lãi suất cho vay; Luật sư Trần Hùng bào chữa."),
+    ("Xét nghiệm HCV; VĐV giành 2 HCV.",
+     "Xét nghiệm hát xê vê; Vận động viên giành hai huy chương vàng."),
+    ("XN Thủy lợi huyện; làm XN cho 50 người.",
+     "Xí nghiệp Thủy lợi huyện; làm xét nghiệm cho năm mươi người."),
     # TT: a town after the bodies that govern it or in a list of communes, a centre before
     # its field, the standing committee before a council.
     ("UBND TT Phú Thiện; các xã, phường, TT; TT Y tế huyện; TT HĐND.",

@@ -53,9 +53,9 @@ def test_lexicon_grew_by_several_hundred() -> None:
     ("TP Pleiku và TP Tư pháp.", "Thành phố Plây-cu và Trưởng phòng Tư pháp."),
     # Keys with a second meaning in one field: interest rates, hepatitis C, enterprises.
     ("Giảm LS cho vay; LS. Trần Hùng bào chữa.",
-     "Giảm lãi suất cho vay; Luật sư Trần Hùng bào chữa."),
+     "Giảm lãi suất cho vay; luật sư Trần Hùng bào chữa."),
     ("Xét nghiệm HCV; VĐV giành 2 HCV.",
-     "Xét nghiệm hát xê vê; Vận động viên giành hai huy chương vàng."),
+     "Xét nghiệm hát xê vê; vận động viên giành hai huy chương vàng."),
     ("XN Thủy lợi huyện; làm XN cho 50 người.",
      "Xí nghiệp Thủy lợi huyện; làm xét nghiệm cho năm mươi người."),
     # TT: a town after the bodies that govern it or in a list of communes, a centre before

@@ -248,6 +248,7 @@ def _said_once(spoken: str, before: str) -> str:
             return " ".join(words[n:])
     return spoken
 
+
 # --- dotted prefixes written with or without a space: TX.Ayun Pa, H.Chư Sê, Q.1 ---
 
 _PREFIXES = {"TP": "thành phố", "Tp": "thành phố", "TX": "thị xã", "Tx": "thị xã",

@@ -22,7 +22,7 @@ from ..errors import NormalizeError
 
 # Domain files first: the general abbreviations.tsv and names.tsv win on a shared key.
 DOMAIN_FILES = ("abbr_law.tsv", "abbr_economy.tsv", "abbr_health.tsv", "abbr_education.tsv",
-                "abbr_security.tsv", "abbr_regions.tsv")
+                "abbr_security.tsv", "abbr_regions.tsv", "abbr_state.tsv", "abbr_world.tsv")
 _BUILTIN_FILES = (*DOMAIN_FILES, "abbreviations.tsv", "names.tsv")
 
 

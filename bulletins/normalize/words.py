@@ -140,9 +140,20 @@ def _token(tok: str, ctx: Context, m: re.Match[str], compound: bool = False) -> 
         return tok
     if tok.lower() in lex.phrases_folded:  # PLEIKU in a headline
         return lex.phrases_folded[tok.lower()]
-    if tok not in _COMPOUND_ONLY and _SYLLABLE_RE.fullmatch(tok.lower()):
-        return tok.lower()  # a Vietnamese word written in capitals: THÔNG BÁO
+    if _SYLLABLE_RE.fullmatch(tok.lower()) and (
+            _in_capitals(m) or tok not in _COMPOUND_ONLY and (compound or not tok.isascii())):
+        # A Vietnamese word written in capitals: THÔNG BÁO, "TIN VẮN". Without a tone mark
+        # and alone among lowercase words ("ứng dụng AI", "kỹ sư IT") it is an acronym.
+        return tok.lower()
     return spell(tok, ctx)
+
+
+def _in_capitals(m: re.Match[str]) -> bool:
+    """A word near the match is a Vietnamese word in capitals: a headline, not an acronym
+    ("AN TOÀN", "BẢO ĐẢM AN NINH"; but "AN, CA xã")."""
+    near = re.findall(r"\w+", text_before(m, 24))[-2:] + re.findall(r"\w+", text_after(m, 24))[:2]
+    return any(is_caps(word) and (len(word) >= 3 or not word.isascii())
+               and _SYLLABLE_RE.fullmatch(word.lower()) for word in near)
 
 
 def rule_abbreviations(text: str, ctx: Context) -> str:
@@ -160,14 +171,14 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             if written[:-1] not in tokens:
                 return None
         core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
-        if dot and core in _TITLES and re.match(r" [A-ZĐ\u00c0-\u1ef8]", after):
+        if dot and _is_title(core) and re.match(r" [A-ZĐ\u00c0-\u1ef8]", after):
             dot = ""  # "BS. Nguyễn Thị Mai": the dot only marks the abbreviation
         if (core not in tokens and core.isalpha() and not is_caps(core)
                 and core not in ("TH", "ND", "MN")):
             return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
         if core in tokens or (is_caps(core) and core.lower() in lex.phrases_folded):
             ctx.because(f"từ điển viết tắt: «{core}»")
-            return _token(core, ctx, m, compound=False) + dot
+            return _said_once(_token(core, ctx, m, compound=False), text_before(m, 40)) + dot
         parts = re.split(r"([&/.-])", core)
         if "." in parts and not all(p in tokens for p in parts[::2]):
             return None  # a dot inside something else: left to the other taggers
@@ -176,7 +187,7 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             spoken = []
             for i, p in enumerate(parts):
                 if i % 2:
-                    spoken.append({"&": "và", "/": "", "-": "-", ".": ","}[p])
+                    spoken.append({"&": "và", "/": ",", "-": "-", ".": ","}[p])
                 else:
                     spoken.append(_token(p, ctx, m, compound=True))
             return " ".join(w for w in spoken if w).replace(" ,", ",") + dot
@@ -219,7 +230,24 @@ def rule_glosses(text: str, ctx: Context) -> str:
 
 # Titles before a name: "GS.", "BS.", "ThS." (the dot is not a sentence end there).
 _TITLES = {"GS", "PGS", "TS", "ThS", "Ths", "BS", "KS", "TSKH", "BSCKI", "BSCKII", "NGƯT",
-           "NGND", "NSND", "NSƯT", "TTND", "TTƯT", "LS", "CN", "DS", "ĐD"}
+           "NGND", "NSND", "NSƯT", "TTND", "TTƯT", "LS", "CN", "DS", "ĐD", "KTS", "KTV", "YS",
+           "DSCKI", "DSCKII", "CKI", "CKII", "Th.S"}
+
+
+def _is_title(core: str) -> bool:
+    """A title or a chain of them: "BS", "PGS.TS", "ThS.BS", "GS.TS.BS"."""
+    return core in _TITLES or all(part in _TITLES for part in core.split("."))
+
+
+def _said_once(spoken: str, before: str) -> str:
+    """ "Hiệp định EVFTA", "Công ty CTCP …": the expansion's first words were just said."""
+    words = spoken.split(" ")
+    for n in range(min(3, len(words) - 1), 0, -1):
+        head = " ".join(words[:n])
+        if re.search(rf"(?<!\w){re.escape(head)}\s+$", before, re.IGNORECASE):
+            return " ".join(words[n:])
+    return spoken
+
 
 # --- dotted prefixes written with or without a space: TX.Ayun Pa, H.Chư Sê, Q.1 ---
 
@@ -237,7 +265,17 @@ _STRAY_DOT_RE = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])")
 def rule_dotted_prefixes(text: str, ctx: Context) -> str:
     """ABBREVIATION: a place prefix before a name or number; a stray "." inside words."""
 
+    tokens = ctx.lexicon.tokens
+
+    def dotted_word(m: re.Match[str]) -> str:
+        """The dotted token around the match: "Th.S", "T.Ư"."""
+        left = re.search(r"[\w.]*$", m.string[max(0, m.start() - 12):m.start()])
+        right = re.match(r"[\w.]*", m.string[m.start():m.start() + 16])
+        return ((left.group() if left else "") + (right.group() if right else "")).rstrip(".")
+
     def prefix(m: re.Match[str]) -> str | None:
+        if dotted_word(m) in tokens:
+            return None  # the lexicon reads it: "T.Ư" is "Trung ương"
         first, second = m.group(3), m.group(4)
         if not (first.isdigit() or first.isupper() and (not second or second.islower())):
             return None  # TP.HCM and other capitals: the lexicon reads those
@@ -248,7 +286,7 @@ def rule_dotted_prefixes(text: str, ctx: Context) -> str:
 
     def stray(m: re.Match[str]) -> str | None:
         left, right = m.string[m.start() - 1], m.string[m.end()]
-        if not (left.islower() and right.isupper()):
+        if not (left.islower() and right.isupper()) or dotted_word(m) in tokens:
             return None
         word = re.search(r"\w+$", text_before(m, 12))
         if word and word.group().lower() in _PLACE_NOUNS:

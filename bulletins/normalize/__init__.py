@@ -12,9 +12,9 @@ generic numbers, then longer spans win) → the sentence is rebuilt and punctuat
 the last check. Classes: CARDINAL, DECIMAL, FRACTION, ORDINAL, ROMAN, DATE, TIME, MEASURE,
 MONEY, PERCENT, RANGE, TELEPHONE (also service numbers), IDENTIFIER (document, case, account
 and ID numbers, plates, letter+digit codes), ABBREVIATION, ADDRESS (roads), ELECTRONIC,
-WHITELIST (lexicon phrases), VERBATIM (spelled capitals), PUNCT. `explain` lists each token's
-class, evidence and reading. `split_sentences` then cuts the spoken text into engine-sized
-sentences (rule 7).
+WHITELIST (lexicon phrases), VERBATIM (spelled capitals and letters), PUNCT. `explain`
+lists each token's class, evidence and reading. `split_sentences` then cuts the spoken
+text into engine-sized sentences (rule 7).
 
 Conventions (chosen here; the tests hold them):
 - Tone marks: traditional placement, as in our lexicon and most newspapers: "hoà" → "hòa",
@@ -44,7 +44,9 @@ Conventions (chosen here; the tests hold them):
   năm"). Slashes between numbers: "a phần b" for simple fractions (1/b up to 1/10, or b up
   to 4: "ba phần tư"), "đến" for consecutive years (năm học 2020/2021), else "trên"
   ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021"); "tỷ lệ 1:2000" is
-  "một trên hai nghìn". Between words: a unit after "/" is "một" (đồng/kg → "đồng một
+  "một trên hai nghìn" (a colon after "tỷ lệ" is never a clock time: "1:20"); so many
+  per a round hundred or thousand is "trên" ("8 lít/100 km", "12 bác sĩ/10.000 dân").
+  Between words: a unit after "/" is "một" (đồng/kg → "đồng một
   ki-lô-gam"), a counted noun "mỗi" (lần/năm, triệu đồng/hộ), anything else a comma pause
   (hộ/khẩu → "hộ, khẩu"). Units are read only right after a number ("5 m" but "ông m").
   Money: "35.000đ" and "35.000 VNĐ" → "ba mươi lăm nghìn đồng"; "1,2 tỷ" → "một phẩy hai
@@ -65,8 +67,13 @@ Conventions (chosen here; the tests hold them):
   "gọi một một bốn"). Unbroken mobile numbers are grouped 4-3-3. Service numbers after their
   service or in a list are digits ("Công an 113", "112, 113 hoặc 114"); "113 hộ" is a count.
   Account, ID and tax numbers after their cue (STK, CCCD, mã số thuế) are digits too.
+  1900/1800 numbers are digits by their form alone ("… là 1900 9068"), and so are digit
+  groups joined by "-" with a leading zero or six digits ("2026-0012345": not a range).
 - Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư"; Roman numerals only after trigger
   words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười lăm").
+- Letters: a lone capital stays as written ("nhà B"); a lowercase letter labelling a point
+  is spelled ("điểm c" → "điểm xê"); a capital joined to a word is spelled ("X-quang" →
+  "ích-xì quang"); "km" before a number is a kilometre post ("km số 7").
 - Letters with digits: "5K" → "năm ca", "F0" → "ép không", "H5N1", "4.0" → "bốn chấm
   không"; "10 xây + 10 chống" → "mười xây và mười chống", but "2 + 3" → "hai cộng ba".
 - Abbreviations: the lexicon (case-sensitive, longest match, compounds split on - & /);

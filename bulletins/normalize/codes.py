@@ -164,6 +164,14 @@ _COUNT_AFTER_RE = re.compile(
     r"ngày|năm|tháng)\b")
 
 
+# 1900 and 1800 numbers are telephone numbers by their form wherever they stand ("tổng đài
+# hỗ trợ … là 1900 9068"): a quantity is never written in space-separated groups, and a year
+# 1900 is not followed by a group of four digits.
+_SERVICE_FORM_RE = re.compile(
+    r"(?<![\w.,/+-])1[89]00(?:[ .]\d{4}|[ .]\d{3}[ .]\d{3}|[ .]\d{2}[ .]\d{2}|\d{4}|\d{6})"
+    r"(?![\w/]|[.,]\d)")
+
+
 def _read_phone(written: str) -> str:
     groups = re.split(r"[ .()-]+", written.strip("()"))
     if len(groups) == 1 and len(written) >= 9 and written.startswith("0"):
@@ -193,6 +201,12 @@ def rule_phones(text: str, ctx: Context) -> str:
         return _read_phone(written) + m.group(1)[len(written):]
 
     text = sub(ctx, _PHONE_RE, "phone", phone, text)
+
+    def service_form(m: re.Match[str]) -> str:
+        ctx.because("số tổng đài 1900/1800: đọc từng chữ số")
+        return _read_phone(m.group())
+
+    sub(ctx, _SERVICE_FORM_RE, "phone", service_form, text)
     text = sub(ctx, _HOTLINE_RE, "phone", hotline, text)
 
     def service(m: re.Match[str]) -> str | None:
@@ -219,7 +233,7 @@ def rule_phones(text: str, ctx: Context) -> str:
 
 # --- identifiers: account, ID and tax numbers after their cue; vehicle plates ---
 
-_ID_NUMBER_RE = re.compile(r"(?<![\w.,/-])\d{4,}(?:[ .-]\d{3,})*(?![\w/]|[.,]\d)")
+_ID_NUMBER_RE = re.compile(r"(?<![\w.,/-])\d{4,}(?:[ .-]\d{3,})*(?: \d{2})?(?![\w/]|[.,]\d)")
 _ID_BEFORE_RE = re.compile(
     r"((?i:số tài khoản|tài khoản|STK|TK|căn cước công dân|căn cước|CCCD|CMND|"
     r"chứng minh nhân dân|mã số thuế|MST|mã số|mã định danh|số định danh|định danh|số hiệu|"
@@ -229,7 +243,12 @@ _ID_BEFORE_RE = re.compile(
 # Three or more space-separated groups of digits ("5900 123 456") are never one quantity.
 _GROUPED_DIGITS_RE = re.compile(r"(?<![\w.,/-])\d{3,4}(?: \d{3,4}){2,}(?![\w/]|[.,]\d)")
 _PLATE_RE = re.compile(
-    r"(?<![\w.,/-])(\d{2})([A-ZĐ]{1,2}\d?)\s?[-–]?\s?(\d{3}\.\d{2}|\d{4,5})(?![\w/]|[.,]\d)")
+    r"(?<![\w.,/-])(\d{2})[-–]?([A-ZĐ]{1,2}\d?)\s?[-–]?\s?(\d{3}\.\d{2}|\d{4,5})(?![\w/]|[.,]\d)")
+
+
+# Digit groups joined by dashes where a group has a leading zero or six digits or more:
+# a file or record number ("2026-0012345"), never a range of quantities.
+_DASHED_CODE_RE = re.compile(r"(?<![\w.,/-])\d{3,}(?:-\d{3,})+(?![\w/-]|[.,]\d)")
 
 
 # Fishing-vessel registration numbers: province code, serial, "TS" (thủy sản):
@@ -274,4 +293,13 @@ def rule_identifiers(text: str, ctx: Context) -> str:
         return f"{_spell(m.group(1))} {read_digits(m.group(2))} {_spell('TS')}"
 
     sub(ctx, _VESSEL_RE, "identifier", vessel, text)
+
+    def dashed(m: re.Match[str]) -> str | None:
+        parts = m.group().split("-")
+        if not any(p.startswith("0") and len(p) >= 3 or len(p) >= 6 for p in parts):
+            return None  # "2021-2025", "100-200": a range
+        ctx.because("nhóm số có số 0 đứng đầu hoặc quá dài: mã số, đọc từng chữ số")
+        return ", ".join(read_digits(p) for p in parts)
+
+    sub(ctx, _DASHED_CODE_RE, "identifier", dashed, text)
     return sub(ctx, _PLATE_RE, "plate", plate, text)

@@ -219,6 +219,10 @@ _TIME_RE = re.compile(r"(?<![\w.,/:-])(\d{1,2})(?:h|g)(\d{2})?(?:'|p|ph)?(?!\w)"
                       r"|(?<![\w.,/:-])(\d{1,2}):(\d{2})(?::\d{2})?(?![\w:]|[.,]\d)")
 
 
+# "a:b" after the word "tỷ lệ" (a few words back at most) is a ratio, not a clock time.
+_RATIO_BEFORE_RE = re.compile(r"(?i:t[ỷỉ] lệ)(?:\s+[^\W\d]+){0,3}\s*:?\s*$")
+
+
 def _time(h: str, mm: str | None, ctx: Context) -> str | None:
     hour, minute = int(h), int(mm or 0)
     if hour > 24 or minute > 59:
@@ -241,6 +245,8 @@ def rule_times(text: str, ctx: Context) -> str:
     def single(m: re.Match[str]) -> str | None:
         if m.group(1) is not None:
             return _time(m.group(1), m.group(2), ctx)
+        if _RATIO_BEFORE_RE.search(text_before(m, 30)):
+            return None  # "pha theo tỷ lệ 1:20": a ratio, for the FRACTION tagger
         return _time(m.group(3), m.group(4), ctx)
 
     text = sub(ctx, _TIME_RANGE_RE, "time", time_range, text)

@@ -55,6 +55,12 @@ def rule_units(text: str, ctx: Context) -> str:
         return units[m.group(1)]
 
     sub(ctx, _SCALED_DONG_RE, "unit", lambda m: "đồng", text)
+
+    def post(m: re.Match[str]) -> str:
+        ctx.because("cột cây số: «km» trước số")
+        return units["km"]
+
+    sub(ctx, _KM_POST_RE, "unit", post, text)
     return sub(ctx, _bare_unit_re(), "unit", after_quantity, text)
 
 
@@ -62,6 +68,11 @@ def rule_units(text: str, ctx: Context) -> str:
 _SCALED_DONG_RE = re.compile(
     "(?:" + "|".join(rf"(?<=\d {w} )" for w in ("triệu", "nghìn", "ngàn", "tỷ", "tỉ"))
     + r")đ(?!\w)")
+
+
+# A kilometre post names a place on a road: the unit stands before its number ("km 7",
+# "km số 12", "Km 45+200").
+_KM_POST_RE = re.compile(r"(?<![\w./-])(?:km|Km|KM)(?=\s(?:số\s)?\d)")
 
 
 # Words that stand for a quantity, after which a unit symbol is read as its unit.
@@ -98,9 +109,10 @@ def rule_dimensions(text: str, ctx: Context) -> str:
             if number is None:
                 continue
             parts.append(ctx.num(number) + (f" {units[unit]}" if unit else ""))
-        if not any(m.group(i) for i in (2, 4, 6)) and len(parts) < 3:
+        if not any(m.group(i) for i in (2, 4, 6)) and len(parts) < 3 and " " in m.group():
             return None  # "2 x 3" alone may be a sum: left to the symbols ("nhân")
-        ctx.because("kích thước: số «x» số, có đơn vị")
+        ctx.because("kích thước: số «x» số" + (", có đơn vị" if any(
+            m.group(i) for i in (2, 4, 6)) else " viết liền"))
         return " nhân ".join(parts)
 
     return sub(ctx, _dimension_re(), "dimension", dimension, text)
@@ -197,6 +209,7 @@ def _word_slash_re() -> re.Pattern[str]:
 # "50 mm/24h", "3 lần/2 tuần": an amount over a stretch of time.
 _PER_PERIOD_RE = re.compile(
     r"(?<=[^\W\d_]|[%²³])\s?/\s?(\d{1,3})\s?(h|g|giờ|ngày|tuần|tháng|năm)(?!\w)")
+_ROUND_BASE_RE = re.compile(r"10{2,}(?!\d)|10{0,2}\.000(?:\.000)*(?![\d.,])")
 _SLASH_NUMBER_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?(?=\d)")
 _LEFT_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+$")
 _LEFT_UNIT_RE = re.compile(r"(?<=\d)\s?([^\W\d_]+[²³23]?|%)$|(?<!\w)(m[²³23])$")
@@ -253,6 +266,17 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         left = found.group() if found else ""
         return ", " if left.islower() and len(left) > 1 else None  # hộ/10.234 khẩu
 
+    def per_round(m: re.Match[str]) -> str | None:
+        found = _LEFT_WORD_RE.search(text_before(m, 30))
+        left = found.group() if found else ""
+        if not (left.islower() and len(left) > 1 or left in units) or not _ROUND_BASE_RE.match(
+                text_after(m, 12)):
+            return None
+        # "8 lít/100 km", "112 bé trai/100 bé gái", "15 bác sĩ/10.000 dân": so many per a
+        # round hundred or thousand is a ratio.
+        ctx.because("tỷ lệ trên một số tròn (100, 1.000 …)")
+        return " trên "
+
     def per_period(m: re.Match[str]) -> str:
         period = {"h": "giờ", "g": "giờ"}.get(m.group(2), m.group(2))
         found = _LEFT_UNIT_RE.search(text_before(m, 30))
@@ -263,6 +287,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         return f" mỗi {ctx.num(m.group(1))} {period}"
 
     sub(ctx, _PER_PERIOD_RE, "rate", per_period, text)
+    sub(ctx, _SLASH_NUMBER_RE, "ratio", per_round, text, bonus=1)
     return sub(ctx, _SLASH_NUMBER_RE, "rate", before_number, text)
 
 
@@ -306,7 +331,7 @@ def rule_ordinals(text: str, ctx: Context) -> str:
 # --- letters and digits mixed: F0, 5K, H5N1, G7, 4.0 ---
 
 _VERSION_RE = re.compile(r"(?<![\w.,])(\d)\.(\d)(?![\w]|[.,]\d)")
-_ALNUM_RE = re.compile(r"(?<![\w.,/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w/])")
+_ALNUM_RE = re.compile(r"(?<![\w.,])(?<!\d[/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w/])")
 
 
 def rule_alphanumeric(text: str, ctx: Context) -> str:

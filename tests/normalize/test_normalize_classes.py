@@ -213,3 +213,52 @@ def test_explain_lists_class_evidence_and_reading() -> None:
 def test_tcvn3_capitals_restored() -> None:
     result = normalize("ë B×nh §Þnh, t«m hïm ®­îc xuÊt sang Ên §é.")
     assert result.spoken == "Ở Bình Định, tôm hùm được xuất sang Ấn Độ."
+
+
+# --- round 4: shapes that name their class by their form or their neighbours ---
+
+@given(st.sampled_from(["1900", "1800"]), st.text("0123456789", min_size=4, max_size=4))
+@settings(max_examples=60)
+def test_service_numbers_are_digits_wherever_they_stand(prefix: str, rest: str) -> None:
+    # No cue right before it: the 1900/1800 form alone makes it a telephone number.
+    spoken = normalize(f"Tổng đài hỗ trợ người dân của tỉnh là {prefix} {rest}.").spoken
+    assert digits_back(spoken.split(" là ")[1]) == prefix + rest
+
+
+@given(st.integers(1000, 2100), st.text("0123456789", min_size=3, max_size=9))
+@settings(max_examples=60)
+def test_dashed_record_numbers_read_back(year: int, serial: str) -> None:
+    serial = "0" + serial  # a leading zero: never a quantity, so never a range
+    spoken = normalize(f"Mã hồ sơ của bà là {year}-{serial}.").spoken
+    assert "đến" not in spoken
+    assert digits_back(spoken.split(" là ")[1]) == f"{year}{serial}"
+
+
+@given(st.integers(10, 99), st.sampled_from(["A", "B", "C", "H", "K"]), st.integers(1, 9),
+       st.text("0123456789", min_size=5, max_size=5))
+@settings(max_examples=60)
+def test_plates_with_a_dash_read_back(province: int, series: str, digit: int,
+                                      serial: str) -> None:
+    written = f"{province}-{series}{digit} {serial[:3]}.{serial[3:]}"
+    spoken = normalize(f"Xe máy biển số {written} bị giữ.").spoken
+    reading = spoken.split("biển số ")[1].split(" bị giữ")[0]
+    head, tail = reading.split(", ")
+    assert words_to_int(head.rsplit(" ", 2)[0]) == province
+    assert digits_back(tail) == serial
+
+
+@pytest.mark.parametrize("base", ["100", "1.000", "10.000", "100.000"])
+def test_so_many_per_a_round_base_is_a_ratio(base: str) -> None:
+    assert " trên " in normalize(f"Có 12 bác sĩ/{base} dân.").spoken
+    assert " trên " not in normalize("Xã có 2.345 hộ/10.234 khẩu.").spoken
+
+
+def test_a_colon_is_a_ratio_after_ty_le_and_a_time_elsewhere() -> None:
+    assert normalize("Pha theo tỷ lệ 1:20.").spoken == "Pha theo tỷ lệ một trên hai mươi."
+    assert normalize("Họp lúc 1:20.").spoken == "Họp lúc một giờ hai mươi phút."
+
+
+def test_lone_lowercase_letter_is_spelled_only_as_a_label() -> None:
+    assert normalize("Theo điểm c, khoản 2.").spoken == "Theo điểm xê, khoản hai."
+    assert normalize("Ông m trả lời.").spoken == "Ông m trả lời."
+    assert normalize("Nguyễn Văn B nhận quà.").spoken == "Nguyễn Văn B nhận quà."

@@ -50,7 +50,11 @@ Conventions (chosen here; the tests hold them):
   ki-lô-gam"), a counted noun "mỗi" (lần/năm, triệu đồng/hộ), anything else a comma pause
   (hộ/khẩu → "hộ, khẩu"). Units are read only right after a number ("5 m" but "ông m").
   Money: "35.000đ" and "35.000 VNĐ" → "ba mươi lăm nghìn đồng"; "1,2 tỷ" → "một phẩy hai
-  tỷ"; "%" → "phần trăm"; "-2°C" → "âm hai độ xê".
+  tỷ"; "%" → "phần trăm"; "-2°C" → "âm hai độ xê", "(-9,4%)" → "âm chín phẩy bốn phần
+  trăm". A word followed by another "/" rate is a "per" word too ("sữa/trẻ/ngày" → "sữa
+  mỗi trẻ mỗi ngày"). A day/month after a street or place noun is its name ("đường 30/4"
+  → "đường ba mươi tháng tư"). In "125/GP-UBND" a known issuer second makes the first
+  part the document's type.
 - Document codes (never "trên", "trừ" or a date inside): the number (leading zeros as
   digits: "05" → "không năm"), "năm" + year for state codes, then "của" + issuer. The TYPE
   code is dropped when the preceding noun (or its abbreviation, "QĐ số") already names the

@@ -97,7 +97,12 @@ def rule_document_codes(text: str, ctx: Context) -> str:
         if _FORM_BEFORE_RE.search(text_before(m, 20)):
             ctx.because("số hiệu mẫu biểu: chỉ đọc số")
             return read_code_number(m.group(1), ctx.settings)
-        type_key = parts[0] if parts[0] in _TYPE_KEYS else None
+        # A known issuer in second place makes the first part the document's type, even a
+        # type this table lacks ("125/GP-UBND": a licence of the People's Committee).
+        issuers_known = issuer_table()
+        type_key = parts[0] if parts[0] in _TYPE_KEYS or (
+            len(parts) > 1 and parts[0] not in issuers_known and parts[1] in issuers_known
+            and parts[0] not in _CASE_TYPES) else None
         # "245/UBND-VP": no type; UBND issued it, VP (the drafting office) is not read.
         # Joint documents (TTLT-BTC-BNV) name every issuer; otherwise the part after the
         # issuer is its drafting office ("QĐ-BNN-TCLN", "UBND-VP"), not read.

@@ -62,6 +62,10 @@ _LAW_BEFORE_RE = re.compile(
     r"(?:\b(?:Luật|Bộ luật|Hiến pháp|Pháp lệnh)(?:\s+[^\W\d][\w]*){0,5}|\bBL[A-ZĐ]{2,6})\s+$")
 
 
+_NAMED_PLACE_BEFORE_RE = re.compile(
+    r"(?<!\w)(?i:đường|phố|quảng trường|cầu|công viên|sân vận động|bến xe|khu tập thể)\s+$")
+
+
 def _valid(day: int, month: int) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12
 
@@ -128,6 +132,11 @@ def rule_dates(text: str, ctx: Context) -> str:
                                                       or " "):
                 ctx.because("ngày/tháng nối tiếp một ngày/tháng trong cùng danh sách")
                 return f"{read_day(day, s)} {read_month(month, s)}"
+            if _NAMED_PLACE_BEFORE_RE.search(text_before(m, 20)):
+                # "đường 30/4", "quảng trường 3/2": a place named after the day, said as
+                # its name ("đường ba mươi tháng tư"); "nhà số 25/3" stays a house number.
+                ctx.because("tên đường, nơi chốn đặt theo ngày lịch sử")
+                return f"{read_number(day, s)} {read_month(month, s)}"
             # "Ngày hội «Toàn dân …» 19/8": a day word a little earlier, no number between.
             far = _FAR_DAY_WORD_RE.search(text_before(m, 60))
             after = text_after(m, 20)

@@ -31,8 +31,10 @@ def _unit_re() -> re.Pattern[str]:
                       r"(?![\w²³])")
 
 
-# -2°C: a minus sign before a temperature is "âm".
-_NEGATIVE_RE = re.compile(rf"(?<![\w.,/-])[-−]()({NUM})\s?(°C|°|độ C|độ)(?![\w²³])")
+# -2°C: a minus sign before a temperature is "âm"; so is one before a percent that stands
+# alone ("giảm 9 vụ (-9,4%)"). After a number ("20 -25°C") the dash is a range.
+_NEGATIVE_RE = re.compile(
+    rf"(?<![\w.,/%-])(?<![\d%]\s)[-−]()({NUM})\s?(°C|°|độ C|độ|%)(?![\w²³])")
 
 
 def rule_units(text: str, ctx: Context) -> str:
@@ -209,6 +211,7 @@ def _word_slash_re() -> re.Pattern[str]:
 # "50 mm/24h", "3 lần/2 tuần": an amount over a stretch of time.
 _PER_PERIOD_RE = re.compile(
     r"(?<=[^\W\d_]|[%²³])\s?/\s?(\d{1,3})\s?(h|g|giờ|ngày|tuần|tháng|năm)(?!\w)")
+_RATE_CHAIN_RE = re.compile(r"\s?/\s?[^\W\d_]")
 _ROUND_BASE_RE = re.compile(r"10{2,}(?!\d)|10{0,2}\.000(?:\.000)*(?![\d.,])")
 _SLASH_NUMBER_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?(?=\d)")
 _LEFT_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+$")
@@ -252,7 +255,8 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
                 and (first in _HOLDERS) == (left in _HOLDERS)):
             ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
             return f", {right}"  # "10 thôn/làng": either, not a rate
-        if first in _RATE_NOUNS:
+        if first in _RATE_NOUNS or _RATE_CHAIN_RE.match(m.string, m.end()):
+            # "sữa/trẻ/ngày": a word followed by another "/" rate is itself a "per" word.
             ctx.because(f"tỷ lệ theo «{first}»")
             return f" mỗi {right}"
         if "hoặc" in (left, first):

@@ -262,3 +262,25 @@ def test_lone_lowercase_letter_is_spelled_only_as_a_label() -> None:
     assert normalize("Theo điểm c, khoản 2.").spoken == "Theo điểm xê, khoản hai."
     assert normalize("Ông m trả lời.").spoken == "Ông m trả lời."
     assert normalize("Nguyễn Văn B nhận quà.").spoken == "Nguyễn Văn B nhận quà."
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2000, 12, 31)))
+@settings(max_examples=60)
+def test_a_street_named_after_a_day_reads_back(day: dt.date) -> None:
+    spoken = normalize(f"Nhà ở đường {day.day}/{day.month}, phường 5.").spoken
+    m = re.fullmatch(r"Nhà ở đường (.+) tháng (.+), phường năm\.", spoken)
+    assert m is not None, spoken
+    month = 4 if m.group(2) == "tư" else words_to_int(m.group(2))
+    assert (words_to_int(m.group(1)), month) == (day.day, day.month)
+    # A house number with a slash is not a date: "nhà số 25/3".
+    assert "trên" in normalize("Nhà số 25/3 đường Trần Phú.").spoken
+
+
+@given(st.integers(1, 99), st.integers(0, 9))
+@settings(max_examples=60)
+def test_a_lone_negative_percent_reads_back(whole: int, tenth: int) -> None:
+    spoken = normalize(f"Số vụ giảm ({'-'}{whole},{tenth}%).").spoken
+    m = re.search(r"âm (.+) phẩy (.+) phần trăm", spoken)
+    assert m is not None, spoken
+    assert (words_to_int(m.group(1)), words_to_int(m.group(2))) == (whole, tenth)
+    assert "âm" not in normalize(f"Tăng {whole} -{whole + 1}%.").spoken  # a range

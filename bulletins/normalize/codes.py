@@ -173,8 +173,11 @@ _COUNT_AFTER_RE = re.compile(
 # hỗ trợ … là 1900 9068"): a quantity is never written in space-separated groups, and a year
 # 1900 is not followed by a group of four digits.
 _SERVICE_FORM_RE = re.compile(
-    r"(?<![\w.,/+-])1[89]00(?:[ .]\d{4}|[ .]\d{3}[ .]\d{3}|[ .]\d{2}[ .]\d{2}|\d{4}|\d{6})"
+    r"1[89]00(?:[ .]\d{4}|[ .]\d{3}[ .]\d{3}|[ .]\d{2}[ .]\d{2}|\d{4}|\d{6})"
     r"(?![\w/]|[.,]\d)")
+
+
+_CODE_BEFORE_RE = re.compile(r"[\w.,/+-]$")  # glued to a word, a code or another number
 
 
 def _read_phone(written: str) -> str:
@@ -207,7 +210,9 @@ def rule_phones(text: str, ctx: Context) -> str:
 
     text = sub(ctx, _PHONE_RE, "phone", phone, text)
 
-    def service_form(m: re.Match[str]) -> str:
+    def service_form(m: re.Match[str]) -> str | None:
+        if _CODE_BEFORE_RE.search(text_before(m, 1)):
+            return None  # part of a longer number
         ctx.because("số tổng đài 1900/1800: đọc từng chữ số")
         return _read_phone(m.group())
 
@@ -253,7 +258,7 @@ _PLATE_RE = re.compile(
 
 # Digit groups joined by dashes where a group has a leading zero or six digits or more:
 # a file or record number ("2026-0012345"), never a range of quantities.
-_DASHED_CODE_RE = re.compile(r"(?<![\w.,/-])\d{3,}(?:-\d{3,})+(?![\w/-]|[.,]\d)")
+_DASHED_CODE_RE = re.compile(r"\d{3,}(?:-\d{3,})+(?![\w/-]|[.,]\d)")
 
 
 # Fishing-vessel registration numbers: province code, serial, "TS" (thủy sản):
@@ -301,7 +306,8 @@ def rule_identifiers(text: str, ctx: Context) -> str:
 
     def dashed(m: re.Match[str]) -> str | None:
         parts = m.group().split("-")
-        if not any(p.startswith("0") and len(p) >= 3 or len(p) >= 6 for p in parts):
+        if _CODE_BEFORE_RE.search(text_before(m, 1)) or not any(
+                p.startswith("0") and len(p) >= 3 or len(p) >= 6 for p in parts):
             return None  # "2021-2025", "100-200": a range
         ctx.because("nhóm số có số 0 đứng đầu hoặc quá dài: mã số, đọc từng chữ số")
         return ", ".join(read_digits(p) for p in parts)

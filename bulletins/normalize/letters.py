@@ -14,9 +14,11 @@ import re
 
 from .context import Context, letter_table, sub, text_before
 
-_LABEL_LETTER_RE = re.compile(r"(?<=\s)([a-zđ])(?=\s*[,;:)]|\.?\s*$|\.\s)")
-_LABEL_BEFORE_RE = re.compile(r"(?<!\w)(?i:điểm|mục|tiết|ý|câu|phần)\s$")
-_LETTER_WORD_RE = re.compile(r"(?<![\w'’-])([A-ZĐ])-([a-zà-ỹđ]{2,})(?![\w-])")
+# Patterns start with a plain character (no look-behind first) so the scan stays cheap.
+_LABEL_LETTER_RE = re.compile(r" ([a-zđ])(?=\s*[,;:)]|\.?\s*$|\.\s)")
+_LABEL_BEFORE_RE = re.compile(r"(?<!\w)(?i:điểm|mục|tiết|ý|câu|phần)$")
+_LETTER_WORD_RE = re.compile(r"([A-ZĐ])-([a-zà-ỹđ]{2,})(?![\w-])")
+_GLUED_BEFORE_RE = re.compile(r"[\w'’-]$")
 
 
 def _name(letter: str) -> str:
@@ -25,12 +27,14 @@ def _name(letter: str) -> str:
 
 def rule_letters(text: str, ctx: Context) -> str:
     def label(m: re.Match[str]) -> str | None:
-        if not _LABEL_BEFORE_RE.search(text_before(m, 10)):
+        if not _LABEL_BEFORE_RE.search(text_before(m, 8)):
             return None
         ctx.because("chữ cái đánh dấu điểm, mục: đọc tên chữ")
-        return _name(m.group(1))
+        return " " + _name(m.group(1))
 
-    def letter_word(m: re.Match[str]) -> str:
+    def letter_word(m: re.Match[str]) -> str | None:
+        if _GLUED_BEFORE_RE.search(text_before(m, 1)):
+            return None  # inside a longer word or code
         ctx.because("chữ cái nối với một từ: đọc tên chữ")
         return f"{_name(m.group(1))} {m.group(2)}"
 

@@ -33,8 +33,8 @@ def _unit_re() -> re.Pattern[str]:
 
 # -2°C: a minus sign before a temperature is "âm"; so is one before a percent that stands
 # alone ("giảm 9 vụ (-9,4%)"). After a number ("20 -25°C") the dash is a range.
-_NEGATIVE_RE = re.compile(
-    rf"(?<![\w.,/%-])(?<![\d%]\s)[-−]()({NUM})\s?(°C|°|độ C|độ|%)(?![\w²³])")
+_NEGATIVE_RE = re.compile(rf"[-−]()({NUM})\s?(°C|°|độ C|độ|%)(?![\w²³])")
+_NOT_NEGATIVE_BEFORE_RE = re.compile(r"[\w.,/%-]$|[\d%]\s$")
 
 
 def rule_units(text: str, ctx: Context) -> str:
@@ -45,7 +45,8 @@ def rule_units(text: str, ctx: Context) -> str:
             spoken = f"{ctx.num(m.group(1))} đến {spoken}"
         return spoken
 
-    sub(ctx, _NEGATIVE_RE, "unit", lambda m: "âm " + unit(m), text)
+    sub(ctx, _NEGATIVE_RE, "unit", lambda m: None if _NOT_NEGATIVE_BEFORE_RE.search(
+        text_before(m, 2)) else "âm " + unit(m), text)
     sub(ctx, _unit_re(), "unit", unit, text)
 
     def after_quantity(m: re.Match[str]) -> str | None:
@@ -58,7 +59,9 @@ def rule_units(text: str, ctx: Context) -> str:
 
     sub(ctx, _SCALED_DONG_RE, "unit", lambda m: "đồng", text)
 
-    def post(m: re.Match[str]) -> str:
+    def post(m: re.Match[str]) -> str | None:
+        if _GLUED_BEFORE_RE.search(text_before(m, 1)):
+            return None
         ctx.because("cột cây số: «km» trước số")
         return units["km"]
 
@@ -74,7 +77,8 @@ _SCALED_DONG_RE = re.compile(
 
 # A kilometre post names a place on a road: the unit stands before its number ("km 7",
 # "km số 12", "Km 45+200").
-_KM_POST_RE = re.compile(r"(?<![\w./-])(?:km|Km|KM)(?=\s(?:số\s)?\d)")
+_KM_POST_RE = re.compile(r"[kK][mM](?=\s(?:số\s)?\d)")
+_GLUED_BEFORE_RE = re.compile(r"[\w./-]$")
 
 
 # Words that stand for a quantity, after which a unit symbol is read as its unit.
@@ -212,7 +216,8 @@ def _word_slash_re() -> re.Pattern[str]:
 _PER_PERIOD_RE = re.compile(
     r"(?<=[^\W\d_]|[%²³])\s?/\s?(\d{1,3})\s?(h|g|giờ|ngày|tuần|tháng|năm)(?!\w)")
 _RATE_CHAIN_RE = re.compile(r"\s?/\s?[^\W\d_]")
-_ROUND_BASE_RE = re.compile(r"10{2,}(?!\d)|10{0,2}\.000(?:\.000)*(?![\d.,])")
+# "/" before a round hundred or thousand (the word on its left is checked by the reader).
+_SLASH_ROUND_RE = re.compile(r"/\s?(?=10{2,}(?!\d)|10{0,2}\.000(?:\.000)*(?![\d.,]))")
 _SLASH_NUMBER_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?(?=\d)")
 _LEFT_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+$")
 _LEFT_UNIT_RE = re.compile(r"(?<=\d)\s?([^\W\d_]+[²³23]?|%)$|(?<!\w)(m[²³23])$")
@@ -271,10 +276,10 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         return ", " if left.islower() and len(left) > 1 else None  # hộ/10.234 khẩu
 
     def per_round(m: re.Match[str]) -> str | None:
-        found = _LEFT_WORD_RE.search(text_before(m, 30))
+        before = text_before(m, 30).rstrip()
+        found = _LEFT_WORD_RE.search(before)
         left = found.group() if found else ""
-        if not (left.islower() and len(left) > 1 or left in units) or not _ROUND_BASE_RE.match(
-                text_after(m, 12)):
+        if not (left.islower() and len(left) > 1 or left in units):
             return None
         # "8 lít/100 km", "112 bé trai/100 bé gái", "15 bác sĩ/10.000 dân": so many per a
         # round hundred or thousand is a ratio.
@@ -291,7 +296,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         return f" mỗi {ctx.num(m.group(1))} {period}"
 
     sub(ctx, _PER_PERIOD_RE, "rate", per_period, text)
-    sub(ctx, _SLASH_NUMBER_RE, "ratio", per_round, text, bonus=1)
+    sub(ctx, _SLASH_ROUND_RE, "ratio", per_round, text, bonus=1)
     return sub(ctx, _SLASH_NUMBER_RE, "rate", before_number, text)
 
 

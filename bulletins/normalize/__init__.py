@@ -35,7 +35,9 @@ Conventions (chosen here; the tests hold them):
   không trăm hai mươi mốt"; "Quốc khánh 2/9" → "Quốc khánh mùng hai tháng chín"; April
   is "tháng tư" (also in "tháng 4"). D/M without a year is a date only after a date word
   (ngày, sáng, khánh, từ, đến …); "ngày" is never doubled. M/YYYY is "tháng M năm YYYY",
-  but "N năm YYYY" after a counter ("đợt 1/2026", "quý 2/2026"). Spans: "25-26/11" →
+  but "N năm YYYY" after a counter ("đợt 1/2026", "quý 2/2026"). "ngày N" with no month
+  is still a day when a pause or a link word follows ("từ ngày 2 đến ngày 10 hằng tháng"
+  → "mùng hai … mùng mười"), not before a count ("ngày 3 lần"). Spans: "25-26/11" →
   "hai mươi lăm đến hai mươi sáu tháng mười một"; "tháng 10-12/2026" → "tháng mười đến
   tháng mười hai năm …"; a dash between two full dates is "đến".
 - Times: "7h30" → "bảy giờ ba mươi phút", "7h-11h" → "từ bảy giờ đến mười một giờ"
@@ -43,7 +45,8 @@ Conventions (chosen here; the tests hold them):
 - Ranges: a hyphen or dash between numbers is "đến" ("2-3 lần/năm" → "hai đến ba lần mỗi
   năm"). Slashes between numbers: "a phần b" for simple fractions (1/b up to 1/10, or b up
   to 4: "ba phần tư"), "đến" for consecutive years (năm học 2020/2021), else "trên"
-  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021"); "tỷ lệ 1:2000" is
+  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021", after a rank "hạng
+  2/4" → "hạng hai trên bốn"); "1m65" is "một mét sáu mươi lăm"; "tỷ lệ 1:2000" is
   "một trên hai nghìn" (a colon after "tỷ lệ" is never a clock time: "1:20"); so many
   per a round hundred or thousand is "trên" ("8 lít/100 km", "12 bác sĩ/10.000 dân").
   Between words: a unit after "/" is "một" (đồng/kg → "đồng một

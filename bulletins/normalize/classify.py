@@ -27,6 +27,7 @@ from .letters import rule_letters
 from .quantities import (
     rule_alphanumeric,
     rule_dimensions,
+    rule_heights,
     rule_number_slashes,
     rule_numbers,
     rule_ordinals,
@@ -64,6 +65,7 @@ TAGGERS: tuple[TaggerSpec, ...] = (
     TaggerSpec(rule_dates, 75),
     TaggerSpec(rule_times, 70),
     TaggerSpec(rule_dimensions, 67),
+    TaggerSpec(rule_heights, 66),
     TaggerSpec(rule_units, 65),
     TaggerSpec(rule_word_slashes, 62),
     TaggerSpec(rule_ranges, 60),

@@ -52,6 +52,11 @@ _SHORT_SPAN_RE = re.compile(
 
 # Dates half in words: "ngày 8 tháng 10 năm 2021", "tháng 4".
 _WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:tháng|THÁNG)\s+\d)")
+# "ngày 2 đến ngày 10 hằng tháng": a day of the month with no month written is still a day
+# ("mùng hai"), when a pause, a link word or another day follows; "ngày 3 lần" is a count.
+_DAY_OF_MONTH_RE = re.compile(
+    r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s*(?:[,;:!?)]|\.(?!\d)|$)|\s+(?:đến|tới|và|"
+    r"hoặc|hằng|hàng|của)\b)")
 _WORDY_MONTH_RE = re.compile(
     r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
 
@@ -205,11 +210,13 @@ def rule_dates(text: str, ctx: Context) -> str:
 
     text = sub(ctx, _WORDY_DAY_RE, "date", lambda m: m.group(1) + read_day(
         int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
+    text = sub(ctx, _DAY_OF_MONTH_RE, "date", lambda m: m.group(1) + read_day(
+        int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
     text = sub(ctx, _WORDY_MONTH_RE, "date", lambda m: m.group(1) + read_month(
         int(m.group(2)), s).removeprefix("tháng ") if 1 <= int(m.group(2)) <= 12 else None, text)
     def law_year(m: re.Match[str]) -> str | None:
-        if not _LAW_BEFORE_RE.search(text_before(m, 50)):
-            return None
+        if prev_word(m) == "năm" or not _LAW_BEFORE_RE.search(text_before(m, 50)):
+            return None  # "Luật Đất đai năm 2024": "năm" is written already
         ctx.because("năm ban hành sau tên luật")
         return read_year(int(m.group(1)), s)
 

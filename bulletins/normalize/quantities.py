@@ -96,6 +96,21 @@ def _bare_unit_re() -> re.Pattern[str]:
     return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³/])")
 
 
+# --- a height in metres and centimetres: "1m65" ---
+
+_HEIGHT_RE = re.compile(r"(\d)m(\d{2})(?![\w²³]|[.,]\d)")
+
+
+def rule_heights(text: str, ctx: Context) -> str:
+    def height(m: re.Match[str]) -> str | None:
+        if re.search(r"[\w.,/-]$", text_before(m, 1)):
+            return None
+        ctx.because("chiều cao viết «1m65»: mét và phần lẻ")
+        return f"{read_number(int(m.group(1)), ctx.settings)} mét {ctx.num(m.group(2))}"
+
+    return sub(ctx, _HEIGHT_RE, "unit", height, text)
+
+
 # --- dimensions: 20 x 30 m, 5x20m, 2 x 3 x 1,5 m, 2 m x 1 m ---
 
 @cache
@@ -148,6 +163,8 @@ _WHOLE_AFTER_RE = re.compile(r"\s+(số|diện tích|dân số|tổng|lượng|k
 _COUNTED_AFTER_RE = re.compile(
     r"\s+(chỉ tiêu|tiêu chí|xã|thôn|làng|buôn|hộ|người|trường|lớp|đơn vị|huyện|tỉnh|phường|"
     r"học sinh|câu|bài|môn|đội|trận|ván|nội dung|nhiệm vụ|công trình|dự án)\b")
+# A rank before x/y makes it a place out of y: "thương binh hạng 2/4", "xếp thứ 3/12".
+_RANK_BEFORE_RE = re.compile(r"(?<!\w)((?i:hạng|xếp|đứng|thứ))\s+$")
 _SLASH_NUM_RE = re.compile(rf"{START}({NUM})\s?/\s?({NUM}){END}")
 _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 
@@ -166,7 +183,10 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
             after = text_after(m, 20)
             whole = _WHOLE_AFTER_RE.match(after)
             counted = _COUNTED_AFTER_RE.match(after)
-            if counted and not whole:
+            rank = _RANK_BEFORE_RE.search(text_before(m, 12))
+            if rank:
+                ctx.because(f"thứ hạng trên tổng số sau «{rank.group(1)}»")
+            elif counted and not whole:
                 ctx.because(f"tỷ số của những thứ đếm được «{counted.group(1)}»")
             elif 0 < x < y <= 10 and (whole or x == 1 or y <= 4):  # một phần ba, ba phần tư
                 ctx.because(f"phân số của một tổng thể «{whole.group(1)}»" if whole

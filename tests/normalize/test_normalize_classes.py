@@ -284,3 +284,25 @@ def test_a_lone_negative_percent_reads_back(whole: int, tenth: int) -> None:
     assert m is not None, spoken
     assert (words_to_int(m.group(1)), words_to_int(m.group(2))) == (whole, tenth)
     assert "âm" not in normalize(f"Tăng {whole} -{whole + 1}%.").spoken  # a range
+
+
+@given(st.integers(1, 2), st.integers(0, 99))
+@settings(max_examples=60)
+def test_a_height_in_metres_and_centimetres_reads_back(metres: int, cm: int) -> None:
+    spoken = normalize(f"Anh ấy cao {metres}m{cm:02d}.").spoken
+    m = re.fullmatch(r"Anh ấy cao (.+) mét (.+)\.", spoken)
+    assert m is not None, spoken
+    assert words_to_int(m.group(1)) == metres
+    assert int(digits_back(m.group(2)) if m.group(2).startswith("không") else str(
+        words_to_int(m.group(2)))) == cm
+
+
+@given(st.integers(1, 31))
+@settings(max_examples=31)
+def test_a_day_of_the_month_without_its_month_is_a_day(day: int) -> None:
+    spoken = normalize(f"Chi trả vào ngày {day} hằng tháng.").spoken
+    words = spoken.removeprefix("Chi trả vào ngày ").removesuffix(" hằng tháng.")
+    assert words.startswith("mùng ") == (day <= 10)
+    assert words_to_int(words.removeprefix("mùng ")) == day
+    # A count after the number keeps it a count: "ngày 3 lần" is three times a day.
+    assert "mùng" not in normalize(f"Uống ngày {min(day, 9)} lần.").spoken

@@ -43,10 +43,14 @@ Conventions (chosen here; the tests hold them):
 - Times: "7h30" → "bảy giờ ba mươi phút", "7h-11h" → "từ bảy giờ đến mười một giờ"
   ("từ" is not repeated when written).
 - Ranges: a hyphen or dash between numbers is "đến" ("2-3 lần/năm" → "hai đến ba lần mỗi
-  năm"). Slashes between numbers: "a phần b" for simple fractions (1/b up to 1/10, or b up
-  to 4: "ba phần tư"), "đến" for consecutive years (năm học 2020/2021), else "trên"
+  năm"), but a score after a result word even when a < b ("thua set đầu 23-25" → "hai
+  mươi ba hai mươi lăm"; "thua 1-2 trận" stays a range). Slashes between numbers: "a
+  phần b" for simple fractions (1/b up to 1/10, or b up to 4: "ba phần tư"), "đến" for
+  consecutive years (năm học 2020/2021), else "trên"
   ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021", after a rank "hạng
-  2/4" → "hạng hai trên bốn"); "1m65" is "một mét sáu mươi lăm"; "tỷ lệ 1:2000" is
+  2/4" → "hạng hai trên bốn"; house numbers down alleys "số 123/4/5" → "… trên bốn trên
+  năm"); "1m65" is "một mét sáu mươi lăm"; an English decimal point before a unit, "%" or
+  a scale word is a decimal ("1.5 triệu", "10.5%" → "phẩy"); "tỷ lệ 1:2000" is
   "một trên hai nghìn" (a colon after "tỷ lệ" is never a clock time: "1:20"); so many
   per a round hundred or thousand is "trên" ("8 lít/100 km", "12 bác sĩ/10.000 dân").
   Between words: a unit after "/" is "một" (đồng/kg → "đồng một

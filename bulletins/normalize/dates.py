@@ -81,6 +81,8 @@ def _day_words(m: re.Match[str], day: int, ctx: Context, prev: str | None = None
     if prev in ("mùng", "mồng"):
         return read_number(day, ctx.settings)
     words = read_day(day, ctx.settings)
+    if prev != "ngày" and _LISTED_DAY_BEFORE_RE.search(text_before(m, 40)):
+        return words  # "ngày 1 và 2/1/2027": the list's "ngày" is written once
     return words if prev == "ngày" else "ngày " + words
 
 

@@ -142,6 +142,13 @@ def rule_dimensions(text: str, ctx: Context) -> str:
 # --- ranges: 2-3 lần, 2021-2022 ---
 
 _RANGE_RE = re.compile(rf"{START}({NUM}){DASH}({NUM}){END}")
+# A result word a few words before makes a-b a score even when a < b: "thua 1-2",
+# "thua set đầu 23-25", "tỷ số chung cuộc 0-3".
+_SCORE_BEFORE_RE = re.compile(
+    r"(?<!\w)(?i:thắng|thua|hòa|hoà|tỷ số|tỉ số|set|hiệp|chung cuộc|cách biệt)"
+    r"(?:\s+[^\W\d]+){0,3}\s+$")
+_COUNT_AFTER_SCORE_RE = re.compile(
+    r"\s+(?:lần|trận|bàn|điểm|ván|set|hiệp|ngày|tuần|tháng|năm|người|đội)\b")  # "thua 1-2 trận"
 
 
 def rule_ranges(text: str, ctx: Context) -> str:
@@ -149,6 +156,10 @@ def rule_ranges(text: str, ctx: Context) -> str:
         a, b = m.group(1), m.group(2)
         if a.isdigit() and b.isdigit() and int(a) >= int(b):  # a score, "tỷ số 2-1"
             return f"{ctx.num(a)} {ctx.num(b)}"
+        if (a.isdigit() and b.isdigit() and _SCORE_BEFORE_RE.search(text_before(m, 40))
+                and not _COUNT_AFTER_SCORE_RE.match(text_after(m, 12))):
+            ctx.because("tỷ số sau từ chỉ kết quả trận đấu")
+            return f"{ctx.num(a)} {ctx.num(b)}"  # "thua set đầu 23-25"
         return f"{ctx.num(a)} đến {ctx.num(b)}"
 
     return sub(ctx, _RANGE_RE, "range", number_range, text)
@@ -165,6 +176,9 @@ _COUNTED_AFTER_RE = re.compile(
     r"học sinh|câu|bài|môn|đội|trận|ván|nội dung|nhiệm vụ|công trình|dự án)\b")
 # A rank before x/y makes it a place out of y: "thương binh hạng 2/4", "xếp thứ 3/12".
 _RANK_BEFORE_RE = re.compile(r"(?<!\w)((?i:hạng|xếp|đứng|thứ))\s+$")
+# House numbers down alleys: "số 123/4/5" (no 4-digit year at the end, so not a date).
+_SLASH_CHAIN_RE = re.compile(r"(?<![\w.,/-])\d{1,4}(?:/\d{1,3}){2,}(?![\w/]|[.,]\d)")
+_HOUSE_BEFORE_RE = re.compile(r"(?<!\w)(?i:số|nhà|hẻm|ngõ|ngách|kiệt|kiệt số)\s+$")
 _SLASH_NUM_RE = re.compile(rf"{START}({NUM})\s?/\s?({NUM}){END}")
 _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 
@@ -194,6 +208,15 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
                 return f"{ctx.num(a)} phần {'tư' if y == 4 else ctx.num(b)}"
         return f"{ctx.num(a)} trên {ctx.num(b)}"  # 15/15 chỉ tiêu
 
+    def chain(m: re.Match[str]) -> str | None:
+        parts = m.group().split("/")
+        looks_like_date = int(parts[0]) <= 31 and int(parts[1]) <= 12 and len(parts) == 3
+        if looks_like_date and not _HOUSE_BEFORE_RE.search(text_before(m, 12)):
+            return None  # maybe a date with a short year: left to the date tagger
+        ctx.because("số nhà, hẻm nhiều cấp: «trên»")
+        return " trên ".join(ctx.num(p) for p in parts)
+
+    sub(ctx, _SLASH_CHAIN_RE, "address", chain, text)
     text = sub(ctx, _SLASH_NUM_RE, "fraction", slash, text)
     # tỷ lệ 1:2000 (a time like 7:30 has been read already)
     return sub(ctx, _RATIO_RE, "fraction",
@@ -359,6 +382,14 @@ def rule_ordinals(text: str, ctx: Context) -> str:
 
 # --- letters and digits mixed: F0, 5K, H5N1, G7, 4.0 ---
 
+@cache
+def _point_decimal_re() -> re.Pattern[str]:
+    # "1.5 triệu", "10.5%", "3.5 ha": an English decimal point (one or two digits after it,
+    # so never a thousands group) before a percent, a scale word or a unit.
+    return re.compile(rf"(?<![\w.,])(\d{{1,3}})\.(\d{{1,2}})(?=\s?(?:%|(?:triệu|tỷ|tỉ|nghìn|ngàn|"
+                      rf"{units_re()})(?![\w²³])))")
+
+
 _VERSION_RE = re.compile(r"(?<![\w.,])(\d)\.(\d)(?![\w]|[.,]\d)")
 _ALNUM_RE = re.compile(r"(?<![\w.,])(?<!\d[/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w/])")
 
@@ -383,6 +414,12 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
                 words.append(piece)
         return " ".join(words)
 
+    def point_decimal(m: re.Match[str]) -> str:
+        ctx.because("dấu chấm thập phân kiểu Anh trước đơn vị hoặc «triệu, tỷ»")
+        return ctx.num(f"{m.group(1)},{m.group(2)}")
+
+    # Outweighs "4.0" (chấm): before a unit or a scale word the point is a decimal comma.
+    sub(ctx, _point_decimal_re(), "decimal", point_decimal, text, bonus=2)
     text = sub(ctx, _VERSION_RE, "number",
                 lambda m: f"{read_number(int(m.group(1)))} chấm {read_number(int(m.group(2)))}",
                 text)

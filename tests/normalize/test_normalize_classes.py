@@ -306,3 +306,29 @@ def test_a_day_of_the_month_without_its_month_is_a_day(day: int) -> None:
     assert words_to_int(words.removeprefix("mùng ")) == day
     # A count after the number keeps it a count: "ngày 3 lần" is three times a day.
     assert "mùng" not in normalize(f"Uống ngày {min(day, 9)} lần.").spoken
+
+
+@given(st.integers(0, 999), st.text("0123456789", min_size=1, max_size=2),
+       st.sampled_from(["%", " ha", " triệu đồng", " km"]))
+@settings(max_examples=80)
+def test_an_english_decimal_point_before_a_unit_reads_back(integer: int, fraction: str,
+                                                           unit: str) -> None:
+    spoken = normalize(f"Đạt {integer}.{fraction}{unit}.").spoken
+    # The same reading as the Vietnamese decimal comma, and no stray dot.
+    assert spoken == normalize(f"Đạt {integer},{fraction}{unit}.").spoken
+    assert "chấm" not in spoken and "." not in spoken[:-1]
+
+
+@given(st.integers(32, 999), st.lists(st.integers(1, 99), min_size=2, max_size=3))
+@settings(max_examples=60)
+def test_house_numbers_down_alleys_read_back(house: int, alleys: list[int]) -> None:
+    written = "/".join(str(n) for n in [house, *alleys])
+    spoken = normalize(f"Cửa hàng ở số {written} đường Lê Lợi.").spoken
+    reading = spoken.removeprefix("Cửa hàng ở số ").removesuffix(" đường Lê Lợi.")
+    assert [words_to_int(p) for p in reading.split(" trên ")] == [house, *alleys]
+
+
+def test_a_result_word_makes_a_score_of_a_rising_pair() -> None:
+    assert normalize("Đội thua 1-3.").spoken == "Đội thua một ba."
+    assert normalize("Đội thua 1-2 trận.").spoken == "Đội thua một đến hai trận."
+    assert normalize("Cần 1-3 người.").spoken == "Cần một đến ba người."

@@ -243,7 +243,9 @@ def rule_phones(text: str, ctx: Context) -> str:
 
 # --- identifiers: account, ID and tax numbers after their cue; vehicle plates ---
 
-_ID_NUMBER_RE = re.compile(r"(?<![\w.,/-])\d{4,}(?:[ .-]\d{3,})*(?: \d{2})?(?![\w/]|[.,]\d)")
+# After its cue an identifier may also be short groups joined: "số hiệu 123-456".
+_ID_NUMBER_RE = re.compile(
+    r"(?<![\w.,/-])(?:\d{4,}|\d{3}(?=[ .-]\d{3}))(?:[ .-]\d{3,})*(?: \d{2})?(?![\w/]|[.,]\d)")
 _ID_BEFORE_RE = re.compile(
     r"((?i:số tài khoản|tài khoản|STK|TK|căn cước công dân|căn cước|CCCD|CMND|"
     r"chứng minh nhân dân|mã số thuế|MST|mã số|mã định danh|số định danh|định danh|số hiệu|"

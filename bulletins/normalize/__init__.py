@@ -56,12 +56,14 @@ Conventions (chosen here; the tests hold them):
   Between words: a unit after "/" is "một" (đồng/kg → "đồng một
   ki-lô-gam"), a counted noun "mỗi" (lần/năm, triệu đồng/hộ), anything else a comma pause
   (hộ/khẩu → "hộ, khẩu"). Units are read only right after a number ("5 m" but "ông m").
-  Money: "35.000đ" and "35.000 VNĐ" → "ba mươi lăm nghìn đồng"; "1,2 tỷ" → "một phẩy hai
-  tỷ"; "%" → "phần trăm"; "-2°C" → "âm hai độ xê", "(-9,4%)" → "âm chín phẩy bốn phần
+  Money: "35.000đ" and "35.000 VNĐ" → "ba mươi lăm nghìn đồng"; "1,2 tỷ" → "một phẩy
+  hai tỷ"; thousands grouped by spaces before a unit are a number ("15 000 000 đồng" →
+  "mười lăm triệu đồng"); "< 6 tuổi" → "dưới sáu tuổi", "> 4‰" → "trên …", "±" → "cộng
+  trừ"; "%" → "phần trăm"; "-2°C" → "âm hai độ xê", "(-9,4%)" → "âm chín phẩy bốn phần
   trăm". A word followed by another "/" rate is a "per" word too ("sữa/trẻ/ngày" → "sữa
-  mỗi trẻ mỗi ngày"). A day/month after a street or place noun is its name ("đường 30/4"
-  → "đường ba mươi tháng tư"). In "125/GP-UBND" a known issuer second makes the first
-  part the document's type.
+  mỗi trẻ mỗi ngày"). A day/month after a street or place noun is its name ("đường
+  30/4" → "đường ba mươi tháng tư"). In "125/GP-UBND" a known issuer second makes the
+  first part the document's type.
 - Document codes (never "trên", "trừ" or a date inside): the number (leading zeros as
   digits: "05" → "không năm"), "năm" + year for state codes, then "của" + issuer. The TYPE
   code is dropped when the preceding noun (or its abbreviation, "QĐ số") already names the
@@ -80,8 +82,9 @@ Conventions (chosen here; the tests hold them):
   Account, ID and tax numbers after their cue (STK, CCCD, mã số thuế) are digits too.
   1900/1800 numbers are digits by their form alone ("… là 1900 9068"), and so are digit
   groups joined by "-" with a leading zero or six digits ("2026-0012345": not a range).
-- Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư"; Roman numerals only after trigger
-  words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười lăm").
+- Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư", "ngã 4" → "ngã tư"; Roman numerals
+  only after trigger words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười
+  lăm").
 - Letters: a lone capital stays as written ("nhà B"); a lowercase letter labelling a point
   is spelled ("điểm c" → "điểm xê"); a capital joined to a word is spelled ("X-quang" →
   "ích-xì quang"); "km" before a number is a kilometre post ("km số 7").

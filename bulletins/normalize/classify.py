@@ -90,7 +90,7 @@ CLASS_OF_RULE = {
     "fraction": "FRACTION", "ratio": "FRACTION", "ordinal": "ORDINAL", "roman": "ROMAN",
     "alphanumeric": "IDENTIFIER", "number": "CARDINAL", "rate": "MEASURE",
     "punct": "PUNCT", "abbreviation": "ABBREVIATION", "unknown_acronym": "VERBATIM",
-    "year": "DATE", "letter": "VERBATIM", "decimal": "DECIMAL",
+    "year": "DATE", "letter": "VERBATIM", "decimal": "DECIMAL", "comparison": "MEASURE",
 }
 _MONEY_UNITS = ("đồng", "đô la Mỹ", "đô la Úc", "yên Nhật", "nhân dân tệ", "ơ-rô", "won Hàn Quốc",
                 "bảng Anh", "bạt Thái", "kíp Lào")

@@ -27,7 +27,7 @@ _DAY_MONTH_BEFORE_RE = re.compile(
     r"\s*[,(]?\s*$")
 
 
-_FAR_DAY_WORD_RE = re.compile(r"(?<!\w)((?i:ngày|kỷ niệm|dịp|lễ))\b[^\d\n.;!?]*$")
+_FAR_DAY_WORD_RE = re.compile(r"(?<!\w)((?i:ngày|kỷ niệm|dịp|lễ|tết))\b[^\d\n.;!?]*$")
 _CALENDAR_AFTER_RE = re.compile(r"\s*(?:âm lịch|dương lịch|AL|ÂL|DL)\b")
 _DATE_LIST_BEFORE_RE = re.compile(r"(?:\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*){1,6}$")
 # Days that share the month written once after the last of them: "ngày 3 và 4/6",

@@ -59,6 +59,14 @@ def rule_units(text: str, ctx: Context) -> str:
 
     sub(ctx, _SCALED_DONG_RE, "unit", lambda m: "đồng", text)
 
+    def comparison(m: re.Match[str]) -> str | None:
+        if re.search(r"\d\s?$", text_before(m, 2)):
+            return None  # "a > b" between two numbers: "lớn hơn", for the symbols
+        ctx.because("dấu so sánh trước một lượng: «trên», «dưới»")
+        return _COMPARISON_WORDS[m.group(1)]
+
+    sub(ctx, _COMPARISON_RE, "comparison", comparison, text)
+
     def post(m: re.Match[str]) -> str | None:
         if _GLUED_BEFORE_RE.search(text_before(m, 1)):
             return None
@@ -73,6 +81,11 @@ def rule_units(text: str, ctx: Context) -> str:
 _SCALED_DONG_RE = re.compile(
     "(?:" + "|".join(rf"(?<=\d {w} )" for w in ("triệu", "nghìn", "ngàn", "tỷ", "tỉ"))
     + r")đ(?!\w)")
+
+
+# "> 4‰", "< 6 tuổi": a comparison sign before a quantity is read as a limit.
+_COMPARISON_RE = re.compile(r"([<>])\s?(?=[-−]?\d)")
+_COMPARISON_WORDS = {">": "trên ", "<": "dưới "}
 
 
 # A kilometre post names a place on a road: the unit stands before its number ("km 7",
@@ -353,7 +366,8 @@ _ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?:/((?:19|20)\d\d))?(?![\w/])")
 # The trigger may stand before a list: "khu vực I, II và III".
 _ROMAN_BEFORE_RE = re.compile(
     rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+(?:[IVXLC]+\s*(?:,|và|hoặc|-)\s*){{0,6}}$")
-_ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/.,-])")
+_ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/-]|[.,]\d)")
+_JUNCTION_BEFORE_RE = re.compile(r"(?<!\w)(?i:ngã)\s+$")  # "ngã 4" is "ngã tư"
 _ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+$")
 
 
@@ -373,6 +387,10 @@ def rule_ordinals(text: str, ctx: Context) -> str:
 
     def ordinal(m: re.Match[str]) -> str | None:
         if not _ORDINAL_BEFORE_RE.search(text_before(m, 10)):
+            if _JUNCTION_BEFORE_RE.search(text_before(m, 6)) and not re.match(
+                    r"\s+lần\b", text_after(m, 6)):
+                ctx.because("ngã ba, ngã tư: số đường gặp nhau")
+                return read_ordinal(int(m.group(1)), ctx.settings) if m.group(1) != "1" else None
             return None
         return read_ordinal(int(m.group(1)), ctx.settings)
 
@@ -428,12 +446,29 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
 
 # --- rule 3: the remaining numbers ---
 
+SPACED_COUNTED = "người|hộ|lượt|khẩu|con|cây|học sinh|đồng"
+
 _PLUS_RE = re.compile(rf"{START}({NUM})\s?\+\s?({NUM}){END}")
 _NUMBER_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?(?!\d)|\d{1,3}(?:,\d{3}){2,}(?![\d,])"
                         r"|\d+,\d+|\d+")
 
 
+@cache
+def _spaced_thousands_re() -> re.Pattern[str]:
+    # "15 000 000 đồng": thousands grouped by spaces, a quantity because a unit or a
+    # counted noun follows (bare space-separated groups are an identifier: codes.py).
+    return re.compile(rf"(?<![\w.,/-])\d{{1,3}}(?: \d{{3}})+(?=\s?(?:{units_re()}|{SPACED_COUNTED})"
+                      r"(?![\w²³]))")
+
+
 def rule_numbers(text: str, ctx: Context) -> str:
+    def spaced(m: re.Match[str]) -> str:
+        ctx.because("nhóm nghìn cách bằng khoảng trắng, trước đơn vị")
+        return ctx.num(m.group().replace(" ", "."))
+
+    # Outweighs the identifier reading of space-separated groups (codes.py, weight 78).
+    sub(ctx, _spaced_thousands_re(), "number", spaced, text, bonus=40)
+
     def number(m: re.Match[str]) -> str:
         written = m.group()
         if re.fullmatch(r"\d{1,3}(?:,\d{3}){2,}", written):  # 1,500,000 (English grouping)

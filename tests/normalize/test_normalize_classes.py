@@ -332,3 +332,20 @@ def test_a_result_word_makes_a_score_of_a_rising_pair() -> None:
     assert normalize("Đội thua 1-3.").spoken == "Đội thua một ba."
     assert normalize("Đội thua 1-2 trận.").spoken == "Đội thua một đến hai trận."
     assert normalize("Cần 1-3 người.").spoken == "Cần một đến ba người."
+
+
+@given(st.integers(1000, 10**9))
+@settings(max_examples=80)
+def test_thousands_grouped_by_spaces_before_a_unit_read_back(n: int) -> None:
+    spaced = f"{n:,}".replace(",", " ")
+    spoken = normalize(f"Tổng kinh phí là {spaced} đồng.").spoken
+    assert words_to_int(spoken.removeprefix("Tổng kinh phí là ").removesuffix(" đồng.")) == n
+    # Without a unit after them, space-separated groups stay an identifier (digit by digit).
+    assert "nghìn" not in normalize(f"Mã số {spaced}.").spoken
+
+
+@pytest.mark.parametrize(("sign", "word"), [(">", "trên"), ("<", "dưới")])
+def test_a_comparison_sign_before_a_quantity_is_a_limit(sign: str, word: str) -> None:
+    assert normalize(f"Độ mặn {sign} 4‰.").spoken == f"Độ mặn {word} bốn phần nghìn."
+    # Between two numbers it is still a comparison.
+    assert "hơn" in normalize(f"Nếu 5 {sign} 3 thì sai.").spoken

@@ -192,6 +192,11 @@ _RANK_BEFORE_RE = re.compile(r"(?<!\w)((?i:hạng|xếp|đứng|thứ))\s+$")
 # House numbers down alleys: "số 123/4/5" (no 4-digit year at the end, so not a date).
 _SLASH_CHAIN_RE = re.compile(r"(?<![\w.,/-])\d{1,4}(?:/\d{1,3}){2,}(?![\w/]|[.,]\d)")
 _HOUSE_BEFORE_RE = re.compile(r"(?<!\w)(?i:số|nhà|hẻm|ngõ|ngách|kiệt|kiệt số)\s+$")
+@cache
+def _slash_unit_re() -> re.Pattern[str]:
+    return re.compile(rf"{START}({NUM})\s?/\s?({NUM})\s?({units_re()})(?![\w²³/])")
+
+
 _SLASH_NUM_RE = re.compile(rf"{START}({NUM})\s?/\s?({NUM}){END}")
 _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 
@@ -230,6 +235,12 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
         return " trên ".join(ctx.num(p) for p in parts)
 
     sub(ctx, _SLASH_CHAIN_RE, "address", chain, text)
+
+    def slash_unit(m: re.Match[str]) -> str:
+        # "24/24h", "1/2 ha": the unit belongs to the whole "a/b".
+        return f"{slash(m)} {unit_table()[m.group(3)]}"
+
+    sub(ctx, _slash_unit_re(), "fraction", slash_unit, text)
     text = sub(ctx, _SLASH_NUM_RE, "fraction", slash, text)
     # tỷ lệ 1:2000 (a time like 7:30 has been read already)
     return sub(ctx, _RATIO_RE, "fraction",

@@ -39,6 +39,7 @@ _PARTY_CODE_RE = re.compile(
 _STATE_CODE_RE = re.compile(
     r"(?<![\w/.-])(\d+)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ]{0,7}(?:-[A-ZĐ][A-Za-zĐđ0-9]*)+)"
     r"(?![\w/])")
+_ZERO_NUMBER_RE = re.compile(r"(?<![\w.,/-])0\d{1,3}(?![\w/-]|[.,]\d)")
 _LAW_CODE_RE = re.compile(r"(?<![\w/.-])(\d+)/(\d{4})/([A-ZĐ]{1,6}\d{1,2})(?![\w/])")
 
 
@@ -113,6 +114,14 @@ def rule_document_codes(text: str, ctx: Context) -> str:
     def law(m: re.Match[str]) -> str:
         return _code(m, ctx, m.group(1), m.group(2), None, [m.group(3)])
 
+    def bare_number(m: re.Match[str]) -> str | None:
+        if not _DOC_BEFORE_RE.search(text_before(m)):
+            return None
+        ctx.because("số văn bản có số 0 đứng đầu: đọc cả số 0")
+        return read_code_number(m.group(), ctx.settings)
+
+    # "Quyết định số 05": a document's number keeps its leading zero even without a code.
+    sub(ctx, _ZERO_NUMBER_RE, "document_code", bare_number, text)
     text = sub(ctx, _PARTY_CODE_RE, "document_code", party, text)
     text = sub(ctx, _STATE_CODE_RE, "document_code", state, text)
     return sub(ctx, _LAW_CODE_RE, "document_code", law, text)

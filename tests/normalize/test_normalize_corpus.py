@@ -83,31 +83,22 @@ def test_fresh_dev3_set(line: int, written: str, spoken: str) -> None:
     assert to_spoken(written).casefold() == spoken.casefold()
 
 
-# The fourth fresh set (issue 14, round 4): the semiotic classes in the domains the others
-# cover least, written by hand before the normalizer was run on it; a regression set now.
-FRESH4 = load_corpus(CORPUS.with_name("fresh_dev4.tsv"))
+
+# The fourth fresh set (issue 14, round 4: the semiotic classes in the domains the others
+# cover least) and the sixth (written after the fixes for the fourth, to check that they
+# generalized): each written by hand before the normalizer was run on it; regression sets now.
+ROUND4 = {name: load_corpus(CORPUS.with_name(name)) for name in ("fresh_dev4.tsv",
+                                                                 "fresh_dev6.tsv")}
 
 
-def test_fresh_dev4_is_large_enough() -> None:
-    assert len(FRESH4) >= 200
+@pytest.mark.parametrize("name", list(ROUND4))
+def test_round4_sets_are_large_enough(name: str) -> None:
+    assert len(ROUND4[name]) >= 100
 
 
-@pytest.mark.parametrize(("line", "written", "spoken"), FRESH4,
-                         ids=[f"J{n}" for n, _, _ in FRESH4])
-def test_fresh_dev4_set(line: int, written: str, spoken: str) -> None:
-    assert to_spoken(written).casefold() == spoken.casefold()
-
-
-# The sixth fresh set: written after the round-4 fixes to check they generalized (95.5 %
-# then); a regression set now.
-FRESH6 = load_corpus(CORPUS.with_name("fresh_dev6.tsv"))
-
-
-def test_fresh_dev6_is_large_enough() -> None:
-    assert len(FRESH6) >= 100
-
-
-@pytest.mark.parametrize(("line", "written", "spoken"), FRESH6,
-                         ids=[f"K{n}" for n, _, _ in FRESH6])
-def test_fresh_dev6_set(line: int, written: str, spoken: str) -> None:
+@pytest.mark.parametrize(("line", "written", "spoken"),
+                         [case for cases in ROUND4.values() for case in cases],
+                         ids=[f"{name[9]}:{n}" for name, cases in ROUND4.items()
+                              for n, _, _ in cases])
+def test_round4_sets(line: int, written: str, spoken: str) -> None:
     assert to_spoken(written).casefold() == spoken.casefold()

@@ -80,6 +80,7 @@ Conventions (chosen here; the tests hold them):
   "gọi một một bốn"). Unbroken mobile numbers are grouped 4-3-3. Service numbers after their
   service or in a list are digits ("Công an 113", "112, 113 hoặc 114"); "113 hộ" is a count.
   Account, ID and tax numbers after their cue (STK, CCCD, mã số thuế) are digits too.
+  A landline area code with a short number ("0236.1022") is a phone number too.
   1900/1800 numbers are digits by their form alone ("… là 1900 9068"), and so are digit
   groups joined by "-" with a leading zero or six digits ("2026-0012345": not a range).
 - Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư", "ngã 4" → "ngã tư"; Roman numerals

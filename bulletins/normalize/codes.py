@@ -205,7 +205,9 @@ def _read_phone(written: str) -> str:
 def rule_phones(text: str, ctx: Context) -> str:
     def phone(m: re.Match[str]) -> str | None:
         digits = re.sub(r"\D", "", m.group(3))
-        if not (9 <= len(digits) <= 12):
+        # A landline area code and a short service number ("0236.1022") is a phone too.
+        short_ok = len(digits) >= 7 and digits.startswith("02") and digits != m.group(3)
+        if not (9 <= len(digits) <= 12 or short_ok):
             return None
         prefix = "" if m.group(1) is None else f"điện thoại{m.group(2)} "
         return prefix + _read_phone(m.group(3))

@@ -13,8 +13,8 @@ tests/normalize/fresh_dev3.tsv (third development set from new domains, five bat
 tests/normalize/fresh_dev4.tsv (fourth development set, on the semiotic classes, from the
 domains the others cover least; scored 90.9 % when written, before fixing),
 tests/normalize/fresh_dev6.tsv (written after the fixes against fresh_dev4, to check they
-generalized; eight batches scored 95.5, 91.7, 86.7, 96.6, 84.8, 97.9, 100 and 96.6 %
-when written, before fixing),
+generalized; nine batches scored 95.5, 91.7, 86.7, 96.6, 84.8, 97.9, 100, 96.6 and
+93.3 % when written, before fixing),
 tests/normalize/heldback.tsv (written after the rework, never tuned on; target >= 95 %).
 A case counts when the spoken form matches case-folded (the engines do not hear case);
 the exact, case-sensitive score is printed beside it.

@@ -83,7 +83,8 @@ Conventions (chosen here; the tests hold them):
   A landline area code with a short number ("0236.1022") is a phone number too.
   1900/1800 numbers are digits by their form alone ("… là 1900 9068"), and so are digit
   groups joined by "-" with a leading zero or six digits ("2026-0012345": not a range).
-- Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư", "ngã 4" → "ngã tư"; Roman numerals
+- Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư" (also in a list: "thứ 2, 4, 6" →
+  "thứ hai, tư, sáu"), "ngã 4" → "ngã tư"; Roman numerals
   only after trigger words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười
   lăm").
 - Letters: a lone capital stays as written ("nhà B"); a lowercase letter labelling a point

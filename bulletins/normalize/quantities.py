@@ -379,7 +379,8 @@ _ROMAN_BEFORE_RE = re.compile(
     rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+(?:[IVXLC]+\s*(?:,|và|hoặc|-)\s*){{0,6}}$")
 _ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/-]|[.,]\d)")
 _JUNCTION_BEFORE_RE = re.compile(r"(?<!\w)(?i:ngã)\s+$")  # "ngã 4" is "ngã tư"
-_ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+$")
+# The trigger may stand before a list: "các ngày thứ 2, 4, 6" → "thứ hai, tư, sáu".
+_ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+(?:\d{1,2}\s*(?:,|và|hoặc)\s*){0,6}$")
 
 
 def rule_ordinals(text: str, ctx: Context) -> str:
@@ -397,7 +398,7 @@ def rule_ordinals(text: str, ctx: Context) -> str:
         return words
 
     def ordinal(m: re.Match[str]) -> str | None:
-        if not _ORDINAL_BEFORE_RE.search(text_before(m, 10)):
+        if not _ORDINAL_BEFORE_RE.search(text_before(m, 30)):
             if _JUNCTION_BEFORE_RE.search(text_before(m, 6)) and not re.match(
                     r"\s+lần\b", text_after(m, 6)):
                 ctx.because("ngã ba, ngã tư: số đường gặp nhau")

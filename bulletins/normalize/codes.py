@@ -6,6 +6,7 @@ import re
 
 from .context import (
     Context,
+    glued,
     issuer_table,
     letter_table,
     prev_word,
@@ -39,7 +40,7 @@ _PARTY_CODE_RE = re.compile(
 _STATE_CODE_RE = re.compile(
     r"(?<![\w/.-])(\d+)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ]{0,7}(?:-[A-ZĐ][A-Za-zĐđ0-9]*)+)"
     r"(?![\w/])")
-_ZERO_NUMBER_RE = re.compile(r"(?<![\w.,/-])0\d{1,3}(?![\w/-]|[.,]\d)")
+_ZERO_NUMBER_RE = re.compile(r"0\d{1,3}(?![\w/-]|[.,]\d)")
 _LAW_CODE_RE = re.compile(r"(?<![\w/.-])(\d+)/(\d{4})/([A-ZĐ]{1,6}\d{1,2})(?![\w/])")
 
 
@@ -115,7 +116,7 @@ def rule_document_codes(text: str, ctx: Context) -> str:
         return _code(m, ctx, m.group(1), m.group(2), None, [m.group(3)])
 
     def bare_number(m: re.Match[str]) -> str | None:
-        if not _DOC_BEFORE_RE.search(text_before(m)):
+        if glued(m) or not _DOC_BEFORE_RE.search(text_before(m)):
             return None
         ctx.because("số văn bản có số 0 đứng đầu: đọc cả số 0")
         return read_code_number(m.group(), ctx.settings)

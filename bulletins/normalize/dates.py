@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .codes import _DOC_BEFORE_RE
-from .context import Context, prev_word, sub, text_after, text_before
+from .context import Context, glued, prev_word, sub, text_after, text_before
 from .numerals import read_code_number, read_day, read_month, read_number, read_year
 from .quantities import _COUNTED_AFTER_RE, _WHOLE_AFTER_RE
 
@@ -55,7 +55,7 @@ _WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:
 # "ngày 2 đến ngày 10 hằng tháng": a day of the month with no month written is still a day
 # ("mùng hai"), when a pause, a link word or another day follows; "ngày 3 lần" is a count.
 _DAY_OF_MONTH_RE = re.compile(
-    r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s*(?:[,;:!?)]|\.(?!\d)|$)|\s+(?:đến|tới|và|"
+    r"((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s*(?:[,;:!?)]|\.(?!\d)|$)|\s+(?:đến|tới|và|"
     r"hoặc|hằng|hàng|của)\b)")
 _WORDY_MONTH_RE = re.compile(
     r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
@@ -213,7 +213,7 @@ def rule_dates(text: str, ctx: Context) -> str:
     text = sub(ctx, _WORDY_DAY_RE, "date", lambda m: m.group(1) + read_day(
         int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
     text = sub(ctx, _DAY_OF_MONTH_RE, "date", lambda m: m.group(1) + read_day(
-        int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
+        int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 and not glued(m, "_") else None, text)
     text = sub(ctx, _WORDY_MONTH_RE, "date", lambda m: m.group(1) + read_month(
         int(m.group(2)), s).removeprefix("tháng ") if 1 <= int(m.group(2)) <= 12 else None, text)
     def law_year(m: re.Match[str]) -> str | None:

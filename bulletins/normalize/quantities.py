@@ -13,6 +13,7 @@ from .context import (
     NUM,
     START,
     Context,
+    glued,
     letter_names,
     spell,
     sub,
@@ -190,10 +191,11 @@ _COUNTED_AFTER_RE = re.compile(
 # A rank before x/y makes it a place out of y: "thương binh hạng 2/4", "xếp thứ 3/12".
 _RANK_BEFORE_RE = re.compile(r"(?<!\w)((?i:hạng|xếp|đứng|thứ))\s+$")
 # House numbers down alleys: "số 123/4/5" (no 4-digit year at the end, so not a date).
-_SLASH_CHAIN_RE = re.compile(r"(?<![\w.,/-])\d{1,4}(?:/\d{1,3}){2,}(?![\w/]|[.,]\d)")
+_SLASH_CHAIN_RE = re.compile(r"\d{1,4}(?:/\d{1,3}){2,}(?![\w/]|[.,]\d)")
 _HOUSE_BEFORE_RE = re.compile(r"(?<!\w)(?i:số|nhà|hẻm|ngõ|ngách|kiệt|kiệt số)\s+$")
 @cache
 def _slash_unit_re() -> re.Pattern[str]:
+    # START stays in the pattern here: it cuts short the tries inside long numbers.
     return re.compile(rf"{START}({NUM})\s?/\s?({NUM})\s?({units_re()})(?![\w²³/])")
 
 
@@ -227,6 +229,8 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
         return f"{ctx.num(a)} trên {ctx.num(b)}"  # 15/15 chỉ tiêu
 
     def chain(m: re.Match[str]) -> str | None:
+        if glued(m):
+            return None
         parts = m.group().split("/")
         looks_like_date = int(parts[0]) <= 31 and int(parts[1]) <= 12 and len(parts) == 3
         if looks_like_date and not _HOUSE_BEFORE_RE.search(text_before(m, 12)):
@@ -416,7 +420,7 @@ def rule_ordinals(text: str, ctx: Context) -> str:
 def _point_decimal_re() -> re.Pattern[str]:
     # "1.5 triệu", "10.5%", "3.5 ha": an English decimal point (one or two digits after it,
     # so never a thousands group) before a percent, a scale word or a unit.
-    return re.compile(rf"(?<![\w.,])(\d{{1,3}})\.(\d{{1,2}})(?=\s?(?:%|(?:triệu|tỷ|tỉ|nghìn|ngàn|"
+    return re.compile(rf"(\d{{1,3}})\.(\d{{1,2}})(?=\s?(?:%|(?:triệu|tỷ|tỉ|nghìn|ngàn|"
                       rf"{units_re()})(?![\w²³])))")
 
 
@@ -444,7 +448,9 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
                 words.append(piece)
         return " ".join(words)
 
-    def point_decimal(m: re.Match[str]) -> str:
+    def point_decimal(m: re.Match[str]) -> str | None:
+        if glued(m, "_.,"):
+            return None
         ctx.because("dấu chấm thập phân kiểu Anh trước đơn vị hoặc «triệu, tỷ»")
         return ctx.num(f"{m.group(1)},{m.group(2)}")
 
@@ -469,12 +475,14 @@ _NUMBER_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?(?!\d)|\d{1,3}(?:,\d{3}){2
 def _spaced_thousands_re() -> re.Pattern[str]:
     # "15 000 000 đồng": thousands grouped by spaces, a quantity because a unit or a
     # counted noun follows (bare space-separated groups are an identifier: codes.py).
-    return re.compile(rf"(?<![\w.,/-])\d{{1,3}}(?: \d{{3}})+(?=\s?(?:{units_re()}|{SPACED_COUNTED})"
+    return re.compile(rf"\d{{1,3}}(?: \d{{3}})+(?=\s?(?:{units_re()}|{SPACED_COUNTED})"
                       r"(?![\w²³]))")
 
 
 def rule_numbers(text: str, ctx: Context) -> str:
-    def spaced(m: re.Match[str]) -> str:
+    def spaced(m: re.Match[str]) -> str | None:
+        if glued(m):
+            return None
         ctx.because("nhóm nghìn cách bằng khoảng trắng, trước đơn vị")
         return ctx.num(m.group().replace(" ", "."))
 

@@ -12,9 +12,9 @@ generic numbers, then longer spans win) → the sentence is rebuilt and punctuat
 the last check. Classes: CARDINAL, DECIMAL, FRACTION, ORDINAL, ROMAN, DATE, TIME, MEASURE,
 MONEY, PERCENT, RANGE, TELEPHONE (also service numbers), IDENTIFIER (document, case, account
 and ID numbers, plates, letter+digit codes), ABBREVIATION, ADDRESS (roads), ELECTRONIC,
-WHITELIST (lexicon phrases), VERBATIM (spelled capitals), PUNCT. `explain` lists each token's
-class, evidence and reading. `split_sentences` then cuts the spoken text into engine-sized
-sentences (rule 7).
+WHITELIST (lexicon phrases), VERBATIM (spelled capitals and letters), PUNCT. `explain`
+lists each token's class, evidence and reading. `split_sentences` then cuts the spoken
+text into engine-sized sentences (rule 7).
 
 Conventions (chosen here; the tests hold them):
 - Tone marks: traditional placement, as in our lexicon and most newspapers: "hoà" → "hòa",
@@ -35,20 +35,35 @@ Conventions (chosen here; the tests hold them):
   không trăm hai mươi mốt"; "Quốc khánh 2/9" → "Quốc khánh mùng hai tháng chín"; April
   is "tháng tư" (also in "tháng 4"). D/M without a year is a date only after a date word
   (ngày, sáng, khánh, từ, đến …); "ngày" is never doubled. M/YYYY is "tháng M năm YYYY",
-  but "N năm YYYY" after a counter ("đợt 1/2026", "quý 2/2026"). Spans: "25-26/11" →
+  but "N năm YYYY" after a counter ("đợt 1/2026", "quý 2/2026"). "ngày N" with no month
+  is still a day when a pause or a link word follows ("từ ngày 2 đến ngày 10 hằng tháng"
+  → "mùng hai … mùng mười"), not before a count ("ngày 3 lần"). Spans: "25-26/11" →
   "hai mươi lăm đến hai mươi sáu tháng mười một"; "tháng 10-12/2026" → "tháng mười đến
   tháng mười hai năm …"; a dash between two full dates is "đến".
 - Times: "7h30" → "bảy giờ ba mươi phút", "7h-11h" → "từ bảy giờ đến mười một giờ"
   ("từ" is not repeated when written).
 - Ranges: a hyphen or dash between numbers is "đến" ("2-3 lần/năm" → "hai đến ba lần mỗi
-  năm"). Slashes between numbers: "a phần b" for simple fractions (1/b up to 1/10, or b up
-  to 4: "ba phần tư"), "đến" for consecutive years (năm học 2020/2021), else "trên"
-  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021"); "tỷ lệ 1:2000" is
-  "một trên hai nghìn". Between words: a unit after "/" is "một" (đồng/kg → "đồng một
+  năm"), but a score after a result word even when a < b ("thua set đầu 23-25" → "hai
+  mươi ba hai mươi lăm"; "thua 1-2 trận" stays a range). Slashes between numbers: "a
+  phần b" for simple fractions (1/b up to 1/10, or b up to 4: "ba phần tư"), "đến" for
+  consecutive years (năm học 2020/2021), else "trên"
+  ("15/15 chỉ tiêu" → "mười lăm trên mười lăm chỉ tiêu", "2004/2021", after a rank "hạng
+  2/4" → "hạng hai trên bốn"; house numbers down alleys "số 123/4/5" → "… trên bốn trên
+  năm"); "1m65" is "một mét sáu mươi lăm"; an English decimal point before a unit, "%" or
+  a scale word is a decimal ("1.5 triệu", "10.5%" → "phẩy"); "tỷ lệ 1:2000" is
+  "một trên hai nghìn" (a colon after "tỷ lệ" is never a clock time: "1:20"); so many
+  per a round hundred or thousand is "trên" ("8 lít/100 km", "12 bác sĩ/10.000 dân").
+  Between words: a unit after "/" is "một" (đồng/kg → "đồng một
   ki-lô-gam"), a counted noun "mỗi" (lần/năm, triệu đồng/hộ), anything else a comma pause
   (hộ/khẩu → "hộ, khẩu"). Units are read only right after a number ("5 m" but "ông m").
-  Money: "35.000đ" and "35.000 VNĐ" → "ba mươi lăm nghìn đồng"; "1,2 tỷ" → "một phẩy hai
-  tỷ"; "%" → "phần trăm"; "-2°C" → "âm hai độ xê".
+  Money: "35.000đ" and "35.000 VNĐ" → "ba mươi lăm nghìn đồng"; "1,2 tỷ" → "một phẩy
+  hai tỷ"; thousands grouped by spaces before a unit are a number ("15 000 000 đồng" →
+  "mười lăm triệu đồng"); "< 6 tuổi" → "dưới sáu tuổi", "> 4‰" → "trên …", "±" → "cộng
+  trừ"; "%" → "phần trăm"; "-2°C" → "âm hai độ xê", "(-9,4%)" → "âm chín phẩy bốn phần
+  trăm". A word followed by another "/" rate is a "per" word too ("sữa/trẻ/ngày" → "sữa
+  mỗi trẻ mỗi ngày"). A day/month after a street or place noun is its name ("đường
+  30/4" → "đường ba mươi tháng tư"). In "125/GP-UBND" a known issuer second makes the
+  first part the document's type.
 - Document codes (never "trên", "trừ" or a date inside): the number (leading zeros as
   digits: "05" → "không năm"), "năm" + year for state codes, then "của" + issuer. The TYPE
   code is dropped when the preceding noun (or its abbreviation, "QĐ số") already names the
@@ -65,8 +80,16 @@ Conventions (chosen here; the tests hold them):
   "gọi một một bốn"). Unbroken mobile numbers are grouped 4-3-3. Service numbers after their
   service or in a list are digits ("Công an 113", "112, 113 hoặc 114"); "113 hộ" is a count.
   Account, ID and tax numbers after their cue (STK, CCCD, mã số thuế) are digits too.
-- Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư"; Roman numerals only after trigger
-  words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười lăm").
+  A landline area code with a short number ("0236.1022") is a phone number too.
+  1900/1800 numbers are digits by their form alone ("… là 1900 9068"), and so are digit
+  groups joined by "-" with a leading zero or six digits ("2026-0012345": not a range).
+- Ordinals: "thứ 1" → "thứ nhất", "thứ 4" → "thứ tư" (also in a list: "thứ 2, 4, 6" →
+  "thứ hai, tư, sáu"), "ngã 4" → "ngã tư"; Roman numerals
+  only after trigger words ("lần thứ XIII" → "lần thứ mười ba", "khóa XV" → "khóa mười
+  lăm").
+- Letters: a lone capital stays as written ("nhà B"); a lowercase letter labelling a point
+  is spelled ("điểm c" → "điểm xê"); a capital joined to a word is spelled ("X-quang" →
+  "ích-xì quang"); "km" before a number is a kilometre post ("km số 7").
 - Letters with digits: "5K" → "năm ca", "F0" → "ép không", "H5N1", "4.0" → "bốn chấm
   không"; "10 xây + 10 chống" → "mười xây và mười chống", but "2 + 3" → "hai cộng ba".
 - Abbreviations: the lexicon (case-sensitive, longest match, compounds split on - & /);

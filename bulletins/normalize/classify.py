@@ -23,9 +23,11 @@ from .codes import rule_document_codes, rule_identifiers, rule_phones, rule_road
 from .context import Candidate, Change, Context, neighbours
 from .dates import rule_dates, rule_times
 from .electronic import rule_electronic
+from .letters import rule_letters
 from .quantities import (
     rule_alphanumeric,
     rule_dimensions,
+    rule_heights,
     rule_number_slashes,
     rule_numbers,
     rule_ordinals,
@@ -63,6 +65,7 @@ TAGGERS: tuple[TaggerSpec, ...] = (
     TaggerSpec(rule_dates, 75),
     TaggerSpec(rule_times, 70),
     TaggerSpec(rule_dimensions, 67),
+    TaggerSpec(rule_heights, 66),
     TaggerSpec(rule_units, 65),
     TaggerSpec(rule_word_slashes, 62),
     TaggerSpec(rule_ranges, 60),
@@ -73,6 +76,7 @@ TAGGERS: tuple[TaggerSpec, ...] = (
     TaggerSpec(rule_glosses, 34),
     TaggerSpec(rule_dotted_prefixes, 32),
     TaggerSpec(rule_dashes, 30),
+    TaggerSpec(rule_letters, 28),
     TaggerSpec(rule_abbreviations, 25),
 )
 
@@ -86,7 +90,7 @@ CLASS_OF_RULE = {
     "fraction": "FRACTION", "ratio": "FRACTION", "ordinal": "ORDINAL", "roman": "ROMAN",
     "alphanumeric": "IDENTIFIER", "number": "CARDINAL", "rate": "MEASURE",
     "punct": "PUNCT", "abbreviation": "ABBREVIATION", "unknown_acronym": "VERBATIM",
-    "year": "DATE",
+    "year": "DATE", "letter": "VERBATIM", "decimal": "DECIMAL", "comparison": "MEASURE",
 }
 _MONEY_UNITS = ("đồng", "đô la Mỹ", "đô la Úc", "yên Nhật", "nhân dân tệ", "ơ-rô", "won Hàn Quốc",
                 "bảng Anh", "bạt Thái", "kíp Lào")

@@ -6,6 +6,7 @@ import re
 
 from .context import (
     Context,
+    glued,
     issuer_table,
     letter_table,
     prev_word,
@@ -39,6 +40,7 @@ _PARTY_CODE_RE = re.compile(
 _STATE_CODE_RE = re.compile(
     r"(?<![\w/.-])(\d+)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ]{0,7}(?:-[A-ZĐ][A-Za-zĐđ0-9]*)+)"
     r"(?![\w/])")
+_ZERO_NUMBER_RE = re.compile(r"0\d{1,3}(?![\w/-]|[.,]\d)")
 _LAW_CODE_RE = re.compile(r"(?<![\w/.-])(\d+)/(\d{4})/([A-ZĐ]{1,6}\d{1,2})(?![\w/])")
 
 
@@ -97,7 +99,12 @@ def rule_document_codes(text: str, ctx: Context) -> str:
         if _FORM_BEFORE_RE.search(text_before(m, 20)):
             ctx.because("số hiệu mẫu biểu: chỉ đọc số")
             return read_code_number(m.group(1), ctx.settings)
-        type_key = parts[0] if parts[0] in _TYPE_KEYS else None
+        # A known issuer in second place makes the first part the document's type, even a
+        # type this table lacks ("125/GP-UBND": a licence of the People's Committee).
+        issuers_known = issuer_table()
+        type_key = parts[0] if parts[0] in _TYPE_KEYS or (
+            len(parts) > 1 and parts[0] not in issuers_known and parts[1] in issuers_known
+            and parts[0] not in _CASE_TYPES) else None
         # "245/UBND-VP": no type; UBND issued it, VP (the drafting office) is not read.
         # Joint documents (TTLT-BTC-BNV) name every issuer; otherwise the part after the
         # issuer is its drafting office ("QĐ-BNN-TCLN", "UBND-VP"), not read.
@@ -108,6 +115,14 @@ def rule_document_codes(text: str, ctx: Context) -> str:
     def law(m: re.Match[str]) -> str:
         return _code(m, ctx, m.group(1), m.group(2), None, [m.group(3)])
 
+    def bare_number(m: re.Match[str]) -> str | None:
+        if glued(m) or not _DOC_BEFORE_RE.search(text_before(m)):
+            return None
+        ctx.because("số văn bản có số 0 đứng đầu: đọc cả số 0")
+        return read_code_number(m.group(), ctx.settings)
+
+    # "Quyết định số 05": a document's number keeps its leading zero even without a code.
+    sub(ctx, _ZERO_NUMBER_RE, "document_code", bare_number, text)
     text = sub(ctx, _PARTY_CODE_RE, "document_code", party, text)
     text = sub(ctx, _STATE_CODE_RE, "document_code", state, text)
     return sub(ctx, _LAW_CODE_RE, "document_code", law, text)
@@ -164,6 +179,17 @@ _COUNT_AFTER_RE = re.compile(
     r"ngày|năm|tháng)\b")
 
 
+# 1900 and 1800 numbers are telephone numbers by their form wherever they stand ("tổng đài
+# hỗ trợ … là 1900 9068"): a quantity is never written in space-separated groups, and a year
+# 1900 is not followed by a group of four digits.
+_SERVICE_FORM_RE = re.compile(
+    r"1[89]00(?:[ .]\d{4}|[ .]\d{3}[ .]\d{3}|[ .]\d{2}[ .]\d{2}|\d{4}|\d{6})"
+    r"(?![\w/]|[.,]\d)")
+
+
+_CODE_BEFORE_RE = re.compile(r"[\w.,/+-]$")  # glued to a word, a code or another number
+
+
 def _read_phone(written: str) -> str:
     groups = re.split(r"[ .()-]+", written.strip("()"))
     if len(groups) == 1 and len(written) >= 9 and written.startswith("0"):
@@ -180,7 +206,9 @@ def _read_phone(written: str) -> str:
 def rule_phones(text: str, ctx: Context) -> str:
     def phone(m: re.Match[str]) -> str | None:
         digits = re.sub(r"\D", "", m.group(3))
-        if not (9 <= len(digits) <= 12):
+        # A landline area code and a short service number ("0236.1022") is a phone too.
+        short_ok = len(digits) >= 7 and digits.startswith("02") and digits != m.group(3)
+        if not (9 <= len(digits) <= 12 or short_ok):
             return None
         prefix = "" if m.group(1) is None else f"điện thoại{m.group(2)} "
         return prefix + _read_phone(m.group(3))
@@ -193,6 +221,14 @@ def rule_phones(text: str, ctx: Context) -> str:
         return _read_phone(written) + m.group(1)[len(written):]
 
     text = sub(ctx, _PHONE_RE, "phone", phone, text)
+
+    def service_form(m: re.Match[str]) -> str | None:
+        if _CODE_BEFORE_RE.search(text_before(m, 1)):
+            return None  # part of a longer number
+        ctx.because("số tổng đài 1900/1800: đọc từng chữ số")
+        return _read_phone(m.group())
+
+    sub(ctx, _SERVICE_FORM_RE, "phone", service_form, text)
     text = sub(ctx, _HOTLINE_RE, "phone", hotline, text)
 
     def service(m: re.Match[str]) -> str | None:
@@ -219,7 +255,9 @@ def rule_phones(text: str, ctx: Context) -> str:
 
 # --- identifiers: account, ID and tax numbers after their cue; vehicle plates ---
 
-_ID_NUMBER_RE = re.compile(r"(?<![\w.,/-])\d{4,}(?:[ .-]\d{3,})*(?![\w/]|[.,]\d)")
+# After its cue an identifier may also be short groups joined: "số hiệu 123-456".
+_ID_NUMBER_RE = re.compile(
+    r"(?<![\w.,/-])(?:\d{4,}|\d{3}(?=[ .-]\d{3}))(?:[ .-]\d{3,})*(?: \d{2})?(?![\w/]|[.,]\d)")
 _ID_BEFORE_RE = re.compile(
     r"((?i:số tài khoản|tài khoản|STK|TK|căn cước công dân|căn cước|CCCD|CMND|"
     r"chứng minh nhân dân|mã số thuế|MST|mã số|mã định danh|số định danh|định danh|số hiệu|"
@@ -229,7 +267,12 @@ _ID_BEFORE_RE = re.compile(
 # Three or more space-separated groups of digits ("5900 123 456") are never one quantity.
 _GROUPED_DIGITS_RE = re.compile(r"(?<![\w.,/-])\d{3,4}(?: \d{3,4}){2,}(?![\w/]|[.,]\d)")
 _PLATE_RE = re.compile(
-    r"(?<![\w.,/-])(\d{2})([A-ZĐ]{1,2}\d?)\s?[-–]?\s?(\d{3}\.\d{2}|\d{4,5})(?![\w/]|[.,]\d)")
+    r"(?<![\w.,/-])(\d{2})[-–]?([A-ZĐ]{1,2}\d?)\s?[-–]?\s?(\d{3}\.\d{2}|\d{4,5})(?![\w/]|[.,]\d)")
+
+
+# Digit groups joined by dashes where a group has a leading zero or six digits or more:
+# a file or record number ("2026-0012345"), never a range of quantities.
+_DASHED_CODE_RE = re.compile(r"\d{3,}(?:-\d{3,})+(?![\w/-]|[.,]\d)")
 
 
 # Fishing-vessel registration numbers: province code, serial, "TS" (thủy sản):
@@ -274,4 +317,14 @@ def rule_identifiers(text: str, ctx: Context) -> str:
         return f"{_spell(m.group(1))} {read_digits(m.group(2))} {_spell('TS')}"
 
     sub(ctx, _VESSEL_RE, "identifier", vessel, text)
+
+    def dashed(m: re.Match[str]) -> str | None:
+        parts = m.group().split("-")
+        if _CODE_BEFORE_RE.search(text_before(m, 1)) or not any(
+                p.startswith("0") and len(p) >= 3 or len(p) >= 6 for p in parts):
+            return None  # "2021-2025", "100-200": a range
+        ctx.because("nhóm số có số 0 đứng đầu hoặc quá dài: mã số, đọc từng chữ số")
+        return ", ".join(read_digits(p) for p in parts)
+
+    sub(ctx, _DASHED_CODE_RE, "identifier", dashed, text)
     return sub(ctx, _PLATE_RE, "plate", plate, text)

@@ -134,6 +134,14 @@ def neighbours(text: str, start: int, end: int) -> str:
     return f"trước «{left}», sau «{right.group(1) if right else '—'}»"
 
 
+def glued(m: re.Match[str], also: str = "_.,/-") -> bool:
+    """Whether the match follows a letter, a digit or one of `also`: the START condition,
+    checked by the reader so that a pattern can begin with a plain character (a look-behind
+    first makes the regex engine try it at every position of the text)."""
+    before = m.string[m.start() - 1] if m.start() else " "
+    return before.isalnum() or before in also
+
+
 def text_before(m: re.Match[str], n: int = 40) -> str:
     return m.string[max(0, m.start() - n):m.start()]
 

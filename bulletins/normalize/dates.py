@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .codes import _DOC_BEFORE_RE
-from .context import Context, prev_word, sub, text_after, text_before
+from .context import Context, glued, prev_word, sub, text_after, text_before
 from .numerals import read_code_number, read_day, read_month, read_number, read_year
 from .quantities import _COUNTED_AFTER_RE, _WHOLE_AFTER_RE
 
@@ -27,7 +27,7 @@ _DAY_MONTH_BEFORE_RE = re.compile(
     r"\s*[,(]?\s*$")
 
 
-_FAR_DAY_WORD_RE = re.compile(r"(?<!\w)((?i:ngày|kỷ niệm|dịp|lễ))\b[^\d\n.;!?]*$")
+_FAR_DAY_WORD_RE = re.compile(r"(?<!\w)((?i:ngày|kỷ niệm|dịp|lễ|tết))\b[^\d\n.;!?]*$")
 _CALENDAR_AFTER_RE = re.compile(r"\s*(?:âm lịch|dương lịch|AL|ÂL|DL)\b")
 _DATE_LIST_BEFORE_RE = re.compile(r"(?:\d{1,2}/\d{1,2}\s*(?:,|và|hoặc)\s*){1,6}$")
 # Days that share the month written once after the last of them: "ngày 3 và 4/6",
@@ -52,6 +52,11 @@ _SHORT_SPAN_RE = re.compile(
 
 # Dates half in words: "ngày 8 tháng 10 năm 2021", "tháng 4".
 _WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:tháng|THÁNG)\s+\d)")
+# "ngày 2 đến ngày 10 hằng tháng": a day of the month with no month written is still a day
+# ("mùng hai"), when a pause, a link word or another day follows; "ngày 3 lần" is a count.
+_DAY_OF_MONTH_RE = re.compile(
+    r"((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s*(?:[,;:!?)]|\.(?!\d)|$)|\s+(?:đến|tới|và|"
+    r"hoặc|hằng|hàng|của)\b)")
 _WORDY_MONTH_RE = re.compile(
     r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
 
@@ -60,6 +65,10 @@ _WORDY_MONTH_RE = re.compile(
 _LAW_YEAR_RE = re.compile(r"(?<![\w.,/-])((?:19|20)\d\d)(?![\w/]|[.,]\d)")
 _LAW_BEFORE_RE = re.compile(
     r"(?:\b(?:Luật|Bộ luật|Hiến pháp|Pháp lệnh)(?:\s+[^\W\d][\w]*){0,5}|\bBL[A-ZĐ]{2,6})\s+$")
+
+
+_NAMED_PLACE_BEFORE_RE = re.compile(
+    r"(?<!\w)(?i:đường|phố|quảng trường|cầu|công viên|sân vận động|bến xe|khu tập thể)\s+$")
 
 
 def _valid(day: int, month: int) -> bool:
@@ -72,6 +81,8 @@ def _day_words(m: re.Match[str], day: int, ctx: Context, prev: str | None = None
     if prev in ("mùng", "mồng"):
         return read_number(day, ctx.settings)
     words = read_day(day, ctx.settings)
+    if prev != "ngày" and _LISTED_DAY_BEFORE_RE.search(text_before(m, 40)):
+        return words  # "ngày 1 và 2/1/2027": the list's "ngày" is written once
     return words if prev == "ngày" else "ngày " + words
 
 
@@ -128,6 +139,11 @@ def rule_dates(text: str, ctx: Context) -> str:
                                                       or " "):
                 ctx.because("ngày/tháng nối tiếp một ngày/tháng trong cùng danh sách")
                 return f"{read_day(day, s)} {read_month(month, s)}"
+            if _NAMED_PLACE_BEFORE_RE.search(text_before(m, 20)):
+                # "đường 30/4", "quảng trường 3/2": a place named after the day, said as
+                # its name ("đường ba mươi tháng tư"); "nhà số 25/3" stays a house number.
+                ctx.because("tên đường, nơi chốn đặt theo ngày lịch sử")
+                return f"{read_number(day, s)} {read_month(month, s)}"
             # "Ngày hội «Toàn dân …» 19/8": a day word a little earlier, no number between.
             far = _FAR_DAY_WORD_RE.search(text_before(m, 60))
             after = text_after(m, 20)
@@ -196,11 +212,13 @@ def rule_dates(text: str, ctx: Context) -> str:
 
     text = sub(ctx, _WORDY_DAY_RE, "date", lambda m: m.group(1) + read_day(
         int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 else None, text)
+    text = sub(ctx, _DAY_OF_MONTH_RE, "date", lambda m: m.group(1) + read_day(
+        int(m.group(2)), s) if 1 <= int(m.group(2)) <= 31 and not glued(m, "_") else None, text)
     text = sub(ctx, _WORDY_MONTH_RE, "date", lambda m: m.group(1) + read_month(
         int(m.group(2)), s).removeprefix("tháng ") if 1 <= int(m.group(2)) <= 12 else None, text)
     def law_year(m: re.Match[str]) -> str | None:
-        if not _LAW_BEFORE_RE.search(text_before(m, 50)):
-            return None
+        if prev_word(m) == "năm" or not _LAW_BEFORE_RE.search(text_before(m, 50)):
+            return None  # "Luật Đất đai năm 2024": "năm" is written already
         ctx.because("năm ban hành sau tên luật")
         return read_year(int(m.group(1)), s)
 
@@ -217,6 +235,10 @@ _TIME_RANGE_RE = re.compile(
     r"(\d{1,2})(?:h|g|:)(\d{2})?(?:'|p|ph)?(?!\w)")
 _TIME_RE = re.compile(r"(?<![\w.,/:-])(\d{1,2})(?:h|g)(\d{2})?(?:'|p|ph)?(?!\w)"
                       r"|(?<![\w.,/:-])(\d{1,2}):(\d{2})(?::\d{2})?(?![\w:]|[.,]\d)")
+
+
+# "a:b" after the word "tỷ lệ" (a few words back at most) is a ratio, not a clock time.
+_RATIO_BEFORE_RE = re.compile(r"(?i:t[ỷỉ] lệ)(?:\s+[^\W\d]+){0,3}\s*:?\s*$")
 
 
 def _time(h: str, mm: str | None, ctx: Context) -> str | None:
@@ -241,6 +263,8 @@ def rule_times(text: str, ctx: Context) -> str:
     def single(m: re.Match[str]) -> str | None:
         if m.group(1) is not None:
             return _time(m.group(1), m.group(2), ctx)
+        if _RATIO_BEFORE_RE.search(text_before(m, 30)):
+            return None  # "pha theo tỷ lệ 1:20": a ratio, for the FRACTION tagger
         return _time(m.group(3), m.group(4), ctx)
 
     text = sub(ctx, _TIME_RANGE_RE, "time", time_range, text)

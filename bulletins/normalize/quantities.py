@@ -13,6 +13,7 @@ from .context import (
     NUM,
     START,
     Context,
+    glued,
     letter_names,
     spell,
     sub,
@@ -31,8 +32,10 @@ def _unit_re() -> re.Pattern[str]:
                       r"(?![\w²³])")
 
 
-# -2°C: a minus sign before a temperature is "âm".
-_NEGATIVE_RE = re.compile(rf"(?<![\w.,/-])[-−]()({NUM})\s?(°C|°|độ C|độ)(?![\w²³])")
+# -2°C: a minus sign before a temperature is "âm"; so is one before a percent that stands
+# alone ("giảm 9 vụ (-9,4%)"). After a number ("20 -25°C") the dash is a range.
+_NEGATIVE_RE = re.compile(rf"[-−]()({NUM})\s?(°C|°|độ C|độ|%)(?![\w²³])")
+_NOT_NEGATIVE_BEFORE_RE = re.compile(r"[\w.,/%-]$|[\d%]\s$")
 
 
 def rule_units(text: str, ctx: Context) -> str:
@@ -43,7 +46,8 @@ def rule_units(text: str, ctx: Context) -> str:
             spoken = f"{ctx.num(m.group(1))} đến {spoken}"
         return spoken
 
-    sub(ctx, _NEGATIVE_RE, "unit", lambda m: "âm " + unit(m), text)
+    sub(ctx, _NEGATIVE_RE, "unit", lambda m: None if _NOT_NEGATIVE_BEFORE_RE.search(
+        text_before(m, 2)) else "âm " + unit(m), text)
     sub(ctx, _unit_re(), "unit", unit, text)
 
     def after_quantity(m: re.Match[str]) -> str | None:
@@ -55,6 +59,22 @@ def rule_units(text: str, ctx: Context) -> str:
         return units[m.group(1)]
 
     sub(ctx, _SCALED_DONG_RE, "unit", lambda m: "đồng", text)
+
+    def comparison(m: re.Match[str]) -> str | None:
+        if re.search(r"\d\s?$", text_before(m, 2)):
+            return None  # "a > b" between two numbers: "lớn hơn", for the symbols
+        ctx.because("dấu so sánh trước một lượng: «trên», «dưới»")
+        return _COMPARISON_WORDS[m.group(1)]
+
+    sub(ctx, _COMPARISON_RE, "comparison", comparison, text)
+
+    def post(m: re.Match[str]) -> str | None:
+        if _GLUED_BEFORE_RE.search(text_before(m, 1)):
+            return None
+        ctx.because("cột cây số: «km» trước số")
+        return units["km"]
+
+    sub(ctx, _KM_POST_RE, "unit", post, text)
     return sub(ctx, _bare_unit_re(), "unit", after_quantity, text)
 
 
@@ -62,6 +82,17 @@ def rule_units(text: str, ctx: Context) -> str:
 _SCALED_DONG_RE = re.compile(
     "(?:" + "|".join(rf"(?<=\d {w} )" for w in ("triệu", "nghìn", "ngàn", "tỷ", "tỉ"))
     + r")đ(?!\w)")
+
+
+# "> 4‰", "< 6 tuổi": a comparison sign before a quantity is read as a limit.
+_COMPARISON_RE = re.compile(r"([<>])\s?(?=[-−]?\d)")
+_COMPARISON_WORDS = {">": "trên ", "<": "dưới "}
+
+
+# A kilometre post names a place on a road: the unit stands before its number ("km 7",
+# "km số 12", "Km 45+200").
+_KM_POST_RE = re.compile(r"[kK][mM](?=\s(?:số\s)?\d)")
+_GLUED_BEFORE_RE = re.compile(r"[\w./-]$")
 
 
 # Words that stand for a quantity, after which a unit symbol is read as its unit.
@@ -77,6 +108,21 @@ def _bare_unit_re() -> re.Pattern[str]:
                    and (not k[0].isupper() or k.isupper() and len(k) == 3 or k in (
                        "MW", "MWh", "GW", "GWh"))), key=len, reverse=True)
     return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³/])")
+
+
+# --- a height in metres and centimetres: "1m65" ---
+
+_HEIGHT_RE = re.compile(r"(\d)m(\d{2})(?![\w²³]|[.,]\d)")
+
+
+def rule_heights(text: str, ctx: Context) -> str:
+    def height(m: re.Match[str]) -> str | None:
+        if re.search(r"[\w.,/-]$", text_before(m, 1)):
+            return None
+        ctx.because("chiều cao viết «1m65»: mét và phần lẻ")
+        return f"{read_number(int(m.group(1)), ctx.settings)} mét {ctx.num(m.group(2))}"
+
+    return sub(ctx, _HEIGHT_RE, "unit", height, text)
 
 
 # --- dimensions: 20 x 30 m, 5x20m, 2 x 3 x 1,5 m, 2 m x 1 m ---
@@ -98,9 +144,10 @@ def rule_dimensions(text: str, ctx: Context) -> str:
             if number is None:
                 continue
             parts.append(ctx.num(number) + (f" {units[unit]}" if unit else ""))
-        if not any(m.group(i) for i in (2, 4, 6)) and len(parts) < 3:
+        if not any(m.group(i) for i in (2, 4, 6)) and len(parts) < 3 and " " in m.group():
             return None  # "2 x 3" alone may be a sum: left to the symbols ("nhân")
-        ctx.because("kích thước: số «x» số, có đơn vị")
+        ctx.because("kích thước: số «x» số" + (", có đơn vị" if any(
+            m.group(i) for i in (2, 4, 6)) else " viết liền"))
         return " nhân ".join(parts)
 
     return sub(ctx, _dimension_re(), "dimension", dimension, text)
@@ -109,6 +156,13 @@ def rule_dimensions(text: str, ctx: Context) -> str:
 # --- ranges: 2-3 lần, 2021-2022 ---
 
 _RANGE_RE = re.compile(rf"{START}({NUM}){DASH}({NUM}){END}")
+# A result word a few words before makes a-b a score even when a < b: "thua 1-2",
+# "thua set đầu 23-25", "tỷ số chung cuộc 0-3".
+_SCORE_BEFORE_RE = re.compile(
+    r"(?<!\w)(?i:thắng|thua|hòa|hoà|tỷ số|tỉ số|set|hiệp|chung cuộc|cách biệt)"
+    r"(?:\s+[^\W\d]+){0,3}\s+$")
+_COUNT_AFTER_SCORE_RE = re.compile(
+    r"\s+(?:lần|trận|bàn|điểm|ván|set|hiệp|ngày|tuần|tháng|năm|người|đội)\b")  # "thua 1-2 trận"
 
 
 def rule_ranges(text: str, ctx: Context) -> str:
@@ -116,6 +170,10 @@ def rule_ranges(text: str, ctx: Context) -> str:
         a, b = m.group(1), m.group(2)
         if a.isdigit() and b.isdigit() and int(a) >= int(b):  # a score, "tỷ số 2-1"
             return f"{ctx.num(a)} {ctx.num(b)}"
+        if (a.isdigit() and b.isdigit() and _SCORE_BEFORE_RE.search(text_before(m, 40))
+                and not _COUNT_AFTER_SCORE_RE.match(text_after(m, 12))):
+            ctx.because("tỷ số sau từ chỉ kết quả trận đấu")
+            return f"{ctx.num(a)} {ctx.num(b)}"  # "thua set đầu 23-25"
         return f"{ctx.num(a)} đến {ctx.num(b)}"
 
     return sub(ctx, _RANGE_RE, "range", number_range, text)
@@ -130,6 +188,17 @@ _WHOLE_AFTER_RE = re.compile(r"\s+(số|diện tích|dân số|tổng|lượng|k
 _COUNTED_AFTER_RE = re.compile(
     r"\s+(chỉ tiêu|tiêu chí|xã|thôn|làng|buôn|hộ|người|trường|lớp|đơn vị|huyện|tỉnh|phường|"
     r"học sinh|câu|bài|môn|đội|trận|ván|nội dung|nhiệm vụ|công trình|dự án)\b")
+# A rank before x/y makes it a place out of y: "thương binh hạng 2/4", "xếp thứ 3/12".
+_RANK_BEFORE_RE = re.compile(r"(?<!\w)((?i:hạng|xếp|đứng|thứ))\s+$")
+# House numbers down alleys: "số 123/4/5" (no 4-digit year at the end, so not a date).
+_SLASH_CHAIN_RE = re.compile(r"\d{1,4}(?:/\d{1,3}){2,}(?![\w/]|[.,]\d)")
+_HOUSE_BEFORE_RE = re.compile(r"(?<!\w)(?i:số|nhà|hẻm|ngõ|ngách|kiệt|kiệt số)\s+$")
+@cache
+def _slash_unit_re() -> re.Pattern[str]:
+    # START stays in the pattern here: it cuts short the tries inside long numbers.
+    return re.compile(rf"{START}({NUM})\s?/\s?({NUM})\s?({units_re()})(?![\w²³/])")
+
+
 _SLASH_NUM_RE = re.compile(rf"{START}({NUM})\s?/\s?({NUM}){END}")
 _RATIO_RE = re.compile(rf"{START}({NUM}):({NUM}){END}")
 
@@ -148,7 +217,10 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
             after = text_after(m, 20)
             whole = _WHOLE_AFTER_RE.match(after)
             counted = _COUNTED_AFTER_RE.match(after)
-            if counted and not whole:
+            rank = _RANK_BEFORE_RE.search(text_before(m, 12))
+            if rank:
+                ctx.because(f"thứ hạng trên tổng số sau «{rank.group(1)}»")
+            elif counted and not whole:
                 ctx.because(f"tỷ số của những thứ đếm được «{counted.group(1)}»")
             elif 0 < x < y <= 10 and (whole or x == 1 or y <= 4):  # một phần ba, ba phần tư
                 ctx.because(f"phân số của một tổng thể «{whole.group(1)}»" if whole
@@ -156,6 +228,23 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
                 return f"{ctx.num(a)} phần {'tư' if y == 4 else ctx.num(b)}"
         return f"{ctx.num(a)} trên {ctx.num(b)}"  # 15/15 chỉ tiêu
 
+    def chain(m: re.Match[str]) -> str | None:
+        if glued(m):
+            return None
+        parts = m.group().split("/")
+        looks_like_date = int(parts[0]) <= 31 and int(parts[1]) <= 12 and len(parts) == 3
+        if looks_like_date and not _HOUSE_BEFORE_RE.search(text_before(m, 12)):
+            return None  # maybe a date with a short year: left to the date tagger
+        ctx.because("số nhà, hẻm nhiều cấp: «trên»")
+        return " trên ".join(ctx.num(p) for p in parts)
+
+    sub(ctx, _SLASH_CHAIN_RE, "address", chain, text)
+
+    def slash_unit(m: re.Match[str]) -> str:
+        # "24/24h", "1/2 ha": the unit belongs to the whole "a/b".
+        return f"{slash(m)} {unit_table()[m.group(3)]}"
+
+    sub(ctx, _slash_unit_re(), "fraction", slash_unit, text)
     text = sub(ctx, _SLASH_NUM_RE, "fraction", slash, text)
     # tỷ lệ 1:2000 (a time like 7:30 has been read already)
     return sub(ctx, _RATIO_RE, "fraction",
@@ -197,6 +286,9 @@ def _word_slash_re() -> re.Pattern[str]:
 # "50 mm/24h", "3 lần/2 tuần": an amount over a stretch of time.
 _PER_PERIOD_RE = re.compile(
     r"(?<=[^\W\d_]|[%²³])\s?/\s?(\d{1,3})\s?(h|g|giờ|ngày|tuần|tháng|năm)(?!\w)")
+_RATE_CHAIN_RE = re.compile(r"\s?/\s?[^\W\d_]")
+# "/" before a round hundred or thousand (the word on its left is checked by the reader).
+_SLASH_ROUND_RE = re.compile(r"/\s?(?=10{2,}(?!\d)|10{0,2}\.000(?:\.000)*(?![\d.,]))")
 _SLASH_NUMBER_RE = re.compile(r"(?<=[^\W\d_])\s?/\s?(?=\d)")
 _LEFT_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+$")
 _LEFT_UNIT_RE = re.compile(r"(?<=\d)\s?([^\W\d_]+[²³23]?|%)$|(?<!\w)(m[²³23])$")
@@ -239,7 +331,8 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
                 and (first in _HOLDERS) == (left in _HOLDERS)):
             ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
             return f", {right}"  # "10 thôn/làng": either, not a rate
-        if first in _RATE_NOUNS:
+        if first in _RATE_NOUNS or _RATE_CHAIN_RE.match(m.string, m.end()):
+            # "sữa/trẻ/ngày": a word followed by another "/" rate is itself a "per" word.
             ctx.because(f"tỷ lệ theo «{first}»")
             return f" mỗi {right}"
         if "hoặc" in (left, first):
@@ -253,6 +346,17 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         left = found.group() if found else ""
         return ", " if left.islower() and len(left) > 1 else None  # hộ/10.234 khẩu
 
+    def per_round(m: re.Match[str]) -> str | None:
+        before = text_before(m, 30).rstrip()
+        found = _LEFT_WORD_RE.search(before)
+        left = found.group() if found else ""
+        if not (left.islower() and len(left) > 1 or left in units):
+            return None
+        # "8 lít/100 km", "112 bé trai/100 bé gái", "15 bác sĩ/10.000 dân": so many per a
+        # round hundred or thousand is a ratio.
+        ctx.because("tỷ lệ trên một số tròn (100, 1.000 …)")
+        return " trên "
+
     def per_period(m: re.Match[str]) -> str:
         period = {"h": "giờ", "g": "giờ"}.get(m.group(2), m.group(2))
         found = _LEFT_UNIT_RE.search(text_before(m, 30))
@@ -263,6 +367,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         return f" mỗi {ctx.num(m.group(1))} {period}"
 
     sub(ctx, _PER_PERIOD_RE, "rate", per_period, text)
+    sub(ctx, _SLASH_ROUND_RE, "ratio", per_round, text, bonus=1)
     return sub(ctx, _SLASH_NUMBER_RE, "rate", before_number, text)
 
 
@@ -276,8 +381,10 @@ _ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?:/((?:19|20)\d\d))?(?![\w/])")
 # The trigger may stand before a list: "khu vực I, II và III".
 _ROMAN_BEFORE_RE = re.compile(
     rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+(?:[IVXLC]+\s*(?:,|và|hoặc|-)\s*){{0,6}}$")
-_ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/.,-])")
-_ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+$")
+_ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/-]|[.,]\d)")
+_JUNCTION_BEFORE_RE = re.compile(r"(?<!\w)(?i:ngã)\s+$")  # "ngã 4" is "ngã tư"
+# The trigger may stand before a list: "các ngày thứ 2, 4, 6" → "thứ hai, tư, sáu".
+_ORDINAL_BEFORE_RE = re.compile(r"(?<!\w)(?i:thứ|hạng)\s+(?:\d{1,2}\s*(?:,|và|hoặc)\s*){0,6}$")
 
 
 def rule_ordinals(text: str, ctx: Context) -> str:
@@ -295,7 +402,11 @@ def rule_ordinals(text: str, ctx: Context) -> str:
         return words
 
     def ordinal(m: re.Match[str]) -> str | None:
-        if not _ORDINAL_BEFORE_RE.search(text_before(m, 10)):
+        if not _ORDINAL_BEFORE_RE.search(text_before(m, 30)):
+            if _JUNCTION_BEFORE_RE.search(text_before(m, 6)) and not re.match(
+                    r"\s+lần\b", text_after(m, 6)):
+                ctx.because("ngã ba, ngã tư: số đường gặp nhau")
+                return read_ordinal(int(m.group(1)), ctx.settings) if m.group(1) != "1" else None
             return None
         return read_ordinal(int(m.group(1)), ctx.settings)
 
@@ -305,8 +416,16 @@ def rule_ordinals(text: str, ctx: Context) -> str:
 
 # --- letters and digits mixed: F0, 5K, H5N1, G7, 4.0 ---
 
+@cache
+def _point_decimal_re() -> re.Pattern[str]:
+    # "1.5 triệu", "10.5%", "3.5 ha": an English decimal point (one or two digits after it,
+    # so never a thousands group) before a percent, a scale word or a unit.
+    return re.compile(rf"(\d{{1,3}})\.(\d{{1,2}})(?=\s?(?:%|(?:triệu|tỷ|tỉ|nghìn|ngàn|"
+                      rf"{units_re()})(?![\w²³])))")
+
+
 _VERSION_RE = re.compile(r"(?<![\w.,])(\d)\.(\d)(?![\w]|[.,]\d)")
-_ALNUM_RE = re.compile(r"(?<![\w.,/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w/])")
+_ALNUM_RE = re.compile(r"(?<![\w.,])(?<!\d[/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w/])")
 
 
 def rule_alphanumeric(text: str, ctx: Context) -> str:
@@ -329,6 +448,14 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
                 words.append(piece)
         return " ".join(words)
 
+    def point_decimal(m: re.Match[str]) -> str | None:
+        if glued(m, "_.,"):
+            return None
+        ctx.because("dấu chấm thập phân kiểu Anh trước đơn vị hoặc «triệu, tỷ»")
+        return ctx.num(f"{m.group(1)},{m.group(2)}")
+
+    # Outweighs "4.0" (chấm): before a unit or a scale word the point is a decimal comma.
+    sub(ctx, _point_decimal_re(), "decimal", point_decimal, text, bonus=2)
     text = sub(ctx, _VERSION_RE, "number",
                 lambda m: f"{read_number(int(m.group(1)))} chấm {read_number(int(m.group(2)))}",
                 text)
@@ -337,12 +464,31 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
 
 # --- rule 3: the remaining numbers ---
 
+SPACED_COUNTED = "người|hộ|lượt|khẩu|con|cây|học sinh|đồng"
+
 _PLUS_RE = re.compile(rf"{START}({NUM})\s?\+\s?({NUM}){END}")
 _NUMBER_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?(?!\d)|\d{1,3}(?:,\d{3}){2,}(?![\d,])"
                         r"|\d+,\d+|\d+")
 
 
+@cache
+def _spaced_thousands_re() -> re.Pattern[str]:
+    # "15 000 000 đồng": thousands grouped by spaces, a quantity because a unit or a
+    # counted noun follows (bare space-separated groups are an identifier: codes.py).
+    return re.compile(rf"\d{{1,3}}(?: \d{{3}})+(?=\s?(?:{units_re()}|{SPACED_COUNTED})"
+                      r"(?![\w²³]))")
+
+
 def rule_numbers(text: str, ctx: Context) -> str:
+    def spaced(m: re.Match[str]) -> str | None:
+        if glued(m):
+            return None
+        ctx.because("nhóm nghìn cách bằng khoảng trắng, trước đơn vị")
+        return ctx.num(m.group().replace(" ", "."))
+
+    # Outweighs the identifier reading of space-separated groups (codes.py, weight 78).
+    sub(ctx, _spaced_thousands_re(), "number", spaced, text, bonus=40)
+
     def number(m: re.Match[str]) -> str:
         written = m.group()
         if re.fullmatch(r"\d{1,3}(?:,\d{3}){2,}", written):  # 1,500,000 (English grouping)

@@ -303,7 +303,7 @@ def rule_dotted_prefixes(text: str, ctx: Context) -> str:
 _SYMBOL_WORDS = {"&": " và ", "+": " và ", "=": " bằng ", "%": " phần trăm ", "‰": " phần nghìn ",
                  "°": " độ ", "~": " khoảng ", "≈": " khoảng ", "×": " nhân ", "≥": " từ ",
                  "≤": " đến ", "№": " số ", "§": " điều ", "<": " nhỏ hơn ", ">": " lớn hơn ",
-                 "$": " đô la "}
+                 "$": " đô la ", "±": " cộng trừ "}
 _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOL_WORDS)))
 
 

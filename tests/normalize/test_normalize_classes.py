@@ -213,3 +213,139 @@ def test_explain_lists_class_evidence_and_reading() -> None:
 def test_tcvn3_capitals_restored() -> None:
     result = normalize("ë B×nh §Þnh, t«m hïm ®­îc xuÊt sang Ên §é.")
     assert result.spoken == "Ở Bình Định, tôm hùm được xuất sang Ấn Độ."
+
+
+# --- round 4: shapes that name their class by their form or their neighbours ---
+
+@given(st.sampled_from(["1900", "1800"]), st.text("0123456789", min_size=4, max_size=4))
+@settings(max_examples=60)
+def test_service_numbers_are_digits_wherever_they_stand(prefix: str, rest: str) -> None:
+    # No cue right before it: the 1900/1800 form alone makes it a telephone number.
+    spoken = normalize(f"Tổng đài hỗ trợ người dân của tỉnh là {prefix} {rest}.").spoken
+    assert digits_back(spoken.split(" là ")[1]) == prefix + rest
+
+
+@given(st.integers(1000, 2100), st.text("0123456789", min_size=3, max_size=9))
+@settings(max_examples=60)
+def test_dashed_record_numbers_read_back(year: int, serial: str) -> None:
+    serial = "0" + serial  # a leading zero: never a quantity, so never a range
+    spoken = normalize(f"Mã hồ sơ của bà là {year}-{serial}.").spoken
+    assert "đến" not in spoken
+    assert digits_back(spoken.split(" là ")[1]) == f"{year}{serial}"
+
+
+@given(st.integers(10, 99), st.sampled_from(["A", "B", "C", "H", "K"]), st.integers(1, 9),
+       st.text("0123456789", min_size=5, max_size=5))
+@settings(max_examples=60)
+def test_plates_with_a_dash_read_back(province: int, series: str, digit: int,
+                                      serial: str) -> None:
+    written = f"{province}-{series}{digit} {serial[:3]}.{serial[3:]}"
+    spoken = normalize(f"Xe máy biển số {written} bị giữ.").spoken
+    reading = spoken.split("biển số ")[1].split(" bị giữ")[0]
+    head, tail = reading.split(", ")
+    assert words_to_int(head.rsplit(" ", 2)[0]) == province
+    assert digits_back(tail) == serial
+
+
+@pytest.mark.parametrize("base", ["100", "1.000", "10.000", "100.000"])
+def test_so_many_per_a_round_base_is_a_ratio(base: str) -> None:
+    assert " trên " in normalize(f"Có 12 bác sĩ/{base} dân.").spoken
+    assert " trên " not in normalize("Xã có 2.345 hộ/10.234 khẩu.").spoken
+
+
+def test_a_colon_is_a_ratio_after_ty_le_and_a_time_elsewhere() -> None:
+    assert normalize("Pha theo tỷ lệ 1:20.").spoken == "Pha theo tỷ lệ một trên hai mươi."
+    assert normalize("Họp lúc 1:20.").spoken == "Họp lúc một giờ hai mươi phút."
+
+
+def test_lone_lowercase_letter_is_spelled_only_as_a_label() -> None:
+    assert normalize("Theo điểm c, khoản 2.").spoken == "Theo điểm xê, khoản hai."
+    assert normalize("Ông m trả lời.").spoken == "Ông m trả lời."
+    assert normalize("Nguyễn Văn B nhận quà.").spoken == "Nguyễn Văn B nhận quà."
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2000, 12, 31)))
+@settings(max_examples=60)
+def test_a_street_named_after_a_day_reads_back(day: dt.date) -> None:
+    spoken = normalize(f"Nhà ở đường {day.day}/{day.month}, phường 5.").spoken
+    m = re.fullmatch(r"Nhà ở đường (.+) tháng (.+), phường năm\.", spoken)
+    assert m is not None, spoken
+    month = 4 if m.group(2) == "tư" else words_to_int(m.group(2))
+    assert (words_to_int(m.group(1)), month) == (day.day, day.month)
+    # A house number with a slash is not a date: "nhà số 25/3".
+    assert "trên" in normalize("Nhà số 25/3 đường Trần Phú.").spoken
+
+
+@given(st.integers(1, 99), st.integers(0, 9))
+@settings(max_examples=60)
+def test_a_lone_negative_percent_reads_back(whole: int, tenth: int) -> None:
+    spoken = normalize(f"Số vụ giảm ({'-'}{whole},{tenth}%).").spoken
+    m = re.search(r"âm (.+) phẩy (.+) phần trăm", spoken)
+    assert m is not None, spoken
+    assert (words_to_int(m.group(1)), words_to_int(m.group(2))) == (whole, tenth)
+    assert "âm" not in normalize(f"Tăng {whole} -{whole + 1}%.").spoken  # a range
+
+
+@given(st.integers(1, 2), st.integers(0, 99))
+@settings(max_examples=60)
+def test_a_height_in_metres_and_centimetres_reads_back(metres: int, cm: int) -> None:
+    spoken = normalize(f"Anh ấy cao {metres}m{cm:02d}.").spoken
+    m = re.fullmatch(r"Anh ấy cao (.+) mét (.+)\.", spoken)
+    assert m is not None, spoken
+    assert words_to_int(m.group(1)) == metres
+    assert int(digits_back(m.group(2)) if m.group(2).startswith("không") else str(
+        words_to_int(m.group(2)))) == cm
+
+
+@given(st.integers(1, 31))
+@settings(max_examples=31)
+def test_a_day_of_the_month_without_its_month_is_a_day(day: int) -> None:
+    spoken = normalize(f"Chi trả vào ngày {day} hằng tháng.").spoken
+    words = spoken.removeprefix("Chi trả vào ngày ").removesuffix(" hằng tháng.")
+    assert words.startswith("mùng ") == (day <= 10)
+    assert words_to_int(words.removeprefix("mùng ")) == day
+    # A count after the number keeps it a count: "ngày 3 lần" is three times a day.
+    assert "mùng" not in normalize(f"Uống ngày {min(day, 9)} lần.").spoken
+
+
+@given(st.integers(0, 999), st.text("0123456789", min_size=1, max_size=2),
+       st.sampled_from(["%", " ha", " triệu đồng", " km"]))
+@settings(max_examples=80)
+def test_an_english_decimal_point_before_a_unit_reads_back(integer: int, fraction: str,
+                                                           unit: str) -> None:
+    spoken = normalize(f"Đạt {integer}.{fraction}{unit}.").spoken
+    # The same reading as the Vietnamese decimal comma, and no stray dot.
+    assert spoken == normalize(f"Đạt {integer},{fraction}{unit}.").spoken
+    assert "chấm" not in spoken and "." not in spoken[:-1]
+
+
+@given(st.integers(32, 999), st.lists(st.integers(1, 99), min_size=2, max_size=3))
+@settings(max_examples=60)
+def test_house_numbers_down_alleys_read_back(house: int, alleys: list[int]) -> None:
+    written = "/".join(str(n) for n in [house, *alleys])
+    spoken = normalize(f"Cửa hàng ở số {written} đường Lê Lợi.").spoken
+    reading = spoken.removeprefix("Cửa hàng ở số ").removesuffix(" đường Lê Lợi.")
+    assert [words_to_int(p) for p in reading.split(" trên ")] == [house, *alleys]
+
+
+def test_a_result_word_makes_a_score_of_a_rising_pair() -> None:
+    assert normalize("Đội thua 1-3.").spoken == "Đội thua một ba."
+    assert normalize("Đội thua 1-2 trận.").spoken == "Đội thua một đến hai trận."
+    assert normalize("Cần 1-3 người.").spoken == "Cần một đến ba người."
+
+
+@given(st.integers(1000, 10**9))
+@settings(max_examples=80)
+def test_thousands_grouped_by_spaces_before_a_unit_read_back(n: int) -> None:
+    spaced = f"{n:,}".replace(",", " ")
+    spoken = normalize(f"Tổng kinh phí là {spaced} đồng.").spoken
+    assert words_to_int(spoken.removeprefix("Tổng kinh phí là ").removesuffix(" đồng.")) == n
+    # Without a unit after them, space-separated groups stay an identifier (digit by digit).
+    assert "nghìn" not in normalize(f"Mã số {spaced}.").spoken
+
+
+@pytest.mark.parametrize(("sign", "word"), [(">", "trên"), ("<", "dưới")])
+def test_a_comparison_sign_before_a_quantity_is_a_limit(sign: str, word: str) -> None:
+    assert normalize(f"Độ mặn {sign} 4‰.").spoken == f"Độ mặn {word} bốn phần nghìn."
+    # Between two numbers it is still a comparison.
+    assert "hơn" in normalize(f"Nếu 5 {sign} 3 thì sai.").spoken

@@ -18,7 +18,11 @@ from dataclasses import dataclass
 
 from .errors import SlotOverflowError
 
-TEMPO_STEP = 0.005
+TEMPO_STEP = 0.005  # every tempo is a whole number of these
+# Tempos are first tried on this coarser grid: bulletins sharing most of their items (a
+# province's stations, one slot) then land on one or two tempos and share the tempo-changed,
+# mastered audio of every shared item instead of re-mastering it per station.
+SHARED_TEMPO_STEP = 0.02
 
 
 @dataclass(frozen=True)
@@ -119,9 +123,12 @@ def choose_fit(
     while total(selected, tempo) > limit and tempo < fast:
         tempo = min(fast, tempo + 0.002)
     if tempo != 1.0:
-        # Whole steps of TEMPO_STEP, rounded toward faster (never longer): bulletins sharing
-        # most of their items then share a tempo, and with it their mastered items.
-        tempo = min(fast, math.ceil(tempo / TEMPO_STEP - 1e-9) * TEMPO_STEP)
+        # Rounded toward faster (never longer) onto the shared grid; onto the fine one only
+        # when the coarse step would end the bulletin short of the fill margin.
+        fine = _ceil_step(tempo, TEMPO_STEP, fast)
+        tempo = _ceil_step(tempo, SHARED_TEMPO_STEP, fast)
+        if total(selected, tempo) < slot_ms - fill_margin_ms <= total(selected, fine):
+            tempo = fine
     order = {u.item_id: i for i, u in enumerate(units)}
     selected.sort(key=lambda u: order[u.item_id])
     chosen = {u.item_id for u in selected}
@@ -132,6 +139,10 @@ def choose_fit(
         predicted_ms=total(selected, tempo),
         warnings=tuple(warnings),
     )
+
+
+def _ceil_step(tempo: float, step: float, fast: float) -> float:
+    return round(min(fast, math.ceil(tempo / step - 1e-9) * step), 4)
 
 
 def _best_swap(selected, optional, total, limit, fast):  # noqa: ANN001, ANN202

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,7 @@ class Mastered:
 # --- jingle ---------------------------------------------------------------------------------
 
 
+@cache
 def make_chime(rate: int) -> Clip:
     """A gentle three-note bell chime (~2.6 s), deterministic, peaking at -6 dBFS.
 
@@ -94,7 +96,9 @@ def make_chime(rate: int) -> Clip:
     fade = min(n, round(0.3 * rate))
     out[n - fade:] *= np.linspace(1.0, 0.0, fade) ** 2
     out *= 0.5 / np.max(np.abs(out))  # -6 dBFS peak
-    return Clip(out.astype(np.float32), rate)
+    samples = out.astype(np.float32)
+    samples.flags.writeable = False  # one chime per rate, shared by every build (cached)
+    return Clip(samples, rate)
 
 
 def load_jingle(path: str | Path | None, rate: int) -> Clip:
@@ -166,7 +170,9 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Prog
             src = sp.clip
             out = Segment(kind=seg.kind, start_ms=seg.start_ms, end_ms=seg.end_ms,
                           item_id=sp.part.item_id, title=sp.part.title, text=sp.part.text)
-        n = min(len(src.samples), _sample(seg.end_ms, rate) - _sample(seg.start_ms, rate))
+        # Its whole-ms length, not the difference of its rounded ends: a shared item must
+        # be the same samples (and so the same cached piece) wherever it sits.
+        n = min(len(src.samples), _sample(seg.end_ms - seg.start_ms, rate))
         start = max(free, _sample(seg.start_ms, rate) // spf * spf)
         placed.append((out, src, start))
         free = start + (mp3.stream_frames(n + tail, rate) * spf if spf > 1 else n)
@@ -174,14 +180,13 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Prog
     total = layout_total
     if placed and segs[-1].kind != "pause":  # the program ends with its last piece
         last_seg, _, last_start = placed[-1]
-        total = last_start + _sample(last_seg.end_ms, rate) - _sample(last_seg.start_ms, rate)
+        total = last_start + _sample(last_seg.end_ms - last_seg.start_ms, rate)
     buf = np.zeros(total, dtype=np.float32)
     out_segs: list[Segment] = []
     pieces: list[tuple[int, int]] = []
     t_ms = 0
     for seg, src, start in placed:
-        n = min(len(src.samples), _sample(seg.end_ms, rate) - _sample(seg.start_ms, rate),
-                total - start)
+        n = min(len(src.samples), _sample(seg.end_ms - seg.start_ms, rate), total - start)
         buf[start:start + n] = src.samples[:n]
         pieces.append((start, n))
         start_ms = round(start * 1000 / rate)

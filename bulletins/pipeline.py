@@ -84,6 +84,7 @@ class _Job:
         from .normalize import read_date, read_weekday
 
         self.env = make_env(self.settings.templates_dir)
+        self._normalized: dict[str, object] = {}
         self.weekday = read_weekday(self.day)
         self.date_spoken = read_date(self.day)
 
@@ -95,7 +96,11 @@ class _Job:
     def spoken(self, text: str) -> str:
         from .normalize import normalize
 
-        result = normalize(text, self.lexicon, self.settings.normalize)
+        # Each text is read by the plan, the measuring and the speaking: normalize it once.
+        result = self._normalized.get(text)
+        if result is None:
+            result = self._normalized[text] = normalize(text, self.lexicon,
+                                                        self.settings.normalize)
         for tok in result.unknown:
             self.unknown.setdefault(tok, None)
         for w in result.warnings:
@@ -219,10 +224,15 @@ def _recording_gap_ms(job: _Job, item: Item) -> int:
     return item.audio_ms + job.settings.audio.pause_ms if item.audio and item.audio_ms else 0
 
 
+def _fixed_pauses(with_items: bool, compact: bool = False) -> int:
+    """Pauses of the opening and closing: one before each part (greeting, headlines,
+    closing) and one before the closing jingle."""
+    return (3 if with_items and not compact else 2) + 1
+
+
 def _fixed_gap_ms(settings: Settings, jingle_ms: int, with_items: bool,
                   compact: bool = False) -> int:
-    parts = 3 if with_items and not compact else 2  # greeting, headlines, closing
-    return 2 * jingle_ms + (parts + 1) * settings.audio.pause_ms
+    return 2 * jingle_ms + _fixed_pauses(with_items, compact) * settings.audio.pause_ms
 
 
 def _jingle_ms(settings: Settings) -> int:
@@ -436,7 +446,8 @@ def _measure(job: _Job, pool: list[Item]) -> list[Unit]:
         units.append(Unit(it.id, item_ms + head_ms + a.sentence_pause_ms,
                           a.pause_ms + _recording_gap_ms(job, it),
                           urgent=it.priority == "urgent", title=it.title,
-                          rank=PRIORITY_RANK.get(it.priority, 2)))
+                          rank=PRIORITY_RANK.get(it.priority, 2),
+                          pauses=2 if _recording_gap_ms(job, it) else 1))
     return units
 
 
@@ -452,7 +463,8 @@ def _fit(job: _Job, pool: list[Item], units: list[Unit], jingle_ms: int, attempt
             return choose_fit(
                 fixed_speech, _fixed_gap_ms(job.settings, jingle_ms, bool(units), job.compact),
                 units, job.slot_ms, a.safety_ms + 150 * attempt, a.fill_margin_s * 1000,
-                a.max_tempo_change,
+                a.max_tempo_change, a.pause_ms, _fixed_pauses(bool(units), job.compact),
+                a.max_pause_ms,
             )
         except SlotOverflowError:
             if job.compact or not any(u.urgent for u in units):
@@ -478,6 +490,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
     units = _measure(job, pool)
     total_steps = len(pool) + 3
     tempo = 1.0
+    pause_ms = a.pause_ms
     selected = pool
     for attempt in range(6):
         if fit:
@@ -487,11 +500,11 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
                     job.warnings.append(w)
             by_id = {it.id: it for it in pool}
             selected = [by_id[i] for i in choice.item_ids]
-            tempo = choice.tempo
+            tempo, pause_ms = choice.tempo, choice.pause_ms
         script = job.script(selected)
         job.progress("synth", total_steps - 2, total_steps)
         parts = _spoken_parts(job, selected, script, tempo)
-        program, segments = assemble(parts, jingle, a.pause_ms)
+        program, segments = assemble(parts, jingle, pause_ms)
         if not fit or program.duration_ms <= job.slot_ms - a.safety_ms:
             break
         log.info("attempt %d: %d ms over the limit, refitting", attempt,
@@ -543,6 +556,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
         "true_peak_dbtp": round(mastered.true_peak_dbtp, 2),
         "loudness_target_lufs": a.loudness_lufs,
         "tempo": tempo,
+        "pause_ms": pause_ms,
         "emergency": job.emergency,
         "compact": job.compact,
         "items": selected_ids,

@@ -128,7 +128,7 @@ def choose_fit(
     n_pauses = fixed_pauses + sum(u.pauses for u in selected)
     if natural < slot_ms - fill_margin_ms and max_pause_ms > pause_ms and n_pauses:
         # Just inside the fill margin by silence, where the pauses can stretch that far.
-        want = slot_ms - fill_margin_ms + min(1000, fill_margin_ms // 2) - natural
+        want = slot_ms - fill_margin_ms + min(2000, fill_margin_ms // 3) - natural
         room = limit - natural
         extra = min(max_pause_ms - pause_ms, -(-want // n_pauses), room // n_pauses)
         if extra > 0:

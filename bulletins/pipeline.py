@@ -505,6 +505,12 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
         job.progress("synth", total_steps - 2, total_steps)
         parts = _spoken_parts(job, selected, script, tempo)
         program, segments = assemble(parts, jingle, pause_ms)
+        short = choice.predicted_ms - program.duration_ms if fit else 0
+        if a.pause_ms < pause_ms < a.max_pause_ms and short > 0:
+            # Sentences on the frame grid end a little earlier than measured: give the
+            # pauses that closed the gap what the layout saved, never more than predicted.
+            pause_ms = min(a.max_pause_ms, pause_ms + short // (len(parts) + 1))
+            program, segments = assemble(parts, jingle, pause_ms)
         if not fit or program.duration_ms <= job.slot_ms - a.safety_ms:
             break
         log.info("attempt %d: %d ms over the limit, refitting", attempt,
@@ -629,6 +635,12 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
     def part(kind: str, texts: list[str], item: Item | None = None,
              announcer: int = 0) -> SpokenPart:
         sents = job.sentences(*texts)  # normalized once, for the audio and the manifest alike
+        info = Part(kind=kind, text=" ".join(sents), item_id=item.id if item else None,
+                    title=item.title if item else "", priority=item.priority if item else "")
+        if sents and abs(tempo - 1.0) < 1e-4:
+            spoken = _by_sentence(job, info, sents, announcer)
+            if spoken is not None:
+                return spoken
         if sents:
             result = (job.speaker.speak(sents, announcer=announcer) if announcer
                       else job.speaker.speak(sents))
@@ -636,9 +648,7 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
         else:
             clip, engine = Clip.silence(0, rate), job.speaker.engine_label
         return SpokenPart(
-            Part(kind=kind, text=" ".join(sents), item_id=item.id if item else None,
-                 title=item.title if item else "", priority=item.priority if item else ""),
-            change_tempo(clip, tempo, cache_dir=job.settings.cache_dir / "tempo"), engine,
+            info, change_tempo(clip, tempo, cache_dir=job.settings.cache_dir / "tempo"), engine,
         )
 
     out = [part("greeting", [script.greeting])]
@@ -650,6 +660,33 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
             out.append(_recording_part(job, it))
     out.append(part("closing", [script.closing]))
     return _level_recordings(out)
+
+
+def _by_sentence(job: _Job, info: Part, sents: list[str], announcer: int) -> SpokenPart | None:
+    """A part at natural tempo with each sentence on the MP3 frame grid (marks), so that a
+    sentence shared with another bulletin (a headline, a greeting line, an item) is
+    mastered once; None when the sentence pause is too short to place them so."""
+    import numpy as np
+
+    from .master import lay_sentences
+
+    rate = job.settings.audio.sample_rate
+    clips: list[np.ndarray] = []
+    voices: list[str] = []
+    for s in sents:
+        result = (job.speaker.speak([s], announcer=announcer) if announcer
+                  else job.speaker.speak([s]))
+        if len(result.clip.samples):
+            clips.append(result.clip.samples)
+            for v in (getattr(result, "voice", "") or result.engine).split("+"):
+                if v not in voices:
+                    voices.append(v)
+    if not clips:
+        return None
+    laid = lay_sentences(clips, round(job.settings.audio.sentence_pause_ms * rate / 1000), rate)
+    if laid is None:
+        return None
+    return SpokenPart(info, Clip(laid[0], rate), "+".join(voices), laid[1])
 
 
 def _recording_part(job: _Job, item: Item) -> SpokenPart:

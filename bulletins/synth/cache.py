@@ -34,7 +34,7 @@ from ..audio import Clip
 FORMAT_VERSION = 2  # bump when trimming, rendering or the file layout changes
 SUM_CHUNK = b"bsum"  # RIFF chunk holding sha256(samples); readers skip unknown chunks
 log = logging.getLogger("bulletins.synth.cache")
-_MEMO_BYTES = 64 * 1024 * 1024  # verified samples kept in memory, at most
+_MEMO_BYTES = 48 * 1024 * 1024  # verified 16-bit samples kept in memory, at most
 
 
 def to_pcm16(clip: Clip) -> bytes:
@@ -62,10 +62,10 @@ class _Memo:
 
     def __init__(self, limit: int):
         self.limit, self.size = limit, 0
-        self.items: OrderedDict[str, tuple[tuple[int, int, int], int, np.ndarray]] = OrderedDict()
+        self.items: OrderedDict[str, tuple[tuple[int, int, int], int, bytes]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, path: str, stamp: tuple[int, int, int], rate: int) -> np.ndarray | None:
+    def get(self, path: str, stamp: tuple[int, int, int], rate: int) -> bytes | None:
         with self.lock:
             hit = self.items.get(path)
             if hit is None or hit[0] != stamp or hit[1] != rate:
@@ -73,16 +73,15 @@ class _Memo:
             self.items.move_to_end(path)
             return hit[2]
 
-    def put(self, path: str, stamp: tuple[int, int, int], rate: int,
-            samples: np.ndarray) -> None:
+    def put(self, path: str, stamp: tuple[int, int, int], rate: int, pcm: bytes) -> None:
         with self.lock:
             old = self.items.pop(path, None)
             if old is not None:
-                self.size -= old[2].nbytes
-            self.items[path] = (stamp, rate, samples)
-            self.size += samples.nbytes
+                self.size -= len(old[2])
+            self.items[path] = (stamp, rate, pcm)
+            self.size += len(pcm)
             while self.size > self.limit and self.items:
-                self.size -= self.items.popitem(last=False)[1][2].nbytes
+                self.size -= len(self.items.popitem(last=False)[1][2])
 
 
 _memo = _Memo(_MEMO_BYTES)
@@ -106,7 +105,7 @@ class SpeechCache:
                 stamp = _stamp(os.fstat(fh.fileno()))
                 known = _memo.get(str(path), stamp, rate)
                 if known is not None:
-                    return Clip(known, rate)
+                    return Clip.from_pcm16(known, rate)
                 data = fh.read()
         except OSError:
             return None
@@ -114,10 +113,8 @@ class SpeechCache:
         if problem:
             log.warning("Bỏ qua mục hỏng trong bộ đệm giọng đọc %s: %s", path.name, problem)
             return None
-        clip = Clip.from_pcm16(pcm, rate)
-        clip.samples.flags.writeable = False  # shared by every later hit
-        _memo.put(str(path), stamp, rate, clip.samples)
-        return clip
+        _memo.put(str(path), stamp, rate, pcm)  # 16-bit: half the memory of the samples
+        return Clip.from_pcm16(pcm, rate)
 
     def put(self, key: str, clip: Clip) -> None:
         path = self.path(key)

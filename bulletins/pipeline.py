@@ -94,13 +94,11 @@ class _Job:
                              compact=self.compact)
 
     def spoken(self, text: str) -> str:
-        from .normalize import normalize
-
         # Each text is read by the plan, the measuring and the speaking: normalize it once.
         result = self._normalized.get(text)
         if result is None:
-            result = self._normalized[text] = normalize(text, self.lexicon,
-                                                        self.settings.normalize)
+            result = self._normalized[text] = _normalized(text, self.lexicon,
+                                                          self.settings)
         for tok in result.unknown:
             self.unknown.setdefault(tok, None)
         for w in result.warnings:
@@ -132,6 +130,34 @@ class _Job:
     def announcers(self) -> int:
         """Two station voices take turns by item (synth.Speaker); one by default."""
         return getattr(self.speaker, "announcers", 1)
+
+
+_NORMALIZED: dict[tuple, object] = {}  # (text, lexicon file state, settings) -> result
+
+
+def _normalized(text: str, lexicon: object, settings: Settings):  # noqa: ANN202
+    """normalize() of a text, remembered in this process: a worker building many bulletins
+    from shared news reads each item once. The key holds the station lexicon file's state
+    (size, mtime), so an edited lexicon is read afresh."""
+    from .normalize import normalize
+
+    path = settings.lexicon_path
+    try:
+        st = path.stat() if path is not None else None
+        state = (str(path), st.st_size, st.st_mtime_ns) if st else None
+    except OSError:
+        state = (str(path), None, None)
+    try:
+        key = (text, state, settings.normalize)
+        hash(key)
+    except TypeError:  # settings that cannot be a key: normalize every time
+        return normalize(text, lexicon, settings.normalize)
+    result = _NORMALIZED.get(key)
+    if result is None:
+        if len(_NORMALIZED) > 20_000:
+            _NORMALIZED.clear()
+        result = _NORMALIZED[key] = normalize(text, lexicon, settings.normalize)
+    return result
 
 
 def open_job(settings: Settings, req: BuildRequest, progress: Progress | None = None,
@@ -483,6 +509,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
     """
     from .master import Tags, assemble, load_jingle, master
     from .publish import file_sha256, temp_mp3_path
+    from .timeline import total_ms
 
     s, a = job.settings, job.settings.audio
     jingle = load_jingle(_jingle_path(s), a.sample_rate)
@@ -504,13 +531,14 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
         script = job.script(selected)
         job.progress("synth", total_steps - 2, total_steps)
         parts = _spoken_parts(job, selected, script, tempo)
-        program, segments = assemble(parts, jingle, pause_ms)
-        short = choice.predicted_ms - program.duration_ms if fit else 0
-        if a.pause_ms < pause_ms < a.max_pause_ms and short > 0:
+        if fit and a.pause_ms < pause_ms < a.max_pause_ms:
             # Sentences on the frame grid end a little earlier than measured: give the
             # pauses that closed the gap what the layout saved, never more than predicted.
-            pause_ms = min(a.max_pause_ms, pause_ms + short // (len(parts) + 1))
-            program, segments = assemble(parts, jingle, pause_ms)
+            short = choice.predicted_ms - total_ms(
+                [p.clip.duration_ms for p in parts], jingle.duration_ms, pause_ms)
+            if short > 0:
+                pause_ms = min(a.max_pause_ms, pause_ms + short // (len(parts) + 1))
+        program, segments = assemble(parts, jingle, pause_ms)
         if not fit or program.duration_ms <= job.slot_ms - a.safety_ms:
             break
         log.info("attempt %d: %d ms over the limit, refitting", attempt,

@@ -153,18 +153,24 @@ def child_stations(home: Path, n: int) -> None:
     # Warm the imports once so neither side pays them.
     empty_cache()
     build_bulletin(settings, reqs[0])
-    separate = []
+    separate, separate_cpu = [], []
     for req in reqs:
         empty_cache()
-        separate.append(timed(lambda r=req: build_bulletin(settings, r))[0])
+        cpu, (wall, _) = cpu_timed(lambda r=req: timed(lambda: build_bulletin(settings, r)))
+        separate.append(wall)
+        separate_cpu.append(cpu)
     empty_cache()
-    together = []
-    tempos = []
+    together, together_cpu = [], []
+    tempos, pauses = [], []
     for req in reqs:
-        t, res = timed(lambda r=req: build_bulletin(settings, r))
+        cpu, (t, res) = cpu_timed(lambda r=req: timed(lambda: build_bulletin(settings, r)))
         together.append(t)
+        together_cpu.append(cpu)
         tempos.append(res.manifest["tempo"])
-    print(json.dumps({"separate": separate, "together": together, "tempos": tempos}))
+        pauses.append(res.manifest.get("pause_ms"))
+    print(json.dumps({"separate": separate, "together": together, "tempos": tempos,
+                      "separate_cpu": separate_cpu, "together_cpu": together_cpu,
+                      "pauses": pauses}))
 
 
 # --- parent ---------------------------------------------------------------------------------
@@ -262,7 +268,13 @@ def main() -> None:
                   f"{sep:.1f} s each from an empty cache = {tog / sep:.2f}x "
                   f"(target <= {TARGETS['stations']}x: "
                   f"{mark(tog / sep <= TARGETS['stations'])}); tempos "
-                  f"{sorted(set(st['tempos']))}")
+                  f"{sorted(set(st['tempos']))}, pauses between parts "
+                  f"{sorted(set(st['pauses']))} ms")
+            sep_cpu, tog_cpu = sum(st["separate_cpu"]), sum(st["together_cpu"])
+            later = st["together"][1:]
+            print(f"  in CPU time: {tog_cpu:.1f} s vs {sep_cpu:.1f} s = {tog_cpu / sep_cpu:.2f}x; "
+                  f"on one cache the first station took {st['together'][0]:.2f} s, each "
+                  f"later one {sum(later) / max(1, len(later)):.2f} s on average")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -76,6 +76,7 @@ class AudioSettings:
     jingle: str = ""  # path to a station jingle; empty: a generated chime
     max_tempo_change: float = 0.08  # at most ±8 % pitch-preserving tempo change
     fill_margin_s: int = 15  # aim to end within this many seconds of the slot
+    max_pause_ms: int = 1500  # pauses between parts stretch up to this before speech slows
     safety_ms: int = 400  # headroom for encoder padding so the MP3 never overruns
 
 
@@ -427,6 +428,7 @@ def _validate(s: Settings) -> None:
         (-9 <= a.true_peak_dbtp <= 0, "audio.true_peak_dbtp", "phải trong khoảng -9 đến 0"),
         (0 <= a.highpass_hz <= 400, "audio.highpass_hz", "phải trong khoảng 0–400"),
         (0 <= a.max_tempo_change <= 0.08, "audio.max_tempo_change", "phải trong khoảng 0–0.08"),
+        (0 <= a.max_pause_ms <= 5000, "audio.max_pause_ms", "phải trong khoảng 0–5000"),
         (e.default in ENGINES, "engines.default", "phải là " + ", ".join(ENGINES)),
         (e.espeak_voice in ESPEAK_VOICES, "engines.espeak_voice",
          "phải là " + ", ".join(ESPEAK_VOICES)),

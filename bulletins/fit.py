@@ -1,10 +1,13 @@
 """Fit: bring a bulletin into its slot using measured lengths (pure).
 
 The finished bulletin is never longer than the slot. When enough news is waiting it ends
-within `fill_margin_s` of it. Two tools, in this order: choosing which items air (urgent
+within `fill_margin_s` of it. Three tools, in this order: choosing which items air (urgent
 always, then priority and queue order, swapping a deferred item in where that fills the
-slot better) and a bounded, pitch-preserving tempo change (at most ±max_tempo_change) that
-speeds speech up to fit one more item or slows it down to close a small gap.
+slot better); longer pauses between parts (up to `max_pause_ms`) to close a gap; and a
+bounded, pitch-preserving tempo change (at most ±max_tempo_change) that speeds speech up to
+fit one more item or slows it down to close what the pauses could not. Pauses come before
+slowing down because speech at its natural tempo is the same audio in every bulletin that
+airs it: a province's stations share one mastered copy of each shared item.
 
 Lengths are split into `speech_ms` (scaled by tempo) and `gap_ms` (jingles and pauses,
 never scaled), so the prediction is exact for the layout in `timeline`.
@@ -18,7 +21,11 @@ from dataclasses import dataclass
 
 from .errors import SlotOverflowError
 
-TEMPO_STEP = 0.005
+TEMPO_STEP = 0.005  # every tempo is a whole number of these
+# Tempos are first tried on this coarser grid: bulletins sharing most of their items (a
+# province's stations, one slot) then land on one or two tempos and share the tempo-changed,
+# mastered audio of every shared item instead of re-mastering it per station.
+SHARED_TEMPO_STEP = 0.02
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class Unit:
     urgent: bool = False
     title: str = ""
     rank: int = 2  # priority rank: 0 urgent, 1 high, 2 normal, 3 low
+    pauses: int = 1  # pauses between parts it brings (two with a recording)
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class FitChoice:
     tempo: float
     predicted_ms: int
     warnings: tuple[str, ...] = ()
+    pause_ms: int = 0  # the pause between parts to lay out (the given one, or longer)
 
 
 def _total(fixed_speech: int, fixed_gap: int, units: Sequence[Unit], tempo: float) -> int:
@@ -56,8 +65,14 @@ def choose_fit(
     safety_ms: int = 400,
     fill_margin_ms: int = 15_000,
     max_tempo_change: float = 0.08,
+    pause_ms: int = 0,
+    fixed_pauses: int = 0,
+    max_pause_ms: int = 0,
 ) -> FitChoice:
-    """Pick items (given in priority/queue order) and a tempo so the bulletin fits the slot."""
+    """Pick items (given in priority/queue order), a pause and a tempo so the bulletin fits
+    the slot. `pause_ms` is the pause between parts already counted in the gaps: the
+    opening and closing have `fixed_pauses` of them, each unit `Unit.pauses`; a bulletin
+    short of the fill margin may stretch every one of them up to `max_pause_ms`."""
     limit = slot_ms - safety_ms
     aim = max(limit - 1500, slot_ms - fill_margin_ms // 2)
     fast, slow = 1.0 + max_tempo_change, 1.0 - max_tempo_change
@@ -109,6 +124,18 @@ def choose_fit(
     natural = total(selected)
     speech = fixed_speech_ms + sum(u.speech_ms for u in selected)
     gap = fixed_gap_ms + sum(u.gap_ms for u in selected)
+    pause = pause_ms
+    n_pauses = fixed_pauses + sum(u.pauses for u in selected)
+    if natural < slot_ms - fill_margin_ms and max_pause_ms > pause_ms and n_pauses:
+        # Just inside the fill margin by silence, where the pauses can stretch that far.
+        want = slot_ms - fill_margin_ms + min(2000, fill_margin_ms // 3) - natural
+        room = limit - natural
+        extra = min(max_pause_ms - pause_ms, -(-want // n_pauses), room // n_pauses)
+        if extra > 0:
+            pause += extra
+            gap += extra * n_pauses
+            fixed_gap_ms += extra * n_pauses
+            natural = total(selected)
     tempo = 1.0
     if natural > limit or natural < slot_ms - fill_margin_ms:
         wanted = speech / max(1, aim - gap)
@@ -119,9 +146,12 @@ def choose_fit(
     while total(selected, tempo) > limit and tempo < fast:
         tempo = min(fast, tempo + 0.002)
     if tempo != 1.0:
-        # Whole steps of TEMPO_STEP, rounded toward faster (never longer): bulletins sharing
-        # most of their items then share a tempo, and with it their mastered items.
-        tempo = min(fast, math.ceil(tempo / TEMPO_STEP - 1e-9) * TEMPO_STEP)
+        # Rounded toward faster (never longer) onto the shared grid; onto the fine one only
+        # when the coarse step would end the bulletin short of the fill margin.
+        fine = _ceil_step(tempo, TEMPO_STEP, fast)
+        tempo = _ceil_step(tempo, SHARED_TEMPO_STEP, fast)
+        if total(selected, tempo) < slot_ms - fill_margin_ms <= total(selected, fine):
+            tempo = fine
     order = {u.item_id: i for i, u in enumerate(units)}
     selected.sort(key=lambda u: order[u.item_id])
     chosen = {u.item_id for u in selected}
@@ -131,7 +161,12 @@ def choose_fit(
         tempo=round(tempo, 4),
         predicted_ms=total(selected, tempo),
         warnings=tuple(warnings),
+        pause_ms=pause,
     )
+
+
+def _ceil_step(tempo: float, step: float, fast: float) -> float:
+    return round(min(fast, math.ceil(tempo / step - 1e-9) * step), 4)
 
 
 def _best_swap(selected, optional, total, limit, fast):  # noqa: ANN001, ANN202

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,7 @@ class Mastered:
 # --- jingle ---------------------------------------------------------------------------------
 
 
+@cache
 def make_chime(rate: int) -> Clip:
     """A gentle three-note bell chime (~2.6 s), deterministic, peaking at -6 dBFS.
 
@@ -94,7 +96,9 @@ def make_chime(rate: int) -> Clip:
     fade = min(n, round(0.3 * rate))
     out[n - fade:] *= np.linspace(1.0, 0.0, fade) ** 2
     out *= 0.5 / np.max(np.abs(out))  # -6 dBFS peak
-    return Clip(out.astype(np.float32), rate)
+    samples = out.astype(np.float32)
+    samples.flags.writeable = False  # one chime per rate, shared by every build (cached)
+    return Clip(samples, rate)
 
 
 def load_jingle(path: str | Path | None, rate: int) -> Clip:
@@ -129,6 +133,39 @@ _MIN_ALIGNED_PAUSE_MS = 150
 _TAIL_MS = 20  # the high-pass filter's ringing kept after each piece
 
 
+def sentence_offsets(lengths: list[int], pause: int, rate: int) -> list[int] | None:
+    """Where sentences of these lengths (samples) start when laid out with at most `pause`
+    samples between them, each on the MP3 frame grid (the pause shortened by less than a
+    frame) and clear of the previous one's encoded frames, so each sentence is a piece of
+    its own: mastered once and reused by every bulletin that reads it. None when the pause
+    is too short for that."""
+    spf, tail = mp3.samples_per_frame(rate), _sample(_TAIL_MS, rate)
+    offsets = [0]
+    for n in lengths[:-1]:
+        at = offsets[-1]
+        nxt = (at + n + pause) // spf * spf
+        if nxt < at + mp3.stream_frames(n + tail, rate) * spf:
+            return None
+        offsets.append(nxt)
+    return offsets
+
+
+def lay_sentences(clips: list[np.ndarray], pause: int,
+                  rate: int) -> tuple[np.ndarray, tuple[tuple[int, int], ...]] | None:
+    """One part's samples from its sentences placed by `sentence_offsets`, with the marks
+    (offset, length) of each; None when the pause is too short. The part is padded to a
+    whole millisecond, so assemble() never cuts its last sentence short by a rounding that
+    depends on the part's length."""
+    offsets = sentence_offsets([len(c) for c in clips], pause, rate)
+    if offsets is None:
+        return None
+    end = offsets[-1] + len(clips[-1])
+    samples = np.zeros(_sample(-(-end * 1000 // rate), rate), dtype=np.float32)
+    for at, c in zip(offsets, clips, strict=True):
+        samples[at:at + len(c)] = c
+    return samples, tuple((at, len(c)) for at, c in zip(offsets, clips, strict=True))
+
+
 @dataclass(frozen=True, eq=False)
 class Program(Clip):
     """An assembled bulletin and where each jingle or part sits: (first sample, length)."""
@@ -154,36 +191,41 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Prog
     spf = mp3.samples_per_frame(rate) if pause_ms >= _MIN_ALIGNED_PAUSE_MS else 1
     tail = _sample(_TAIL_MS, rate)
     spoken = iter([sp for sp in parts if sp.clip.duration_ms > 0])  # layout skips empty parts
-    placed: list[tuple[Segment, Clip, int]] = []
+    placed: list[tuple[Segment, Clip, int, tuple[tuple[int, int], ...]]] = []
     free = 0  # first frame-grid sample after the previous piece's encoded frames
     for seg in segs:
         if seg.kind == "pause":
             continue
+        marks: tuple[tuple[int, int], ...] = ()
         if seg.kind == "jingle":
             src, out = jingle, seg
         else:
             sp = next(spoken)
-            src = sp.clip
+            src, marks = sp.clip, sp.marks
             out = Segment(kind=seg.kind, start_ms=seg.start_ms, end_ms=seg.end_ms,
                           item_id=sp.part.item_id, title=sp.part.title, text=sp.part.text)
-        n = min(len(src.samples), _sample(seg.end_ms, rate) - _sample(seg.start_ms, rate))
+        # Its whole-ms length, not the difference of its rounded ends: a shared item must
+        # be the same samples (and so the same cached piece) wherever it sits.
+        n = min(len(src.samples), _sample(seg.end_ms - seg.start_ms, rate))
         start = max(free, _sample(seg.start_ms, rate) // spf * spf)
-        placed.append((out, src, start))
+        placed.append((out, src, start, marks if spf > 1 else ()))
         free = start + (mp3.stream_frames(n + tail, rate) * spf if spf > 1 else n)
         free = -(-free // spf) * spf
     total = layout_total
     if placed and segs[-1].kind != "pause":  # the program ends with its last piece
-        last_seg, _, last_start = placed[-1]
-        total = last_start + _sample(last_seg.end_ms, rate) - _sample(last_seg.start_ms, rate)
+        last_seg, _, last_start, _ = placed[-1]
+        total = last_start + _sample(last_seg.end_ms - last_seg.start_ms, rate)
     buf = np.zeros(total, dtype=np.float32)
     out_segs: list[Segment] = []
     pieces: list[tuple[int, int]] = []
     t_ms = 0
-    for seg, src, start in placed:
-        n = min(len(src.samples), _sample(seg.end_ms, rate) - _sample(seg.start_ms, rate),
-                total - start)
+    for seg, src, start, marks in placed:
+        n = min(len(src.samples), _sample(seg.end_ms - seg.start_ms, rate), total - start)
         buf[start:start + n] = src.samples[:n]
-        pieces.append((start, n))
+        if marks:  # each sentence its own piece (sentence_offsets put them on the grid)
+            pieces.extend((start + at, min(m, n - at)) for at, m in marks if at < n)
+        else:
+            pieces.append((start, n))
         start_ms = round(start * 1000 / rate)
         end_ms = start_ms + (seg.end_ms - seg.start_ms)
         if start_ms > t_ms:
@@ -273,8 +315,15 @@ class PieceCache:
         return d / f"{key}.mp3", d / f"{key}.npz"
 
     def get(self, key: str) -> _Piece | None:
+        import os
+
         mp3_path, meta_path = self._paths(key)
         try:
+            stamp = tuple((st.st_ino, st.st_size, st.st_mtime_ns)
+                          for st in (os.stat(mp3_path), os.stat(meta_path)))
+            known = _piece_memo.get(str(mp3_path))
+            if known is not None and known[0] == stamp:
+                return known[1]
             with np.load(meta_path) as meta:
                 frames, peak = int(meta["frames"]), float(meta["peak"])
                 energy = meta["energy"]
@@ -283,7 +332,9 @@ class PieceCache:
             return None
         if mp3.count_frames_safe(data) != frames:
             return None
-        return _Piece(data, frames, energy, peak)
+        piece = _Piece(data, frames, energy, peak)
+        _remember(str(mp3_path), stamp, piece)
+        return piece
 
     def put(self, key: str, piece: _Piece) -> None:
         import os
@@ -304,18 +355,41 @@ class PieceCache:
                 except BaseException:
                     Path(tmp).unlink(missing_ok=True)
                     raise
+            _remember(str(mp3_path), tuple((st.st_ino, st.st_size, st.st_mtime_ns) for st in (
+                os.stat(mp3_path), os.stat(meta_path))), piece)
         except OSError:
             pass  # a full or read-only disk costs speed only: the bulletin is still made
+
+
+# Pieces read and checked in this process, while both files are unchanged (inode, size,
+# mtime): a worker building many bulletins parses each shared piece once. Bounded in bytes.
+_piece_memo: dict[str, tuple[tuple, _Piece]] = {}
+_PIECE_MEMO_BYTES = 64 * 1024 * 1024
+_piece_memo_size = 0
+
+
+def _remember(path: str, stamp: tuple, piece: _Piece) -> None:
+    global _piece_memo_size
+    size = len(piece.mp3) + piece.energy.nbytes
+    old = _piece_memo.pop(path, None)
+    if old is not None:
+        _piece_memo_size -= len(old[1].mp3) + old[1].energy.nbytes
+    while _piece_memo and _piece_memo_size + size > _PIECE_MEMO_BYTES:
+        _, (_, gone) = _piece_memo.popitem()  # dicts pop the newest; any will do
+        _piece_memo_size -= len(gone.mp3) + gone.energy.nbytes
+    _piece_memo[path] = (stamp, piece)
+    _piece_memo_size += size
 
 
 def _piece_key(x: np.ndarray, rate: int, audio: AudioSettings) -> str:
     import hashlib
 
-    h = hashlib.blake2b(digest_size=20)
+    # sha256: hardware-accelerated here, three times faster than blake2b over a bulletin.
+    h = hashlib.sha256()
     h.update(repr((_PIECE_VERSION, mp3.QUALITY, rate, audio.bitrate_kbps, audio.loudness_lufs,
                    audio.true_peak_dbtp, audio.highpass_hz, _TAIL_MS)).encode())
     h.update(np.ascontiguousarray(x, dtype="<f4").data)
-    return h.hexdigest()
+    return h.hexdigest()[:40]
 
 
 def _pcm16(x: np.ndarray) -> bytes:

@@ -70,6 +70,9 @@ class SpokenPart:
     part: Part
     clip: Clip
     engine: str  # the engine that actually spoke it: "espeak", or "gtts+espeak" after a fallback
+    # (offset, length) in samples of each sentence within `clip`, when they lie on the MP3
+    # frame grid and apart enough to be mastered and cached one by one (master.sentence_offsets)
+    marks: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

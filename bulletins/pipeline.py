@@ -84,6 +84,7 @@ class _Job:
         from .normalize import read_date, read_weekday
 
         self.env = make_env(self.settings.templates_dir)
+        self._normalized: dict[str, object] = {}
         self.weekday = read_weekday(self.day)
         self.date_spoken = read_date(self.day)
 
@@ -93,9 +94,11 @@ class _Job:
                              compact=self.compact)
 
     def spoken(self, text: str) -> str:
-        from .normalize import normalize
-
-        result = normalize(text, self.lexicon, self.settings.normalize)
+        # Each text is read by the plan, the measuring and the speaking: normalize it once.
+        result = self._normalized.get(text)
+        if result is None:
+            result = self._normalized[text] = _normalized(text, self.lexicon,
+                                                          self.settings)
         for tok in result.unknown:
             self.unknown.setdefault(tok, None)
         for w in result.warnings:
@@ -127,6 +130,34 @@ class _Job:
     def announcers(self) -> int:
         """Two station voices take turns by item (synth.Speaker); one by default."""
         return getattr(self.speaker, "announcers", 1)
+
+
+_NORMALIZED: dict[tuple, object] = {}  # (text, lexicon file state, settings) -> result
+
+
+def _normalized(text: str, lexicon: object, settings: Settings):  # noqa: ANN202
+    """normalize() of a text, remembered in this process: a worker building many bulletins
+    from shared news reads each item once. The key holds the station lexicon file's state
+    (size, mtime), so an edited lexicon is read afresh."""
+    from .normalize import normalize
+
+    path = settings.lexicon_path
+    try:
+        st = path.stat() if path is not None else None
+        state = (str(path), st.st_size, st.st_mtime_ns) if st else None
+    except OSError:
+        state = (str(path), None, None)
+    try:
+        key = (text, state, settings.normalize)
+        hash(key)
+    except TypeError:  # settings that cannot be a key: normalize every time
+        return normalize(text, lexicon, settings.normalize)
+    result = _NORMALIZED.get(key)
+    if result is None:
+        if len(_NORMALIZED) > 20_000:
+            _NORMALIZED.clear()
+        result = _NORMALIZED[key] = normalize(text, lexicon, settings.normalize)
+    return result
 
 
 def open_job(settings: Settings, req: BuildRequest, progress: Progress | None = None,
@@ -219,10 +250,15 @@ def _recording_gap_ms(job: _Job, item: Item) -> int:
     return item.audio_ms + job.settings.audio.pause_ms if item.audio and item.audio_ms else 0
 
 
+def _fixed_pauses(with_items: bool, compact: bool = False) -> int:
+    """Pauses of the opening and closing: one before each part (greeting, headlines,
+    closing) and one before the closing jingle."""
+    return (3 if with_items and not compact else 2) + 1
+
+
 def _fixed_gap_ms(settings: Settings, jingle_ms: int, with_items: bool,
                   compact: bool = False) -> int:
-    parts = 3 if with_items and not compact else 2  # greeting, headlines, closing
-    return 2 * jingle_ms + (parts + 1) * settings.audio.pause_ms
+    return 2 * jingle_ms + _fixed_pauses(with_items, compact) * settings.audio.pause_ms
 
 
 def _jingle_ms(settings: Settings) -> int:
@@ -436,7 +472,8 @@ def _measure(job: _Job, pool: list[Item]) -> list[Unit]:
         units.append(Unit(it.id, item_ms + head_ms + a.sentence_pause_ms,
                           a.pause_ms + _recording_gap_ms(job, it),
                           urgent=it.priority == "urgent", title=it.title,
-                          rank=PRIORITY_RANK.get(it.priority, 2)))
+                          rank=PRIORITY_RANK.get(it.priority, 2),
+                          pauses=2 if _recording_gap_ms(job, it) else 1))
     return units
 
 
@@ -452,7 +489,8 @@ def _fit(job: _Job, pool: list[Item], units: list[Unit], jingle_ms: int, attempt
             return choose_fit(
                 fixed_speech, _fixed_gap_ms(job.settings, jingle_ms, bool(units), job.compact),
                 units, job.slot_ms, a.safety_ms + 150 * attempt, a.fill_margin_s * 1000,
-                a.max_tempo_change,
+                a.max_tempo_change, a.pause_ms, _fixed_pauses(bool(units), job.compact),
+                a.max_pause_ms,
             )
         except SlotOverflowError:
             if job.compact or not any(u.urgent for u in units):
@@ -471,6 +509,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
     """
     from .master import Tags, assemble, load_jingle, master
     from .publish import file_sha256, temp_mp3_path
+    from .timeline import total_ms
 
     s, a = job.settings, job.settings.audio
     jingle = load_jingle(_jingle_path(s), a.sample_rate)
@@ -478,6 +517,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
     units = _measure(job, pool)
     total_steps = len(pool) + 3
     tempo = 1.0
+    pause_ms = a.pause_ms
     selected = pool
     for attempt in range(6):
         if fit:
@@ -487,11 +527,18 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
                     job.warnings.append(w)
             by_id = {it.id: it for it in pool}
             selected = [by_id[i] for i in choice.item_ids]
-            tempo = choice.tempo
+            tempo, pause_ms = choice.tempo, choice.pause_ms
         script = job.script(selected)
         job.progress("synth", total_steps - 2, total_steps)
         parts = _spoken_parts(job, selected, script, tempo)
-        program, segments = assemble(parts, jingle, a.pause_ms)
+        if fit and a.pause_ms < pause_ms < a.max_pause_ms:
+            # Sentences on the frame grid end a little earlier than measured: give the
+            # pauses that closed the gap what the layout saved, never more than predicted.
+            short = choice.predicted_ms - total_ms(
+                [p.clip.duration_ms for p in parts], jingle.duration_ms, pause_ms)
+            if short > 0:
+                pause_ms = min(a.max_pause_ms, pause_ms + short // (len(parts) + 1))
+        program, segments = assemble(parts, jingle, pause_ms)
         if not fit or program.duration_ms <= job.slot_ms - a.safety_ms:
             break
         log.info("attempt %d: %d ms over the limit, refitting", attempt,
@@ -543,6 +590,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
         "true_peak_dbtp": round(mastered.true_peak_dbtp, 2),
         "loudness_target_lufs": a.loudness_lufs,
         "tempo": tempo,
+        "pause_ms": pause_ms,
         "emergency": job.emergency,
         "compact": job.compact,
         "items": selected_ids,
@@ -615,6 +663,12 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
     def part(kind: str, texts: list[str], item: Item | None = None,
              announcer: int = 0) -> SpokenPart:
         sents = job.sentences(*texts)  # normalized once, for the audio and the manifest alike
+        info = Part(kind=kind, text=" ".join(sents), item_id=item.id if item else None,
+                    title=item.title if item else "", priority=item.priority if item else "")
+        if sents and abs(tempo - 1.0) < 1e-4:
+            spoken = _by_sentence(job, info, sents, announcer)
+            if spoken is not None:
+                return spoken
         if sents:
             result = (job.speaker.speak(sents, announcer=announcer) if announcer
                       else job.speaker.speak(sents))
@@ -622,9 +676,7 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
         else:
             clip, engine = Clip.silence(0, rate), job.speaker.engine_label
         return SpokenPart(
-            Part(kind=kind, text=" ".join(sents), item_id=item.id if item else None,
-                 title=item.title if item else "", priority=item.priority if item else ""),
-            change_tempo(clip, tempo, cache_dir=job.settings.cache_dir / "tempo"), engine,
+            info, change_tempo(clip, tempo, cache_dir=job.settings.cache_dir / "tempo"), engine,
         )
 
     out = [part("greeting", [script.greeting])]
@@ -636,6 +688,33 @@ def _spoken_parts(job: _Job, items: list[Item], script, tempo: float) -> list[Sp
             out.append(_recording_part(job, it))
     out.append(part("closing", [script.closing]))
     return _level_recordings(out)
+
+
+def _by_sentence(job: _Job, info: Part, sents: list[str], announcer: int) -> SpokenPart | None:
+    """A part at natural tempo with each sentence on the MP3 frame grid (marks), so that a
+    sentence shared with another bulletin (a headline, a greeting line, an item) is
+    mastered once; None when the sentence pause is too short to place them so."""
+    import numpy as np
+
+    from .master import lay_sentences
+
+    rate = job.settings.audio.sample_rate
+    clips: list[np.ndarray] = []
+    voices: list[str] = []
+    for s in sents:
+        result = (job.speaker.speak([s], announcer=announcer) if announcer
+                  else job.speaker.speak([s]))
+        if len(result.clip.samples):
+            clips.append(result.clip.samples)
+            for v in (getattr(result, "voice", "") or result.engine).split("+"):
+                if v not in voices:
+                    voices.append(v)
+    if not clips:
+        return None
+    laid = lay_sentences(clips, round(job.settings.audio.sentence_pause_ms * rate / 1000), rate)
+    if laid is None:
+        return None
+    return SpokenPart(info, Clip(laid[0], rate), "+".join(voices), laid[1])
 
 
 def _recording_part(job: _Job, item: Item) -> SpokenPart:

@@ -20,10 +20,12 @@ from bulletins.master import (
     Tags,
     assemble,
     decoded_duration_s,
+    lay_sentences,
     load_jingle,
     make_chime,
     master,
     measure_loudness,
+    sentence_offsets,
 )
 from bulletins.models import Part, Segment, SpokenPart
 from bulletins.timeline import layout
@@ -272,3 +274,46 @@ def test_damaged_piece_cache_entry_is_mastered_again(tmp_path: Path) -> None:
         entry.write_bytes(entry.read_bytes()[:1000])  # cut short, as by a full disk
     master(prog, segs, AudioSettings(), TAGS, tmp_path / "b.mp3", cache_dir=cache)
     assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()
+
+
+def _sentences_part(kind: str, seeds: list[int], item_id: int | None = None) -> SpokenPart:
+    clips = [speech_like(2 + seed % 3 + seed / 997, -22 - seed % 4, seed).samples
+             for seed in seeds]  # lengths off the millisecond grid
+    laid = lay_sentences(clips, round(0.25 * RATE), RATE)
+    assert laid is not None
+    return SpokenPart(Part(kind, "…", item_id=item_id, title="Tin" if item_id else ""),
+                      Clip(laid[0], RATE), "espeak", laid[1])
+
+
+def test_sentence_offsets_sit_on_the_frame_grid_clear_of_the_encoded_frames() -> None:
+    lengths = [22050, 3001, 40000]
+    offsets = sentence_offsets(lengths, 5512, RATE)
+    assert offsets is not None and offsets[0] == 0
+    for at, n, nxt in zip(offsets, lengths, offsets[1:], strict=False):
+        assert nxt % 576 == 0
+        assert at + n + 5512 - 576 < nxt <= at + n + 5512  # the pause shortened < a frame
+    assert sentence_offsets(lengths, 300, RATE) is None  # too short to keep them apart
+
+
+def test_sentences_shared_by_two_bulletins_are_mastered_once(tmp_path: Path) -> None:
+    # Station A's and station B's headlines share the second sentence, at another place in
+    # each; their items share nothing. B masters only its own sentences.
+    cache = tmp_path / "cache"
+    a = [_sentences_part("headlines", [1, 2]), _sentences_part("item", [3, 4, 5], 7)]
+    b = [_sentences_part("headlines", [6, 2]), _sentences_part("item", [8], 9)]
+    prog_a, segs_a = assemble(a, make_chime(RATE), 700)
+    prog_b, segs_b = assemble(b, make_chime(RATE), 700)
+    assert len(prog_a.pieces) == 2 + 5  # each sentence its own piece, beside two chimes
+    master(prog_a, segs_a, AudioSettings(), TAGS, tmp_path / "a.mp3", cache_dir=cache)
+    assert len(list(cache.rglob("*.mp3"))) == 1 + 5
+    m = master(prog_b, segs_b, AudioSettings(), TAGS, tmp_path / "b.mp3", cache_dir=cache)
+    assert len(list(cache.rglob("*.mp3"))) == 1 + 5 + 2
+    # The finished file still meets loudness, peak, length and chapters.
+    assert abs(_pyln(tmp_path / "b.mp3") + 16) <= 1.0
+    assert _true_peak_db(tmp_path / "b.mp3") <= -1.0
+    assert decoded_duration_s(tmp_path / "b.mp3") == pytest.approx(prog_b.duration_s,
+                                                                  abs=0.002)
+    assert m.duration_s == pytest.approx(prog_b.duration_s, abs=0.002)
+    chapters = ID3(tmp_path / "b.mp3").getall("CHAP")
+    assert sorted((c.start_time, c.end_time) for c in chapters) == [
+        (s.start_ms, s.end_ms) for s in segs_b if s.kind in ("headlines", "item")]

@@ -124,3 +124,47 @@ def test_preview_plans_without_audio(settings):
     assert p.script[0][0] == "Lời chào"
     assert not any(ch.isdigit() for _, text in p.script for ch in text)
     assert not list(settings.audio_out.glob("**/*.mp3"))
+
+
+@pytest.mark.slow
+def test_stations_sharing_news_master_only_their_own_sentences(home):
+    # Two stations, one slot, the same three items beside one local item each: the second
+    # bulletin reuses every mastered sentence of the shared items and of its opening lines.
+    from tests.conftest import write_config
+
+    settings = write_config(home, "".join(
+        f'[[stations]]\nid = "{sid}"\nname = "Đài xã {name}"\n[[stations.slots]]\n'
+        'name = "sang"\ntime = "06:00"\nlength_s = 600\n'
+        for sid, name in (("xa-a", "Hòa Bình"), ("xa-b", "Tân Lập"))))
+    q = NewsQueue(settings)
+    for sid, place in (("xa-a", "thôn Một"), ("xa-b", "thôn Hai")):
+        q.add({"title": f"Họp dân {place}", "stations": sid, "priority": "high",
+               "body": f"Tối nay họp dân tại nhà văn hóa {place}. Mỗi hộ cử một người đi họp."})
+    for n, body in enumerate(["Trạm y tế tiêm vắc xin sởi cho trẻ dưới năm tuổi vào sáng "
+                              "thứ bảy.", "Xã thu gom rác thải vào thứ hai và thứ sáu. Bà con "
+                              "để rác đúng nơi quy định.", "Chiều nay có mưa dông, bà con "
+                              "chú ý an toàn khi ra đồng."]):
+        q.add({"title": f"Thông báo số {n + 1}", "body": body})
+    cache = settings.cache_dir / "master"
+    a = build_bulletin(settings, BuildRequest("xa-a", DAY, "sang", None, "espeak"))
+    before = set(cache.rglob("*.mp3"))
+    b = build_bulletin(settings, BuildRequest("xa-b", DAY, "sang", None, "espeak"))
+    new = set(cache.rglob("*.mp3")) - before
+    assert a.manifest["tempo"] == b.manifest["tempo"] == 1.0
+    shared = [s for s in b.manifest["segments"] if s["kind"] == "item" and
+              s["title"].startswith("Thông báo")]
+    assert len(shared) == 3 and all(s in a.manifest["segments"] or s["text"] in {
+        t["text"] for t in a.manifest["segments"]} for s in shared)
+    # Mastered anew: the local item, its headline and the lines naming the station, not the
+    # whole greeting, headlines and closing around them.
+    from bulletins import mp3
+
+    fresh_s = sum(mp3.count_frames(p.read_bytes()) for p in new) * 576 / 22050
+    own = {s["kind"]: s["end_s"] - s["start_s"] for s in b.manifest["segments"]
+           if s["kind"] in ("greeting", "headlines", "closing")}
+    local = next(s["end_s"] - s["start_s"] for s in b.manifest["segments"]
+                 if s["title"].startswith("Họp dân"))
+    assert 0 < len(new) <= 2 + 1 + 2
+    assert fresh_s < local + 0.6 * sum(own.values())
+    assert decoded_duration_s(b.mp3_path) <= 600
+    assert abs(b.manifest["loudness_lufs"] - settings.audio.loudness_lufs) <= 1.0

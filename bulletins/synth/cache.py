@@ -1,10 +1,15 @@
 """Content-addressed speech cache: one 16-bit mono WAV per (engine, voice, params, text).
 
-Writes go to a temp file in the same folder and are renamed into place, so a power cut
-leaves either the old entry, the new one, or nothing, never half a file. Each entry carries
-the SHA-256 of its samples in a "bsum" chunk after the audio; an entry that cannot be read,
-lacks the chunk or fails the check is a miss (logged), and the next write replaces it, so a
-damaged file never airs as noise.
+Writes go to a temp file in the same folder and are renamed into place, so a reader never
+sees half a file. Entries are not fsynced (one fsync per sentence cost about a second per
+cold build): after a power cut a renamed entry may hold torn or zeroed data, but each entry
+carries the SHA-256 of its samples in a "bsum" chunk after the audio, and an entry that
+cannot be read, lacks the chunk or fails the check is a miss (logged) that the next write
+replaces, so a damaged file never airs as noise. A cache only has to be right, not durable.
+
+Entries already verified in this process are kept in memory (bounded) while their file is
+unchanged (same inode, size and mtime): a province worker building many bulletins from
+shared news reads and checks each sentence once, not once per bulletin.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import logging
 import os
 import struct
 import tempfile
+import threading
 import wave
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +34,7 @@ from ..audio import Clip
 FORMAT_VERSION = 2  # bump when trimming, rendering or the file layout changes
 SUM_CHUNK = b"bsum"  # RIFF chunk holding sha256(samples); readers skip unknown chunks
 log = logging.getLogger("bulletins.synth.cache")
+_MEMO_BYTES = 48 * 1024 * 1024  # verified 16-bit samples kept in memory, at most
 
 
 def to_pcm16(clip: Clip) -> bytes:
@@ -49,6 +57,40 @@ def cache_key(engine: str, voice: str, params: str, rate: int, text: str) -> str
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+class _Memo:
+    """Verified entries by path, each valid while its file's (inode, size, mtime) holds."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size = limit, 0
+        self.items: OrderedDict[str, tuple[tuple[int, int, int], int, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, path: str, stamp: tuple[int, int, int], rate: int) -> bytes | None:
+        with self.lock:
+            hit = self.items.get(path)
+            if hit is None or hit[0] != stamp or hit[1] != rate:
+                return None
+            self.items.move_to_end(path)
+            return hit[2]
+
+    def put(self, path: str, stamp: tuple[int, int, int], rate: int, pcm: bytes) -> None:
+        with self.lock:
+            old = self.items.pop(path, None)
+            if old is not None:
+                self.size -= len(old[2])
+            self.items[path] = (stamp, rate, pcm)
+            self.size += len(pcm)
+            while self.size > self.limit and self.items:
+                self.size -= len(self.items.popitem(last=False)[1][2])
+
+
+_memo = _Memo(_MEMO_BYTES)
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 class SpeechCache:
     def __init__(self, root: Path):
         self.root = root
@@ -59,13 +101,19 @@ class SpeechCache:
     def get(self, key: str, rate: int) -> Clip | None:
         path = self.path(key)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                stamp = _stamp(os.fstat(fh.fileno()))
+                known = _memo.get(str(path), stamp, rate)
+                if known is not None:
+                    return Clip.from_pcm16(known, rate)
+                data = fh.read()
         except OSError:
             return None
         problem, pcm = _verify(data, rate)
         if problem:
             log.warning("Bỏ qua mục hỏng trong bộ đệm giọng đọc %s: %s", path.name, problem)
             return None
+        _memo.put(str(path), stamp, rate, pcm)  # 16-bit: half the memory of the samples
         return Clip.from_pcm16(pcm, rate)
 
     def put(self, key: str, clip: Clip) -> None:
@@ -75,8 +123,6 @@ class SpeechCache:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(wav_bytes(clip))
-                fh.flush()
-                os.fsync(fh.fileno())
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):

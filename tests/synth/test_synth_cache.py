@@ -93,3 +93,24 @@ def test_writes_leave_no_temp_files(settings, station):
     Speaker(settings, station, engine="espeak").speak(SENTENCES)
     leftovers = [p for p in (settings.cache_dir / "speech").rglob("*") if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_an_entry_damaged_after_it_was_read_is_a_miss_again(settings, station):
+    # Entries read once are kept in memory; a file changed since is read (and checked) anew.
+    speaker = Speaker(settings, station, engine="espeak")
+    first = speaker.speak(SENTENCES[:1])
+    assert speaker.speak(SENTENCES[:1]).clip.samples.tolist() == first.clip.samples.tolist()
+    (entry,) = _entries(settings)
+    data = entry.read_bytes()
+    entry.write_bytes(data[:44] + bytes(len(data) - 44))  # same size, samples zeroed
+    cache = SpeechCache(settings.cache_dir / "speech")
+    key = entry.stem
+    import os
+
+    st = entry.stat()
+    os.utime(entry, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # coarse clocks
+    assert cache.get(key, first.clip.rate) is None
+    again = Speaker(settings, station, engine="espeak")
+    spoken = again.speak(SENTENCES[:1]).clip.samples
+    assert again.stats.synthesized == 1  # spoken afresh, not the zeroed samples
+    assert np.max(np.abs(spoken)) > 0.05

@@ -92,7 +92,7 @@ def test_slot_too_short_for_greeting_and_closing():
         choose_fit(units=units(5), slot_ms=20_000, **FIXED)
 
 
-def test_tempo_comes_in_half_percent_steps_toward_faster():
+def test_tempo_comes_in_whole_steps_toward_faster():
     from bulletins.fit import TEMPO_STEP, Unit, choose_fit
 
     seen = set()
@@ -104,3 +104,50 @@ def test_tempo_comes_in_half_percent_steps_toward_faster():
         assert choice.predicted_ms <= 600_000 - 400
         seen.add(choice.tempo)
     assert len(seen) > 1
+
+
+def test_bulletins_sharing_most_items_share_a_tempo_and_still_fill_the_slot():
+    # A province's stations, one slot: 3 local items of any length first, then the shared
+    # queue. A few tempos among them lets every station reuse the shared items' mastered audio.
+    import random
+
+    rng = random.Random(9)
+    shared = [Unit(100 + i, 1000 * s, 700) for i, s in
+              enumerate([31, 26, 44, 32, 45, 33, 27, 27, 26, 26, 31, 29, 38, 41, 24, 35])]
+    tempos = set()
+    for _ in range(20):
+        local = [Unit(i, rng.randint(30_000, 55_000), 700, rank=1) for i in range(3)]
+        choice = choose_fit(60_000, 8_000, [*local, *shared], 600_000)
+        assert 600_000 - 15_000 <= choice.predicted_ms <= 600_000 - 400
+        tempos.add(choice.tempo)
+    assert len(tempos) <= 3, tempos
+
+
+def test_a_small_gap_is_closed_by_longer_pauses_before_speech_is_slowed():
+    # 14 items of 38 s with a 700 ms pause each end about 23 s short of a 10-minute slot.
+    us = [Unit(i, 38_000, 700) for i in range(14)]
+    fixed = dict(fixed_speech_ms=30_000, fixed_gap_ms=2 * 2600 + 4 * 700)
+    slowed = choose_fit(**fixed, units=us, slot_ms=600_000)
+    assert slowed.tempo < 1.0  # without room to stretch the pauses: slower speech
+    paused = choose_fit(**fixed, units=us, slot_ms=600_000, pause_ms=700, fixed_pauses=4,
+                        max_pause_ms=1500)
+    assert paused.tempo == 1.0  # the same speech as in every other bulletin airing it
+    assert 700 < paused.pause_ms <= 1500
+    assert 600_000 - 15_000 <= paused.predicted_ms <= 600_000 - 400
+    longer = 18 * (paused.pause_ms - 700)  # 4 fixed pauses and one per item
+    assert paused.predicted_ms == _natural(fixed, us) + longer
+
+
+def test_pauses_stretch_only_as_far_as_allowed_then_speech_slows():
+    us = [Unit(i, 36_000, 700) for i in range(14)]
+    fixed = dict(fixed_speech_ms=30_000, fixed_gap_ms=2 * 2600 + 4 * 700)
+    choice = choose_fit(**fixed, units=us, slot_ms=600_000, pause_ms=700, fixed_pauses=4,
+                        max_pause_ms=900)
+    assert choice.pause_ms == 900
+    assert choice.tempo < 1.0
+    assert 600_000 - 15_000 <= choice.predicted_ms <= 600_000 - 400
+
+
+def _natural(fixed: dict, us: list[Unit]) -> int:
+    return (fixed["fixed_speech_ms"] + fixed["fixed_gap_ms"]
+            + sum(u.speech_ms + u.gap_ms for u in us))

@@ -87,6 +87,9 @@ def separate(n: int, n_items: int, length_s: int, base: Path) -> float:
 
 def province(n: int, n_items: int, length_s: int, base: Path, pg: str, redis_url: str,
              processes: int) -> float:
+    """Wall seconds from the first enqueue to the last job done; prints where they went."""
+    import resource
+
     import redis
 
     from bulletins.province import jobs
@@ -106,6 +109,7 @@ def province(n: int, n_items: int, length_s: int, base: Path, pg: str, redis_url
                 q.add(raw)
                 seen.add(raw["title"])
     log = open(home / "worker.log", "wb")  # noqa: SIM115
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen([sys.executable, "-m", "bulletins", "worker", "--processes",
                              str(processes)], env=dict(os.environ, BULLETINS_HOME=str(home)),
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -129,10 +133,22 @@ def province(n: int, n_items: int, length_s: int, base: Path, pg: str, redis_url
         failed = [v for v in views if v.status != "done"]
         if failed:
             raise SystemExit(f"{len(failed)} jobs failed: {failed[0].error}")
+        # Per job: waiting in the queue vs building (started_at → finished_at); busy/elapsed
+        # is how many builds ran at once on average (≈ processes when nothing serializes).
+        busy = sum((v.finished_at - v.started_at).total_seconds() for v in views)
+        first = min(v.created_at for v in views)
+        print(f"  {processes} process(es): mean build {busy / n:.2f} s/job, builds in parallel "
+              f"{busy / elapsed:.2f}, first job started "
+              f"{(min(v.started_at for v in views) - first).total_seconds():.2f} s after "
+              f"its enqueue", flush=True)
         return elapsed
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
+        print(f"  CPU of the worker processes (user+sys, with start-up): {cpu:.1f} s; "
+              f"load average now {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:

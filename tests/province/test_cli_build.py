@@ -62,7 +62,8 @@ def test_cli_build_enqueues_and_follows_the_job(home: Path, pg_url: str, redis_u
     quick = _cli(home, *args, "--no-follow")
     assert quick.returncode == 0, quick.stderr
     job_id = int(quick.stdout.strip().splitlines()[-1])
-    assert job_id != job.id and jobs.get_job(settings, job_id).status != "done"
+    assert job_id != job.id and "Đã gửi lệnh dựng" in quick.stderr
+    assert "Bản tin xa-01" not in quick.stderr  # it did not wait for the bulletin
     done = wait_until(lambda: (j := jobs.get_job(settings, job_id)).finished and j, 200,
                       "the --no-follow job built by the worker")
     assert done.status == "done" and _records(settings) == 2

@@ -250,6 +250,7 @@ class Service:
         # made once, only read afterwards: no thread adds or removes a station
         self._channels = {st.id: _Channel() for st in settings.stations}
         self._build_lock = threading.Lock()  # one build at a time: CPU-bound, engines not reentrant
+        self._follower = None  # province: follows the jobs this scheduler enqueued
         self._run_started = self.now()
 
     def now(self) -> datetime:
@@ -484,6 +485,9 @@ class Service:
             log.info("%r: built or being built already; not building again", occ)
             return
         log.info("building %s/%s for %s", station_id, slot_name, occ.at)
+        if self.settings.workers.broker_url:  # province: the workers build it
+            self._enqueue_and_follow(occ, station_id, slot_name)
+            return
         try:
             result = self._build(station_id, slot_name, occ.at.date(), wait=False)
         except Exception as exc:  # noqa: BLE001 - a failed build is logged, play decides
@@ -496,6 +500,27 @@ class Service:
         if result is None:  # province: enqueued for the workers
             return
         log.info("built %s (%s s)", result.mp3_path, result.manifest.get("duration_s"))
+
+    def _enqueue_and_follow(self, occ: Occurrence, station_id: str, slot_name: str) -> None:
+        """Province: enqueue the job; the occurrence stays "building" until a worker finishes
+        it, so a play at slot time waits for that job instead of enqueueing again."""
+        from ..province.follow import JobFollower
+        from ..province.jobs import enqueue
+
+        try:
+            job = enqueue(self.settings, station_id, occ.at.date(), slot_name,
+                          requested_by="scheduler")
+        except Exception as exc:  # noqa: BLE001 - logged; the play decides what to air
+            msg, known = failure_text(exc)
+            occ.end_build(msg)
+            log.error("enqueueing %s/%s for %s failed: %s", station_id, slot_name,
+                      occ.at.date(), msg, exc_info=not known)
+            return
+        log.info("job %s for %s/%s %s: %s", job.id, station_id, slot_name, occ.at.date(),
+                 job.status)
+        if self._follower is None:
+            self._follower = JobFollower(self.settings, self.stop_event)
+        self._follower.follow(job.id, occ.end_build)
 
     def _build_target(self, sl: Slot, station_id: str) -> datetime:
         """The occurrence a build job is for: the earliest not yet past grace and not yet

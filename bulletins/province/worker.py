@@ -59,6 +59,13 @@ def _beat(settings: Settings, broker, worker_id: str, stop: threading.Event) -> 
         s.execute(delete(WorkerBeat).where(WorkerBeat.worker_id == worker_id))
 
 
+def _warm_up() -> None:
+    """Import the build's modules before saying ready: seconds (numpy, SQLAlchemy models,
+    the normalizer's tables) a process would otherwise spend inside its first job, when the
+    morning slot is waiting."""
+    from .. import loudness, master, mp3, normalize, pipeline, synth  # noqa: F401
+
+
 def _on_stop_signal() -> list[int]:
     """SIGTERM/SIGINT append to the returned list (true once one came). Only that: a handler
     runs on the main thread between bytecodes, so one that took a lock (Event.set) could
@@ -81,6 +88,7 @@ def run_process(home: str, threads: int, index: int = 0) -> None:
     import dramatiq
 
     settings = load_settings(home)
+    _warm_up()
     jobs._worker_settings = settings
     broker = jobs.broker(settings)
     dramatiq.set_broker(broker)

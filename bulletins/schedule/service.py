@@ -321,7 +321,10 @@ class Service:
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=engine)},
             # builds run one after another, in the order they were due
-            executors={"default": ThreadPoolExecutor(8), "builds": ThreadPoolExecutor(1)},
+            # a play holds its thread for the bulletin's length: one per station (a province
+            # airs 50 at the same minute), plus a few for catch-up and one-off jobs
+            executors={"default": ThreadPoolExecutor(max(8, len(self.settings.stations) + 4)),
+                       "builds": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=self.tz,
         )

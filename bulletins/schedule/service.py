@@ -251,6 +251,7 @@ class Service:
         self._channels = {st.id: _Channel() for st in settings.stations}
         self._build_lock = threading.Lock()  # one build at a time: CPU-bound, engines not reentrant
         self._follower = None  # province: follows the jobs this scheduler enqueued
+        self._signals: list[int] = []  # SIGTERM/SIGINT received (see _install_signals)
         self._run_started = self.now()
 
     def now(self) -> datetime:
@@ -279,6 +280,10 @@ class Service:
                      len(self.settings.stations))
             next_beat = 0.0
             while not self.stop_event.wait(POLL_S):
+                if self._signals:
+                    log.info("signal %s: stopping", signal.Signals(self._signals[0]).name)
+                    self.stop_event.set()
+                    break
                 try:
                     self._poll_alerts()
                     if time.monotonic() >= next_beat:
@@ -300,9 +305,11 @@ class Service:
         if threading.current_thread() is not threading.main_thread():
             return
 
+        # Only a list append: the handler runs on the main thread between bytecodes, and
+        # Event.set() there could re-enter the Event's lock the interrupted main loop holds
+        # (a second SIGTERM from a process manager deadlocked `bulletins worker` that way).
         def handler(signum: int, _frame: object) -> None:
-            log.info("signal %s: stopping", signal.Signals(signum).name)
-            self.stop_event.set()
+            self._signals.append(signum)
 
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)

@@ -192,9 +192,11 @@ def normalize_cmd(ctx, text: str, details: bool, explain: bool) -> None:
 @click.option("--wait", "wait_s", type=click.IntRange(0, 3600), default=300, show_default=True,
               help="Nếu khung giờ này đang được dựng ở nơi khác: chờ tối đa bấy nhiêu giây "
                    "rồi dùng bản tin đó (0 = từ chối ngay).")
+@click.option("--no-follow", is_flag=True,
+              help="Máy chủ tỉnh: chỉ gửi lệnh dựng vào hàng đợi, không chờ kết quả.")
 @pass_ctx
 def build(ctx, station: str | None, day: str | None, slot: str | None, length_s: int | None,
-          engine: str | None, no_mark: bool, wait_s: int) -> None:
+          engine: str | None, no_mark: bool, wait_s: int, no_follow: bool) -> None:
     """Dựng một bản tin và in đường dẫn tệp MP3 (dòng cuối).
 
     Dựng không phải là phát: tin chỉ được tính là đã phát khi nhật ký phát ghi bản tin đã
@@ -202,6 +204,12 @@ def build(ctx, station: str | None, day: str | None, slot: str | None, length_s:
     """
     from .models import BuildRequest
 
+    if ctx.settings.workers.broker_url:  # province: the workers build it, as for the web
+        from .province.commands import build_on_workers
+
+        build_on_workers(ctx.settings, station, _parse_day(day), slot, length_s, engine,
+                         follow=not no_follow, report=_report)
+        return
     req = BuildRequest(station_id=station, day=_parse_day(day), slot=slot, length_s=length_s,
                        engine=engine, wait_s=wait_s)
     result = _run_build(ctx.settings, req)

@@ -1,14 +1,73 @@
-"""CLI of the province deployment: `worker` and `status`."""
+"""CLI of the province deployment: `worker`, `status` and the queued path of `build`."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime
 
 import click
 
 from ..cli import pass_ctx
-from ..errors import ConfigError
+from ..config import Settings
+from ..errors import BulletinError, ConfigError
+
+
+def build_on_workers(settings: Settings, station_id: str | None, day: date | None,
+                     slot_name: str | None, length_s: int | None, engine: str | None,
+                     follow: bool, report: Callable[[dict], None],
+                     timeout_s: float | None = None) -> None:
+    """`bulletins build` when workers are configured: enqueue the slot's job (as "Dựng bản
+    tin ngay" and POST /api/build do) and, unless `follow` is off, print its progress and
+    outcome. The job's content key decides: the same items and settings already built
+    return that bulletin instead of building again."""
+    from ..pipeline import next_slot
+    from . import jobs
+    from .tables import STATUS_VI
+
+    if length_s is not None or engine is not None:
+        # A job is built from the configuration every worker reads; one-off overrides would
+        # make two bulletins of one key differ.
+        raise ConfigError("Máy chủ tỉnh: --length và --engine không dùng được khi dựng qua "
+                          "hàng đợi.", "Đổi độ dài khung giờ hoặc bộ đọc trong bulletins.toml "
+                          "(mọi tiến trình dựng cùng đọc tệp này).")
+    station = settings.station(station_id)
+    if slot_name is None:
+        next_day, slot = next_slot(station, datetime.now())
+        slot_name, day = slot.name, day or next_day
+    day = day or date.today()
+    job = jobs.enqueue(settings, station.id, day, slot_name, requested_by="cli")
+    where = f"{station.id}/{day.isoformat()}/{slot_name}"
+    if job.new:
+        click.echo(f"Đã gửi lệnh dựng {job.id} ({where}) vào hàng đợi.", err=True)
+    else:
+        click.echo(f"Lệnh dựng {job.id} ({where}) với cùng nội dung đã có: "
+                   f"{STATUS_VI.get(job.status, job.status)}.", err=True)
+    if not follow:
+        click.echo(f"Theo dõi: bulletins status (lệnh {job.id}).", err=True)
+        click.echo(job.id)
+        return
+    deadline = time.monotonic() + (timeout_s or settings.workers.time_limit_s + 600)
+    shown = job.status
+    while not job.finished:
+        if time.monotonic() > deadline:
+            raise BulletinError(f"Lệnh dựng {job.id} chưa xong sau thời gian chờ "
+                                f"({STATUS_VI.get(job.status, job.status)}).",
+                                "Xem «bulletins status»: tiến trình dựng có đang chạy không?")
+        time.sleep(0.5)
+        job = jobs.get_job(settings, job.id)
+        if job.status != shown:
+            shown = job.status
+            click.echo(f"Lệnh dựng {job.id}: {STATUS_VI.get(shown, shown)}…", err=True)
+    if job.status == "failed":
+        raise BulletinError(f"Lệnh dựng {job.id} ({where}) lỗi: {job.error}",
+                            f"Sửa lỗi rồi gửi lại: bulletins status --retry {job.id}")
+    result = jobs.result_of(job)
+    if result.manifest:
+        report(result.manifest)
+    click.echo(result.mp3_path)
 
 
 @click.command("worker")

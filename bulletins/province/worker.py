@@ -33,6 +33,7 @@ from .tables import WorkerBeat
 
 log = logging.getLogger("bulletins.worker")
 BEAT_S = 2.0
+FETCH_IDLE_MS = 100
 
 
 def _beat(settings: Settings, broker, worker_id: str, stop: threading.Event) -> None:  # noqa: ANN001
@@ -58,11 +59,36 @@ def _beat(settings: Settings, broker, worker_id: str, stop: threading.Event) -> 
         s.execute(delete(WorkerBeat).where(WorkerBeat.worker_id == worker_id))
 
 
+def _warm_up() -> None:
+    """Import the build's modules before saying ready: seconds (numpy, SQLAlchemy models,
+    the normalizer's tables) a process would otherwise spend inside its first job, when the
+    morning slot is waiting."""
+    from .. import loudness, master, mp3, normalize, pipeline, synth  # noqa: F401
+
+
+def _on_stop_signal() -> list[int]:
+    """SIGTERM/SIGINT append to the returned list (true once one came). Only that: a handler
+    runs on the main thread between bytecodes, so one that took a lock (Event.set) could
+    interrupt the main thread inside the same lock and deadlock it; a process manager that
+    signals the whole group sends SIGTERM twice to a child (the group's and the parent's)."""
+    got: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: got.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: got.append(signum))
+    return got
+
+
+def _wait_for_signal() -> None:
+    got = _on_stop_signal()
+    while not got:
+        time.sleep(0.2)
+
+
 def run_process(home: str, threads: int, index: int = 0) -> None:
     """One worker process, in the foreground until SIGTERM/SIGINT."""
     import dramatiq
 
     settings = load_settings(home)
+    _warm_up()
     jobs._worker_settings = settings
     broker = jobs.broker(settings)
     dramatiq.set_broker(broker)
@@ -71,20 +97,17 @@ def run_process(home: str, threads: int, index: int = 0) -> None:
     beat = threading.Thread(target=_beat, args=(settings, broker, worker_id, stop),
                             name="heartbeat", daemon=True)
     beat.start()
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=1000)
+    # worker_timeout bounds the consumer's idle back-off: with prefetch = threads, the
+    # consumer sleeps while a build runs and only acknowledges it, and fetches the next
+    # message, when it wakes. Dramatiq's 1 s left ~25 % of a 1 s-per-job slot idle.
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=FETCH_IDLE_MS)
     worker.queue_prefetch = threads  # a busy worker does not hold jobs an idle one could run
     worker.start()
     log.info("worker %s ready (%d threads, queue %s)", worker_id, threads,
              settings.workers.queue)
     print(f"Tiến trình dựng {worker_id} sẵn sàng ({threads} luồng).", flush=True)
-
-    def handler(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    while not stop.wait(0.5):
-        pass
+    _wait_for_signal()
+    stop.set()
     worker.stop()
     beat.join(timeout=10)
     broker.close()
@@ -103,13 +126,7 @@ def run(settings: Settings, processes: int, threads: int) -> None:
         run_process(home, threads)
         return
     ctx = mp.get_context("spawn")  # a fresh interpreter: no inherited DB/Redis connections
-    stopping = threading.Event()
-
-    def handler(_signum: int, _frame: object) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    stopping = _on_stop_signal()
     children: dict[int, mp.Process] = {}
 
     def start(i: int) -> None:
@@ -119,7 +136,8 @@ def run(settings: Settings, processes: int, threads: int) -> None:
 
     for i in range(processes):
         start(i)
-    while not stopping.wait(1.0):
+    while not stopping:
+        time.sleep(0.5)
         for i, p in list(children.items()):
             if not p.is_alive():
                 log.warning("worker process %d (pid %s) exited with %s: restarting", i, p.pid,

@@ -250,6 +250,8 @@ class Service:
         # made once, only read afterwards: no thread adds or removes a station
         self._channels = {st.id: _Channel() for st in settings.stations}
         self._build_lock = threading.Lock()  # one build at a time: CPU-bound, engines not reentrant
+        self._follower = None  # province: follows the jobs this scheduler enqueued
+        self._signals: list[int] = []  # SIGTERM/SIGINT received (see _install_signals)
         self._run_started = self.now()
 
     def now(self) -> datetime:
@@ -278,6 +280,10 @@ class Service:
                      len(self.settings.stations))
             next_beat = 0.0
             while not self.stop_event.wait(POLL_S):
+                if self._signals:
+                    log.info("signal %s: stopping", signal.Signals(self._signals[0]).name)
+                    self.stop_event.set()
+                    break
                 try:
                     self._poll_alerts()
                     if time.monotonic() >= next_beat:
@@ -299,9 +305,11 @@ class Service:
         if threading.current_thread() is not threading.main_thread():
             return
 
+        # Only a list append: the handler runs on the main thread between bytecodes, and
+        # Event.set() there could re-enter the Event's lock the interrupted main loop holds
+        # (a second SIGTERM from a process manager deadlocked `bulletins worker` that way).
         def handler(signum: int, _frame: object) -> None:
-            log.info("signal %s: stopping", signal.Signals(signum).name)
-            self.stop_event.set()
+            self._signals.append(signum)
 
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
@@ -320,7 +328,10 @@ class Service:
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=engine)},
             # builds run one after another, in the order they were due
-            executors={"default": ThreadPoolExecutor(8), "builds": ThreadPoolExecutor(1)},
+            # a play holds its thread for the bulletin's length: one per station (a province
+            # airs 50 at the same minute), plus a few for catch-up and one-off jobs
+            executors={"default": ThreadPoolExecutor(max(8, len(self.settings.stations) + 4)),
+                       "builds": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=self.tz,
         )
@@ -484,6 +495,9 @@ class Service:
             log.info("%r: built or being built already; not building again", occ)
             return
         log.info("building %s/%s for %s", station_id, slot_name, occ.at)
+        if self.settings.workers.broker_url:  # province: the workers build it
+            self._enqueue_and_follow(occ, station_id, slot_name)
+            return
         try:
             result = self._build(station_id, slot_name, occ.at.date(), wait=False)
         except Exception as exc:  # noqa: BLE001 - a failed build is logged, play decides
@@ -496,6 +510,27 @@ class Service:
         if result is None:  # province: enqueued for the workers
             return
         log.info("built %s (%s s)", result.mp3_path, result.manifest.get("duration_s"))
+
+    def _enqueue_and_follow(self, occ: Occurrence, station_id: str, slot_name: str) -> None:
+        """Province: enqueue the job; the occurrence stays "building" until a worker finishes
+        it, so a play at slot time waits for that job instead of enqueueing again."""
+        from ..province.follow import JobFollower
+        from ..province.jobs import enqueue
+
+        try:
+            job = enqueue(self.settings, station_id, occ.at.date(), slot_name,
+                          requested_by="scheduler")
+        except Exception as exc:  # noqa: BLE001 - logged; the play decides what to air
+            msg, known = failure_text(exc)
+            occ.end_build(msg)
+            log.error("enqueueing %s/%s for %s failed: %s", station_id, slot_name,
+                      occ.at.date(), msg, exc_info=not known)
+            return
+        log.info("job %s for %s/%s %s: %s", job.id, station_id, slot_name, occ.at.date(),
+                 job.status)
+        if self._follower is None:
+            self._follower = JobFollower(self.settings, self.stop_event)
+        self._follower.follow(job.id, occ.end_build)
 
     def _build_target(self, sl: Slot, station_id: str) -> datetime:
         """The occurrence a build job is for: the earliest not yet past grace and not yet

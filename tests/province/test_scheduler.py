@@ -80,3 +80,85 @@ def test_second_scheduler_refused_and_first_enqueues_for_workers(
     finally:
         workers.stop()
         _stop(first)
+
+
+def test_scheduled_slot_built_by_workers_airs_on_time_without_rebuild(
+        tmp_path: Path, pg_url: str, redis_url: str) -> None:
+    """Lead time → enqueue → two workers build → at slot time twelve stations start playing
+    at once (each play holds its thread for the bulletin's length: with fewer threads than
+    stations the last ones would start late): all logged aired, one job and build each."""
+    from bulletins.db import BroadcastLog
+
+    home = tmp_path / "server"
+    n = 12
+    slot = datetime.now().replace(microsecond=0) + timedelta(seconds=60)
+    settings = province_config(home, pg_url, redis_url, stations=n,
+                               slot_time=slot.strftime("%H:%M:%S"))
+    text = (home / "bulletins.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        '[playback]\nplayer = "command"\ncommand = "true {file}"',
+        '[playback]\nplayer = "command"\ncommand = "sh -c \'sleep 6\' {file}"\n'
+        'lead_minutes = 0.75\ngrace_minutes = 1')
+    assert "sleep 6" in text
+    (home / "bulletins.toml").write_text(text, encoding="utf-8")
+    NewsQueue(settings).add({"title": "Họp dân", "body": "Thôn 2 họp dân lúc 19 giờ tối nay."})
+    workers = Workers(home)
+    workers.start(processes=2)
+    sched = _scheduler(home, "sched.log")
+    try:
+        def log_rows() -> list[BroadcastLog]:
+            with session_factory(settings.db_url)() as s:
+                return list(s.scalars(select(BroadcastLog).where(
+                    BroadcastLog.outcome.in_(("aired", "late", "failed", "missed")))))
+
+        rows = wait_until(lambda: len(log_rows()) == n and log_rows(), 180, "plays logged")
+        assert {r.station for r in rows} == {f"xa-{i:02d}" for i in range(n)}
+        assert [(r.outcome, r.error) for r in rows] == [("aired", "")] * n, \
+            (home / "sched.log").read_text()
+        with session_factory(settings.db_url)() as s:
+            built = list(s.scalars(select(BuildJob)))
+        assert len(built) == n and all(j.status == "done" and j.builds == 1 for j in built)
+    finally:
+        _stop(sched)
+        workers.stop()
+
+
+def test_play_waits_for_its_queued_job_instead_of_enqueueing_again(
+        tmp_path: Path, pg_url: str, redis_url: str) -> None:
+    """Workers come up only after slot time: each play waits for the job the scheduler
+    enqueued (within grace) and airs it late; it does not enqueue a second job nor call it
+    a rebuild at play time."""
+    from bulletins.db import BroadcastLog
+
+    home = tmp_path / "server"
+    slot = datetime.now().replace(microsecond=0) + timedelta(seconds=30)
+    settings = province_config(home, pg_url, redis_url, stations=2,
+                               slot_time=slot.strftime("%H:%M:%S"))
+    text = (home / "bulletins.toml").read_text(encoding="utf-8")
+    (home / "bulletins.toml").write_text(text.replace(
+        '[playback]\nplayer = "command"',
+        '[playback]\nplayer = "command"\nlead_minutes = 0.3\ngrace_minutes = 1.5'),
+        encoding="utf-8")
+    NewsQueue(settings).add({"title": "Họp dân", "body": "Thôn 2 họp dân lúc 19 giờ tối nay."})
+    workers = Workers(home)
+    sched = _scheduler(home, "sched.log")
+    try:
+        wait_until(lambda: datetime.now() > slot + timedelta(seconds=4), 60, "slot time")
+        with session_factory(settings.db_url)() as s:
+            assert all(j.status == "queued" for j in s.scalars(select(BuildJob)))
+        workers.start(processes=1)
+
+        def log_rows() -> list[BroadcastLog]:
+            with session_factory(settings.db_url)() as s:
+                return list(s.scalars(select(BroadcastLog).where(
+                    BroadcastLog.outcome.in_(("aired", "late", "failed", "missed")))))
+
+        rows = wait_until(lambda: len(log_rows()) == 2 and log_rows(), 120, "two plays logged")
+        assert [(r.outcome, r.error) for r in rows] == [("late", "")] * 2, \
+            (home / "sched.log").read_text()
+        with session_factory(settings.db_url)() as s:
+            built = list(s.scalars(select(BuildJob)))
+        assert len(built) == 2 and all(j.builds == 1 for j in built)
+    finally:
+        _stop(sched)
+        workers.stop()

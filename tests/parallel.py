@@ -1,0 +1,99 @@
+"""How the suite runs on several cores (pytest-xdist), imported by tests/conftest.py.
+
+`pytest` alone runs `-n auto --dist loadfile` (pyproject addopts): each test file goes whole
+to one worker process, so module- and session-scoped fixtures (a Chromium, the scheduler
+scenarios run at once, PostgreSQL/Redis servers) are set up once per file or worker, never
+shared between processes. Every test uses its own temporary folders and free ports.
+
+Files are handed out longest first (longest-processing-time scheduling), from the per-file
+times of the last run kept in pytest's cache; without a cache, files holding `slow` tests go
+first. Either way no minute-long real-clock test starts last and leaves a core idle.
+
+`pytest -n 0` or `pytest -p no:xdist` runs everything in one process, in file order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+import pytest
+
+CACHE_KEY = "bulletins/seconds-per-file"
+MAX_AUTO_WORKERS = 3
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if pluginmanager.has_plugin("xdist"):
+        return
+    # `-p no:xdist`: accept (and ignore) the xdist options that addopts pass.
+    group = parser.getgroup("xdist", "xdist disabled (-p no:xdist): tests run in one process")
+    group._addoption("-n", "--numprocesses", dest="numprocesses", default=None,  # noqa: SLF001
+                     help="ignored without pytest-xdist")
+    group.addoption("--dist", dest="dist", default="no", help="ignored without pytest-xdist")
+    group.addoption("--no-loadscope-reorder", dest="loadscopereorder", action="store_false",
+                    default=True, help="ignored without pytest-xdist")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """One worker per core, plus one while there are few cores: the long end-to-end tests
+    mostly wait for real-clock slots, and a third worker uses that idle core time.
+    Capped so that a large machine does not slow those real-clock tests down.
+    PYTEST_XDIST_AUTO_NUM_WORKERS overrides it, as in pytest-xdist."""
+    env = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if env and env.isdigit():
+        return int(env)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min((cores or 1) + 1, MAX_AUTO_WORKERS))
+
+
+def _file(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: keep pytest's file order
+    cache = getattr(config, "cache", None)
+    seconds: dict[str, float] = (cache.get(CACHE_KEY, {}) if cache else {}) or {}
+    first: dict[str, int] = {}
+    slow: set[str] = set()
+    for n, item in enumerate(items):
+        f = _file(item.nodeid)
+        first.setdefault(f, n)
+        if item.get_closest_marker("slow"):
+            slow.add(f)
+
+    def weight(f: str) -> tuple[float, float, int]:
+        # Same order in every worker (xdist checks): cached seconds, else slow files first.
+        return (-seconds.get(f, 0.0), -(f in slow), first[f])
+
+    items.sort(key=lambda item: weight(_file(item.nodeid)))
+
+
+class _FileTimes:
+    """Adds up each file's setup, call and teardown seconds (in the controller, which gets
+    every worker's reports) and stores them for the next run's ordering."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.seconds[_file(report.nodeid)] += report.duration
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER") is None and getattr(config, "cache", None):
+        config.pluginmanager.register(_FileTimes(), "bulletins-file-times")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    times = config.pluginmanager.get_plugin("bulletins-file-times")
+    if times is None or not times.seconds:
+        return
+    # Merge: a partial run (one folder, -k) keeps the other files' earlier figures.
+    stored = dict(config.cache.get(CACHE_KEY, {}) or {})
+    stored.update({f: round(s, 2) for f, s in times.seconds.items()})
+    config.cache.set(CACHE_KEY, stored)

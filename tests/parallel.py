@@ -9,13 +9,15 @@ Files are handed out longest first (longest-processing-time scheduling), from th
 times of the last run kept in pytest's cache; without a cache, files holding `slow` tests go
 first. Either way no minute-long real-clock test starts last and leaves a core idle.
 
-`pytest -n 0` or `pytest -p no:xdist` runs everything in one process, in file order.
+A run of named files or tests (`pytest tests/test_cli.py`) stays in one process; `pytest -n 0`
+or `pytest -p no:xdist` runs anything in one process, in file order.
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +46,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     env = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
     if env and env.isdigit():
         return int(env)
+    if not any(Path(arg.split("::", 1)[0]).is_dir() for arg in config.args):
+        return 0  # named files or tests only: starting workers would cost more than it saves
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min((cores or 1) + 1, MAX_AUTO_WORKERS))
 

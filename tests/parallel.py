@@ -6,8 +6,9 @@ scenarios run at once, PostgreSQL/Redis servers) are set up once per file or wor
 shared between processes. Every test uses its own temporary folders and free ports.
 
 Files are handed out longest first (longest-processing-time scheduling), from the per-file
-times of the last run kept in pytest's cache; without a cache, files holding `slow` tests go
-first. Either way no minute-long real-clock test starts last and leaves a core idle.
+times of the last run kept in pytest's cache; without a cache, files holding `realclock` tests
+(a minute or more of waiting for real-clock slots) go first, then those holding `slow` ones.
+Either way no minute-long real-clock test starts last and leaves a core idle.
 
 A run of named files or tests (`pytest tests/test_cli.py`) stays in one process; `pytest -n 0`
 or `pytest -p no:xdist` runs anything in one process, in file order.
@@ -63,15 +64,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     seconds: dict[str, float] = (cache.get(CACHE_KEY, {}) if cache else {}) or {}
     first: dict[str, int] = {}
     slow: set[str] = set()
+    realclock: set[str] = set()
     for n, item in enumerate(items):
         f = _file(item.nodeid)
         first.setdefault(f, n)
+        if item.get_closest_marker("realclock"):
+            realclock.add(f)
         if item.get_closest_marker("slow"):
             slow.add(f)
 
-    def weight(f: str) -> tuple[float, float, int]:
-        # Same order in every worker (xdist checks): cached seconds, else slow files first.
-        return (-seconds.get(f, 0.0), -(f in slow), first[f])
+    def weight(f: str) -> tuple[float, int, int, int]:
+        # Same order in every worker (xdist checks): cached seconds, else the minute-long
+        # real-clock files, then the other slow ones, then pytest's order.
+        return (-seconds.get(f, 0.0), -(f in realclock), -(f in slow), first[f])
 
     items.sort(key=lambda item: weight(_file(item.nodeid)))
 

@@ -57,11 +57,18 @@ def _file(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+def _stored(config: pytest.Config) -> dict[str, float]:
+    cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+    stored = cache.get(CACHE_KEY, {}) if cache else {}
+    if not isinstance(stored, dict):
+        return {}
+    return {f: s for f, s in stored.items() if isinstance(s, int | float)}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return  # one process: keep pytest's file order
-    cache = getattr(config, "cache", None)
-    seconds: dict[str, float] = (cache.get(CACHE_KEY, {}) if cache else {}) or {}
+    seconds = _stored(config)
     first: dict[str, int] = {}
     slow: set[str] = set()
     realclock: set[str] = set()
@@ -103,6 +110,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if times is None or not times.seconds:
         return
     # Merge: a partial run (one folder, -k) keeps the other files' earlier figures.
-    stored = dict(config.cache.get(CACHE_KEY, {}) or {})
+    stored = _stored(config)
     stored.update({f: round(s, 2) for f, s in times.seconds.items()})
     config.cache.set(CACHE_KEY, stored)

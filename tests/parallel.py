@@ -6,9 +6,9 @@ scenarios run at once, PostgreSQL/Redis servers) are set up once per file or wor
 shared between processes. Every test uses its own temporary folders and free ports.
 
 Files are handed out longest first (longest-processing-time scheduling), from the per-file
-times of the last run kept in pytest's cache; without a cache, files holding `realclock` tests
-(a minute or more of waiting for real-clock slots) go first, then those holding `slow` ones.
-Either way no minute-long real-clock test starts last and leaves a core idle.
+times of the last run kept in pytest's cache; a file without a time yet counts as long when it
+holds `realclock` tests (a minute or more of waiting for real-clock slots), as medium when it
+holds `slow` ones. So no minute-long real-clock test starts last and leaves a core idle.
 
 A run of named files or tests (`pytest tests/test_cli.py`) stays in one process; `pytest -n 0`
 or `pytest -p no:xdist` runs anything in one process, in file order.
@@ -24,6 +24,7 @@ import pytest
 
 CACHE_KEY = "bulletins/seconds-per-file"
 MAX_AUTO_WORKERS = 3
+GUESS_REALCLOCK_S, GUESS_SLOW_S = 90.0, 15.0  # for files the cache has no time for yet
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -80,10 +81,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("slow"):
             slow.add(f)
 
-    def weight(f: str) -> tuple[float, int, int, int]:
-        # Same order in every worker (xdist checks): cached seconds, else the minute-long
-        # real-clock files, then the other slow ones, then pytest's order.
-        return (-seconds.get(f, 0.0), -(f in realclock), -(f in slow), first[f])
+    def weight(f: str) -> tuple[float, int]:
+        # Same order in every worker (xdist checks). A file not timed yet (new, or no cache)
+        # is guessed from its marks, so a new minute-long test still starts early.
+        guess = GUESS_REALCLOCK_S if f in realclock else GUESS_SLOW_S if f in slow else 0.0
+        return (-seconds.get(f, guess), first[f])
 
     items.sort(key=lambda item: weight(_file(item.nodeid)))
 

@@ -6,9 +6,10 @@ scenarios run at once, PostgreSQL/Redis servers) are set up once per file or wor
 shared between processes. Every test uses its own temporary folders and free ports.
 
 Files are handed out longest first (longest-processing-time scheduling), from the per-file
-times of the last run kept in pytest's cache; a file without a time yet counts as long when it
-holds `realclock` tests (a minute or more of waiting for real-clock slots), as medium when it
-holds `slow` ones. So no minute-long real-clock test starts last and leaves a core idle.
+times of the last run kept in pytest's cache (in a fresh checkout, tests/file_seconds.json); a
+file without a time yet counts as long when it holds `realclock` tests (a minute or more of
+waiting for real-clock slots), as medium when it holds `slow` ones. So no minute-long
+real-clock test starts last and leaves a core idle.
 
 A run of named files or tests (`pytest tests/test_cli.py`) stays in one process; `pytest -n 0`
 or `pytest -p no:xdist` runs anything in one process, in file order.
@@ -16,6 +17,7 @@ or `pytest -p no:xdist` runs anything in one process, in file order.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -25,6 +27,9 @@ import pytest
 CACHE_KEY = "bulletins/seconds-per-file"
 MAX_AUTO_WORKERS = 3
 GUESS_REALCLOCK_S, GUESS_SLOW_S = 90.0, 15.0  # for files the cache has no time for yet
+# Per-file seconds of one serial run, for a fresh checkout (CI) that has no cache yet;
+# refresh it from .pytest_cache/v/bulletins/seconds-per-file after a full run if you like.
+SEED = Path(__file__).with_name("file_seconds.json")
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -58,18 +63,25 @@ def _file(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+def _numbers(stored: object) -> dict[str, float]:
+    if not isinstance(stored, dict):
+        return {}  # a damaged cache or seed only costs the ordering
+    return {f: s for f, s in stored.items() if isinstance(s, int | float)}
+
+
 def _stored(config: pytest.Config) -> dict[str, float]:
     cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
-    stored = cache.get(CACHE_KEY, {}) if cache else {}
-    if not isinstance(stored, dict):
-        return {}
-    return {f: s for f, s in stored.items() if isinstance(s, int | float)}
+    return _numbers(cache.get(CACHE_KEY, {}) if cache else {})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return  # one process: keep pytest's file order
     seconds = _stored(config)
+    try:
+        seed = _numbers(json.loads(SEED.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        seed = {}
     first: dict[str, int] = {}
     slow: set[str] = set()
     realclock: set[str] = set()
@@ -85,7 +97,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Same order in every worker (xdist checks). A file not timed yet (new, or no cache)
         # is guessed from its marks, so a new minute-long test still starts early.
         guess = GUESS_REALCLOCK_S if f in realclock else GUESS_SLOW_S if f in slow else 0.0
-        return (-seconds.get(f, guess), first[f])
+        return (-seconds.get(f, seed.get(f, guess)), first[f])
 
     items.sort(key=lambda item: weight(_file(item.nodeid)))
 

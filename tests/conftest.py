@@ -9,6 +9,9 @@ import pytest
 
 from bulletins.config import Settings, load_settings
 
+# Several worker processes, longest files first (see tests/parallel.py).
+pytest_plugins = ["tests.parallel"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,7 +43,7 @@ from schedule_harness import (
 from bulletins.config import load_settings
 from bulletins.news import NewsQueue
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.realclock]
 SCENARIOS: dict[str, Callable[[Path], None]] = {}
 # Scenarios run at once, but their first starts (and first builds) take turns, so that a
 # slot half a minute ahead is not passed while many interpreters import and build on a

@@ -28,6 +28,7 @@ SLOTS = ("sang", "trua", "chieu")  # "trua" falls in the outage
 
 
 @pytest.mark.slow
+@pytest.mark.realclock
 def test_three_stations_one_day_with_an_outage_every_slot_once(tmp_path):
     from bulletins.pipeline import build_bulletin
 

@@ -37,6 +37,7 @@ from bulletins.schedule.broadcast import BroadcastLogBook
 
 
 @pytest.mark.slow
+@pytest.mark.realclock
 def test_station_plays_reports_survives_an_outage_and_obeys_an_emergency(tmp_path):
     from bulletins.pipeline import build_bulletin
 

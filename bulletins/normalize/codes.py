@@ -189,6 +189,17 @@ _SERVICE_FORM_RE = re.compile(
 
 _CODE_BEFORE_RE = re.compile(r"[\w.,/+-]$")  # glued to a word, a code or another number
 
+# A number written with thousands dots ("1.150") before a word is a quantity however it was
+# cued ("gọi 1.150 công dân nhập ngũ"): phone and service numbers are never grouped so.
+_THOUSANDS_COUNT_RE = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+_WORD_AFTER_RE = re.compile(r"\s+[^\W\d]")
+
+
+def _is_count(m: re.Match[str], written: str) -> bool:
+    after = text_after(m, 20)
+    return bool(_COUNT_AFTER_RE.match(after) or (
+        _THOUSANDS_COUNT_RE.fullmatch(written.strip()) and _WORD_AFTER_RE.match(after)))
+
 
 def _read_phone(written: str) -> str:
     groups = re.split(r"[ .()-]+", written.strip("()"))
@@ -214,8 +225,7 @@ def rule_phones(text: str, ctx: Context) -> str:
         return prefix + _read_phone(m.group(3))
 
     def hotline(m: re.Match[str]) -> str | None:
-        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)) or _COUNT_AFTER_RE.match(
-                text_after(m, 20)):
+        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)) or _is_count(m, m.group(1)):
             return None
         written = m.group(1).rstrip()
         return _read_phone(written) + m.group(1)[len(written):]
@@ -233,7 +243,7 @@ def rule_phones(text: str, ctx: Context) -> str:
 
     def service(m: re.Match[str]) -> str | None:
         before = _SERVICE_BEFORE_RE.search(text_before(m, 30))
-        if before is None or _COUNT_AFTER_RE.match(text_after(m, 20)):
+        if before is None or _is_count(m, m.group()):
             return None  # "Xã có 113 hộ": a count stays a number
         ctx.because(f"số dịch vụ sau «{before.group(1)}»: đọc từng chữ số")
         pieces = re.split(r"(\s*(?:,|hoặc|và|/)\s*)", m.group())
@@ -254,6 +264,11 @@ def rule_phones(text: str, ctx: Context) -> str:
 
 
 # --- identifiers: account, ID and tax numbers after their cue; vehicle plates ---
+
+# Gold purity after "vàng" and up to two words ("vàng nhẫn 9999", "vàng miếng 999.9"): said
+# as the trade says it, "bốn số chín", never a count.
+_GOLD_RE = re.compile(r"(?<![\w.,/-])(?:9999|999[.,]9|99[.,]99|999)(?![\w/]|[.,]\d)")
+_GOLD_BEFORE_RE = re.compile(r"(?i:vàng)(?:\s+[^\W\d]+){0,2}\s+$")
 
 # After its cue an identifier may also be short groups joined: "số hiệu 123-456".
 _ID_NUMBER_RE = re.compile(
@@ -311,6 +326,14 @@ def rule_identifiers(text: str, ctx: Context) -> str:
         return ", ".join(read_digits(g) for g in m.group().split())
 
     sub(ctx, _GROUPED_DIGITS_RE, "identifier", grouped, text, bonus=-10)
+
+    def gold(m: re.Match[str]) -> str | None:
+        if not _GOLD_BEFORE_RE.search(text_before(m, 30)):
+            return None
+        ctx.because("độ tinh khiết của vàng sau «vàng»")
+        return "bốn số chín" if m.group().count("9") == 4 else "ba số chín"
+
+    sub(ctx, _GOLD_RE, "identifier", gold, text)
 
     def vessel(m: re.Match[str]) -> str:
         ctx.because("số đăng ký tàu cá: mã tỉnh, số, «TS»")

@@ -274,7 +274,9 @@ _TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "v
 _RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
                "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít",
                # market counting units priced as one lot: "35.000 đồng/chục" (trứng)
-               "chục": "chục", "tá": "tá"}
+               "chục": "chục", "tá": "tá",
+               # a grade of what is sold: "380 đồng/độ TSC" (rubber latex by dry content)
+               "độ": "độ"}
 
 
 @cache
@@ -282,7 +284,8 @@ def _word_slash_re() -> re.Pattern[str]:
     keys = sorted(set(unit_table()) - {"%", "‰", "°", "đ"}, key=len, reverse=True)
     units = "|".join(re.escape(k) for k in keys)
     return re.compile(rf"(?<=[^\W\d_]|[%²³\d])\s?/\s?((?:{units})(?![\w²³])|s(?!\w)"
-                      r"|[^\W\d_]+(?:\s[^\W\d_]+)?)")
+                      r"|[^\W\d_]+(?:\s(?!\S*[A-ZĐ])[^\W\d_]+)?)")
+# The rate's second word is never an acronym ("đồng/độ TSC"): that is spelled on its own.
 # "50 mm/24h", "3 lần/2 tuần": an amount over a stretch of time.
 _PER_PERIOD_RE = re.compile(
     r"(?<=[^\W\d_]|[%²³])\s?/\s?(\d{1,3})\s?(h|g|giờ|ngày|tuần|tháng|năm)(?!\w)")

@@ -16,7 +16,8 @@ tests/normalize/fresh_dev6.tsv (written after the fixes against fresh_dev4, to c
 generalized; nine batches scored 95.5, 91.7, 86.7, 96.6, 84.8, 97.9, 100, 96.6 and
 93.3 % when written, before fixing),
 tests/normalize/fresh_dev9.tsv (ordinary province news from the regions and domains the
-others cover least; batches of ~50 scored 94.0, 94.0, 84.0, 95.9 % when written, before fixing),
+others cover least; batches of ~50 scored 94.0, 94.0, 84.0, 95.9, 92.0 % when written,
+before fixing),
 tests/normalize/heldback.tsv (written after the rework, never tuned on; target >= 95 %).
 A case counts when the spoken form matches case-folded (the engines do not hear case);
 the exact, case-sensitive score is printed beside it.

@@ -16,8 +16,8 @@ tests/normalize/fresh_dev6.tsv (written after the fixes against fresh_dev4, to c
 generalized; nine batches scored 95.5, 91.7, 86.7, 96.6, 84.8, 97.9, 100, 96.6 and
 93.3 % when written, before fixing),
 tests/normalize/fresh_dev9.tsv (ordinary province news from the regions and domains the
-others cover least; batches of ~50 scored 94.0, 94.0, 84.0, 95.9, 92.0 % when written,
-before fixing),
+others cover least; batches of ~50 scored 94.0, 94.0, 84.0, 95.9, 92.0, 90.0 % when
+written, before fixing),
 tests/normalize/heldback.tsv (written after the rework, never tuned on; target >= 95 %).
 A case counts when the spoken form matches case-folded (the engines do not hear case);
 the exact, case-sensitive score is printed beside it.
@@ -132,7 +132,7 @@ def main() -> None:
           TESTS / "fresh_dev4.tsv", lexicon, args.misses)
     score("sixth fresh set (after the round-4 fixes; batches 84.8-100 % when written; since "
           "used for development)", TESTS / "fresh_dev6.tsv", lexicon, args.misses)
-    score("ninth fresh set (province news; batches 84.0-94.0 % when written; since used for "
+    score("ninth fresh set (province news; batches 84.0-95.9 % when written; since used for "
           "development)", TESTS / "fresh_dev9.tsv", lexicon, args.misses)
     score("held-back (never tuned on; target >= 95 %)", TESTS / "heldback.tsv", lexicon,
           args.misses)

@@ -384,6 +384,8 @@ _ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?:/((?:19|20)\d\d))?(?![\w/])")
 # The trigger may stand before a list: "khu vực I, II và III".
 _ROMAN_BEFORE_RE = re.compile(
     rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+(?:[IVXLC]+\s*(?:,|và|hoặc|-)\s*){{0,6}}$")
+# A grade joined to a number needs no trigger: "xăng RON 95-III", "E5 RON 92-II".
+_GRADE_ROMAN_RE = re.compile(r"(?<![\w.,/-])(\d{1,3})-([IVX]{1,4})(?![\w/-])")
 _ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/-]|[.,]\d)")
 _JUNCTION_BEFORE_RE = re.compile(r"(?<!\w)(?i:ngã)\s+$")  # "ngã 4" is "ngã tư"
 # The trigger may stand before a list: "các ngày thứ 2, 4, 6" → "thứ hai, tư, sáu".
@@ -414,6 +416,15 @@ def rule_ordinals(text: str, ctx: Context) -> str:
         return read_ordinal(int(m.group(1)), ctx.settings)
 
     text = sub(ctx, _ROMAN_RE, "roman", roman, text)
+
+    def grade(m: re.Match[str]) -> str | None:
+        value = roman_to_int(m.group(2))
+        if value is None:
+            return None
+        ctx.because("số La Mã nối sau một số: cấp, hạng của sản phẩm")
+        return f"{read_number(int(m.group(1)), ctx.settings)} {read_number(value, ctx.settings)}"
+
+    text = sub(ctx, _GRADE_ROMAN_RE, "roman", grade, text)
     return sub(ctx, _ORDINAL_RE, "ordinal", ordinal, text)
 
 
@@ -428,6 +439,7 @@ def _point_decimal_re() -> re.Pattern[str]:
 
 
 _VERSION_RE = re.compile(r"(?<![\w.,])(\d)\.(\d)(?![\w]|[.,]\d)")
+_DECIMAL_LETTERS_RE = re.compile(r"(?<![\w.,])(\d+,\d+)([A-ZĐ]{1,2})(?![\w/])")
 _ALNUM_RE = re.compile(r"(?<![\w.,])(?<!\d[/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w/])")
 
 
@@ -462,7 +474,14 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
     text = sub(ctx, _VERSION_RE, "number",
                 lambda m: f"{read_number(int(m.group(1)))} chấm {read_number(int(m.group(2)))}",
                 text)
-    return sub(ctx, _ALNUM_RE, "alphanumeric", alnum, text)
+    text = sub(ctx, _ALNUM_RE, "alphanumeric", alnum, text)
+
+    def decimal_letters(m: re.Match[str]) -> str:
+        ctx.because("số thập phân viết liền chữ cái: mã loại, đọc số rồi tên chữ")
+        return f"{ctx.num(m.group(1))} {letter_names(m.group(2))}"
+
+    # "dầu diesel 0,05S": a decimal glued to a grade letter (units outweigh it: "0,5W").
+    return sub(ctx, _DECIMAL_LETTERS_RE, "alphanumeric", decimal_letters, text)
 
 
 # --- rule 3: the remaining numbers ---

@@ -15,6 +15,7 @@ from .context import (
     Context,
     glued,
     letter_names,
+    si_units,
     spell,
     sub,
     text_after,
@@ -106,8 +107,10 @@ def _bare_unit_re() -> re.Pattern[str]:
     keys = sorted((k for k in unit_table() if k not in ("%", "‰", "°", "h", "đ", "L", "l", "g",
                                                           "m", "tấn", "tạ", "lít", "đồng")
                    and (not k[0].isupper() or k.isupper() and len(k) == 3 or k in (
-                       "MW", "MWh", "GW", "GWh"))), key=len, reverse=True)
-    return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³/])")
+                       "MW", "MWh", "GW", "GWh") or len(k) > 1 and k in si_units())),
+                  key=len, reverse=True)
+    # A rate may follow ("1,2 tỷ kWh/năm"): the "/" is read by the rate tagger.
+    return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³])")
 
 
 # --- a height in metres and centimetres: "1m65" ---

@@ -400,3 +400,9 @@ def test_gold_purity_after_gold(before: str) -> None:
 def test_a_span_end_with_its_year_says_ngay(day: int, month: int, year: int) -> None:
     spoken = normalize(f"Từ ngày 1 đến {day}/{month}/{year}.").spoken
     assert spoken.startswith(f"Từ ngày mùng một đến ngày {read_number(day)} ")
+
+
+@pytest.mark.parametrize("unit", sorted(k for k in si_units() if len(k) > 1))
+def test_composed_units_after_a_scale_word_and_before_a_rate(unit: str) -> None:
+    spoken = normalize(f"Sản lượng 1,2 tỷ {unit}/năm.").spoken
+    assert spoken == f"Sản lượng một phẩy hai tỷ {unit_table()[unit]} mỗi năm."

@@ -309,6 +309,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         before = text_before(m, 30)
         found = _LEFT_UNIT_RE.search(before)
         left = (found.group(1) or found.group(2)) if found else ""
+        after_number = found is not None and found.group(1) is not None
         if not found:
             found = _LEFT_WORD_RE.search(before)
             left = found.group() if found else ""
@@ -337,7 +338,9 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
                 and (first in _HOLDERS) == (left in _HOLDERS)):
             ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
             return f", {right}"  # "10 thôn/làng": either, not a rate
-        if first in _RATE_NOUNS or _RATE_CHAIN_RE.match(m.string, m.end()):
+        if (first in _RATE_NOUNS or _RATE_CHAIN_RE.match(m.string, m.end())
+                or after_number and len(first) > 1 and first.islower()):
+            # "30 phút/chuyến", "3 bữa/ngày": so much of a counted thing per each other one.
             # "sữa/trẻ/ngày": a word followed by another "/" rate is itself a "per" word.
             ctx.because(f"tỷ lệ theo «{first}»")
             return f" mỗi {right}"

@@ -406,3 +406,14 @@ def test_a_span_end_with_its_year_says_ngay(day: int, month: int, year: int) -> 
 def test_composed_units_after_a_scale_word_and_before_a_rate(unit: str) -> None:
     spoken = normalize(f"Sản lượng 1,2 tỷ {unit}/năm.").spoken
     assert spoken == f"Sản lượng một phẩy hai tỷ {unit_table()[unit]} mỗi năm."
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("Xe chạy 30 phút/chuyến.", "Xe chạy ba mươi phút mỗi chuyến."),
+    ("Trẻ ăn 3 bữa/ngày.", "Trẻ ăn ba bữa mỗi ngày."),
+    ("Có 10 thôn/làng.", "Có mười thôn, làng."),
+])
+def test_a_word_after_a_number_then_a_slash_is_a_rate(written: str, spoken: str) -> None:
+    # MEASURE: "so much per each" needs no list of rate nouns when a number counts the left
+    # word; two holders side by side still name either.
+    assert normalize(written).spoken == spoken

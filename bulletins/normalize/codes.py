@@ -265,6 +265,10 @@ def rule_phones(text: str, ctx: Context) -> str:
 
 # --- identifiers: account, ID and tax numbers after their cue; vehicle plates ---
 
+# A long number after a code of capitals the lexicon does not know is the rest of the code:
+# "giống lúa IR 50404", "mẫu XB 12345" (glued, "IR50404", it is the alphanumeric class).
+_CODE_NUMBER_RE = re.compile(r"(?<=[A-Z] )\d{4,6}(?![\w/]|[.,]\d)")
+_CODE_LETTERS_BEFORE_RE = re.compile(r"(?<![\w.,/-])([A-Z]{1,3}) $")
 # Gold purity after "vàng" and up to two words ("vàng nhẫn 9999", "vàng miếng 999.9"): said
 # as the trade says it, "bốn số chín", never a count.
 _GOLD_RE = re.compile(r"(?<![\w.,/-])(?:9999|999[.,]9|99[.,]99|999)(?![\w/]|[.,]\d)")
@@ -326,6 +330,17 @@ def rule_identifiers(text: str, ctx: Context) -> str:
         return ", ".join(read_digits(g) for g in m.group().split())
 
     sub(ctx, _GROUPED_DIGITS_RE, "identifier", grouped, text, bonus=-10)
+
+    def lettered(m: re.Match[str]) -> str | None:
+        letters = _CODE_LETTERS_BEFORE_RE.search(text_before(m, 6))
+        if letters is None or letters.group(1) in ctx.lexicon.tokens or (
+                len(m.group()) == 4 and m.group().startswith(("19", "20"))) or _is_count(
+                m, m.group()):
+            return None  # "UBND 2026", "KH 2027", "XYZ 1500 người": a year or a count
+        ctx.because(f"số viết sau mã chữ «{letters.group(1)}»: mã hiệu, đọc từng chữ số")
+        return read_digits(m.group())
+
+    sub(ctx, _CODE_NUMBER_RE, "identifier", lettered, text)
 
     def gold(m: re.Match[str]) -> str | None:
         if not _GOLD_BEFORE_RE.search(text_before(m, 30)):

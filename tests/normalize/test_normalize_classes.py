@@ -417,3 +417,14 @@ def test_a_word_after_a_number_then_a_slash_is_a_rate(written: str, spoken: str)
     # MEASURE: "so much per each" needs no list of rate nouns when a number counts the left
     # word; two holders side by side still name either.
     assert normalize(written).spoken == spoken
+
+
+@given(st.sampled_from(["IR", "OM", "XB", "Q"]), st.text("0123456789", min_size=5, max_size=6))
+@settings(max_examples=40)
+def test_a_long_number_after_an_unknown_code_is_its_digits(code: str, digits: str) -> None:
+    # IDENTIFIER: "giống lúa IR 50404" is a code, digit by digit ...
+    spoken = normalize(f"Giống lúa {code} {digits} cho năng suất cao.").spoken
+    assert digits_back(spoken.split(" cho ")[0]) == digits
+    # ... but a count stays a count, and a known word before a year leaves the year alone.
+    assert "nghìn" in normalize(f"Có {code} 1500 người.").spoken
+    assert "hai nghìn" in normalize("Kế hoạch UBND 2026.").spoken

@@ -343,8 +343,9 @@ def rule_identifiers(text: str, ctx: Context) -> str:
     sub(ctx, _CODE_NUMBER_RE, "identifier", lettered, text)
 
     def gold(m: re.Match[str]) -> str | None:
-        if not _GOLD_BEFORE_RE.search(text_before(m, 30)):
-            return None
+        if not _GOLD_BEFORE_RE.search(text_before(m, 30)) or _is_count(m, m.group()) or (
+                re.match(r"\s*(?:lượng|chỉ)\b", text_after(m, 8))):
+            return None  # "giá vàng tăng 999 nghìn đồng": an amount
         ctx.because("độ tinh khiết của vàng sau «vàng»")
         return "bốn số chín" if m.group().count("9") == 4 else "ba số chín"
 

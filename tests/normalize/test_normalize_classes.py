@@ -393,6 +393,7 @@ def test_gold_purity_after_gold(before: str) -> None:
     spoken = normalize(f"Giá {before} 9999 tăng.").spoken
     assert "bốn số chín" in spoken
     assert "bốn số chín" not in normalize("Xã có 9999 hộ.").spoken
+    assert "chín trăm chín mươi chín nghìn" in normalize("Giá vàng tăng 999 nghìn đồng.").spoken
 
 
 @given(st.integers(11, 28), st.integers(1, 12), st.integers(2000, 2099))

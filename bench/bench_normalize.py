@@ -133,7 +133,7 @@ def main() -> None:
           TESTS / "fresh_dev4.tsv", lexicon, args.misses)
     score("sixth fresh set (after the round-4 fixes; batches 84.8-100 % when written; since "
           "used for development)", TESTS / "fresh_dev6.tsv", lexicon, args.misses)
-    score("ninth fresh set (province news; batches 84.0-95.9 % when written; since used for "
+    score("ninth fresh set (province news; batches 84.0-98.0 % when written; since used for "
           "development)", TESTS / "fresh_dev9.tsv", lexicon, args.misses)
     score("held-back (never tuned on; target >= 95 %)", TESTS / "heldback.tsv", lexicon,
           args.misses)

@@ -189,6 +189,17 @@ _SERVICE_FORM_RE = re.compile(
 
 _CODE_BEFORE_RE = re.compile(r"[\w.,/+-]$")  # glued to a word, a code or another number
 
+# A number written with thousands dots ("1.150") before a word is a quantity however it was
+# cued ("gọi 1.150 công dân nhập ngũ"): phone and service numbers are never grouped so.
+_THOUSANDS_COUNT_RE = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
+_WORD_AFTER_RE = re.compile(r"\s+[^\W\d]")
+
+
+def _is_count(m: re.Match[str], written: str) -> bool:
+    after = text_after(m, 20)
+    return bool(_COUNT_AFTER_RE.match(after) or (
+        _THOUSANDS_COUNT_RE.fullmatch(written.strip()) and _WORD_AFTER_RE.match(after)))
+
 
 def _read_phone(written: str) -> str:
     groups = re.split(r"[ .()-]+", written.strip("()"))
@@ -214,8 +225,7 @@ def rule_phones(text: str, ctx: Context) -> str:
         return prefix + _read_phone(m.group(3))
 
     def hotline(m: re.Match[str]) -> str | None:
-        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)) or _COUNT_AFTER_RE.match(
-                text_after(m, 20)):
+        if not _HOTLINE_BEFORE_RE.search(text_before(m, 30)) or _is_count(m, m.group(1)):
             return None
         written = m.group(1).rstrip()
         return _read_phone(written) + m.group(1)[len(written):]
@@ -233,7 +243,7 @@ def rule_phones(text: str, ctx: Context) -> str:
 
     def service(m: re.Match[str]) -> str | None:
         before = _SERVICE_BEFORE_RE.search(text_before(m, 30))
-        if before is None or _COUNT_AFTER_RE.match(text_after(m, 20)):
+        if before is None or _is_count(m, m.group()):
             return None  # "Xã có 113 hộ": a count stays a number
         ctx.because(f"số dịch vụ sau «{before.group(1)}»: đọc từng chữ số")
         pieces = re.split(r"(\s*(?:,|hoặc|và|/)\s*)", m.group())
@@ -254,6 +264,15 @@ def rule_phones(text: str, ctx: Context) -> str:
 
 
 # --- identifiers: account, ID and tax numbers after their cue; vehicle plates ---
+
+# A long number after a code of capitals the lexicon does not know is the rest of the code:
+# "giống lúa IR 50404", "mẫu XB 12345" (glued, "IR50404", it is the alphanumeric class).
+_CODE_NUMBER_RE = re.compile(r"(?<=[A-Z] )\d{4,6}(?![\w/]|[.,]\d)")
+_CODE_LETTERS_BEFORE_RE = re.compile(r"(?<![\w.,/-])([A-Z]{1,3}) $")
+# Gold purity after "vàng" and up to two words ("vàng nhẫn 9999", "vàng miếng 999.9"): said
+# as the trade says it, "bốn số chín", never a count.
+_GOLD_RE = re.compile(r"(?<![\w.,/-])(?:9999|999[.,]9|99[.,]99|999)(?![\w/]|[.,]\d)")
+_GOLD_BEFORE_RE = re.compile(r"(?i:vàng)(?:\s+[^\W\d]+){0,2}\s+$")
 
 # After its cue an identifier may also be short groups joined: "số hiệu 123-456".
 _ID_NUMBER_RE = re.compile(
@@ -311,6 +330,26 @@ def rule_identifiers(text: str, ctx: Context) -> str:
         return ", ".join(read_digits(g) for g in m.group().split())
 
     sub(ctx, _GROUPED_DIGITS_RE, "identifier", grouped, text, bonus=-10)
+
+    def lettered(m: re.Match[str]) -> str | None:
+        letters = _CODE_LETTERS_BEFORE_RE.search(text_before(m, 6))
+        if letters is None or letters.group(1) in ctx.lexicon.tokens or (
+                len(m.group()) == 4 and m.group().startswith(("19", "20"))) or _is_count(
+                m, m.group()):
+            return None  # "UBND 2026", "KH 2027", "XYZ 1500 người": a year or a count
+        ctx.because(f"số viết sau mã chữ «{letters.group(1)}»: mã hiệu, đọc từng chữ số")
+        return read_digits(m.group())
+
+    sub(ctx, _CODE_NUMBER_RE, "identifier", lettered, text)
+
+    def gold(m: re.Match[str]) -> str | None:
+        if not _GOLD_BEFORE_RE.search(text_before(m, 30)) or _is_count(m, m.group()) or (
+                re.match(r"\s*(?:lượng|chỉ)\b", text_after(m, 8))):
+            return None  # "giá vàng tăng 999 nghìn đồng": an amount
+        ctx.because("độ tinh khiết của vàng sau «vàng»")
+        return "bốn số chín" if m.group().count("9") == 4 else "ba số chín"
+
+    sub(ctx, _GOLD_RE, "identifier", gold, text)
 
     def vessel(m: re.Match[str]) -> str:
         ctx.because("số đăng ký tàu cá: mã tỉnh, số, «TS»")

@@ -70,9 +70,30 @@ def letter_table() -> dict[str, str]:
     return parse_tsv(read_data("letters.tsv"), "letters.tsv")
 
 
+# The MEASURE class composes SI units from a prefix and a base, so a unit never listed by
+# name ("mA", "kVA", "TWh", "hPa") is still read; units.tsv wins where it lists one. Each
+# base takes only the prefixes that do not make a common abbreviation ("GV" is giáo viên,
+# "TV" a television set, so no giga- or tera-volts).
+_SI_PREFIXES = {"k": "ki-lô", "M": "mê-ga", "G": "gi-ga", "T": "tê-ra", "m": "mi-li",
+                "h": "héc-tô", "µ": "mi-crô"}
+_SI_BASES = {"W": ("oát", "kMGTm"), "Wh": ("oát giờ", "kMGT"), "Wp": ("oát đỉnh", "kMG"),
+             "V": ("vôn", "km"), "VA": ("vôn-am-pe", "kM"), "A": ("am-pe", "km"),
+             "Pa": ("pát-xcan", "hkM"), "Hz": ("héc", "kMG")}
+_SI_BARE = ("W", "Wh", "Wp", "V", "Hz")
+
+
+def si_units() -> dict[str, str]:
+    """Every prefixed (and the few bare) SI units the MEASURE class reads by composition."""
+    units = {base: _SI_BASES[base][0] for base in _SI_BARE}
+    for base, (spoken, prefixes) in _SI_BASES.items():
+        for prefix in prefixes:
+            units[prefix + base] = f"{_SI_PREFIXES[prefix]}-{spoken}"
+    return units
+
+
 @cache
 def unit_table() -> dict[str, str]:
-    return parse_tsv(read_data("units.tsv"), "units.tsv")
+    return si_units() | parse_tsv(read_data("units.tsv"), "units.tsv")
 
 
 @cache

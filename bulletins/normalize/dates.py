@@ -82,6 +82,8 @@ def _day_words(m: re.Match[str], day: int, ctx: Context, prev: str | None = None
         return read_number(day, ctx.settings)
     words = read_day(day, ctx.settings)
     if prev != "ngày" and _LISTED_DAY_BEFORE_RE.search(text_before(m, 40)):
+        if prev in ("đến", "tới") and day > 10:
+            return "ngày " + words  # a span's end, as after "đến" alone: "đến ngày hai mươi"
         return words  # "ngày 1 và 2/1/2027": the list's "ngày" is written once
     return words if prev == "ngày" else "ngày " + words
 

@@ -81,7 +81,8 @@ def _read_positive(n: int, s: NormalizeSettings, leading: bool) -> str:
 
 def read_digits(digits: str) -> str:
     """Read a digit string one digit at a time: "0269" → "không hai sáu chín"."""
-    return " ".join(DIGITS[int(c)] for c in digits if c.isdigit())
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+    return " ".join(DIGITS[int(c)] for c in digits if c.isdecimal())
 
 
 def read_code_number(digits: str, settings: NormalizeSettings | None = None) -> str:

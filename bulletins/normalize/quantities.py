@@ -15,6 +15,7 @@ from .context import (
     Context,
     glued,
     letter_names,
+    si_units,
     spell,
     sub,
     text_after,
@@ -106,8 +107,10 @@ def _bare_unit_re() -> re.Pattern[str]:
     keys = sorted((k for k in unit_table() if k not in ("%", "‰", "°", "h", "đ", "L", "l", "g",
                                                           "m", "tấn", "tạ", "lít", "đồng")
                    and (not k[0].isupper() or k.isupper() and len(k) == 3 or k in (
-                       "MW", "MWh", "GW", "GWh"))), key=len, reverse=True)
-    return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³/])")
+                       "MW", "MWh", "GW", "GWh") or len(k) > 1 and k in si_units())),
+                  key=len, reverse=True)
+    # A rate may follow ("1,2 tỷ kWh/năm"): the "/" is read by the rate tagger.
+    return re.compile(r"(?<![\w./-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w²³])")
 
 
 # --- a height in metres and centimetres: "1m65" ---
@@ -274,7 +277,9 @@ _TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "v
 _RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
                "tấn": "tấn", "tạ": "tạ", "yến": "yến", "lít": "lít",
                # market counting units priced as one lot: "35.000 đồng/chục" (trứng)
-               "chục": "chục", "tá": "tá"}
+               "chục": "chục", "tá": "tá",
+               # a grade of what is sold: "380 đồng/độ TSC" (rubber latex by dry content)
+               "độ": "độ"}
 
 
 @cache
@@ -282,7 +287,8 @@ def _word_slash_re() -> re.Pattern[str]:
     keys = sorted(set(unit_table()) - {"%", "‰", "°", "đ"}, key=len, reverse=True)
     units = "|".join(re.escape(k) for k in keys)
     return re.compile(rf"(?<=[^\W\d_]|[%²³\d])\s?/\s?((?:{units})(?![\w²³])|s(?!\w)"
-                      r"|[^\W\d_]+(?:\s[^\W\d_]+)?)")
+                      r"|[^\W\d_]+(?:\s(?!\S*[A-ZĐ])[^\W\d_]+)?)")
+# The rate's second word is never an acronym ("đồng/độ TSC"): that is spelled on its own.
 # "50 mm/24h", "3 lần/2 tuần": an amount over a stretch of time.
 _PER_PERIOD_RE = re.compile(
     r"(?<=[^\W\d_]|[%²³])\s?/\s?(\d{1,3})\s?(h|g|giờ|ngày|tuần|tháng|năm)(?!\w)")
@@ -303,6 +309,7 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         before = text_before(m, 30)
         found = _LEFT_UNIT_RE.search(before)
         left = (found.group(1) or found.group(2)) if found else ""
+        after_number = found is not None and found.group(1) is not None
         if not found:
             found = _LEFT_WORD_RE.search(before)
             left = found.group() if found else ""
@@ -331,7 +338,9 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
                 and (first in _HOLDERS) == (left in _HOLDERS)):
             ctx.because(f"hai danh từ đếm được «{left}/{first}»: đọc cả hai")
             return f", {right}"  # "10 thôn/làng": either, not a rate
-        if first in _RATE_NOUNS or _RATE_CHAIN_RE.match(m.string, m.end()):
+        if (first in _RATE_NOUNS or _RATE_CHAIN_RE.match(m.string, m.end())
+                or after_number and len(first) > 1 and first.islower()):
+            # "30 phút/chuyến", "3 bữa/ngày": so much of a counted thing per each other one.
             # "sữa/trẻ/ngày": a word followed by another "/" rate is itself a "per" word.
             ctx.because(f"tỷ lệ theo «{first}»")
             return f" mỗi {right}"
@@ -381,6 +390,8 @@ _ROMAN_RE = re.compile(r"(?<![\w.,/-])([IVXLC]+)(?:/((?:19|20)\d\d))?(?![\w/])")
 # The trigger may stand before a list: "khu vực I, II và III".
 _ROMAN_BEFORE_RE = re.compile(
     rf"(?<!\w)((?i:{_ROMAN_TRIGGERS}))\s+(?:[IVXLC]+\s*(?:,|và|hoặc|-)\s*){{0,6}}$")
+# A grade joined to a number needs no trigger: "xăng RON 95-III", "E5 RON 92-II".
+_GRADE_ROMAN_RE = re.compile(r"(?<![\w.,/-])(\d{1,3})-([IVX]{1,4})(?![\w/-])")
 _ORDINAL_RE = re.compile(r"(?<![\w.,/-])(\d+)(?![\w/-]|[.,]\d)")
 _JUNCTION_BEFORE_RE = re.compile(r"(?<!\w)(?i:ngã)\s+$")  # "ngã 4" is "ngã tư"
 # The trigger may stand before a list: "các ngày thứ 2, 4, 6" → "thứ hai, tư, sáu".
@@ -411,6 +422,15 @@ def rule_ordinals(text: str, ctx: Context) -> str:
         return read_ordinal(int(m.group(1)), ctx.settings)
 
     text = sub(ctx, _ROMAN_RE, "roman", roman, text)
+
+    def grade(m: re.Match[str]) -> str | None:
+        value = roman_to_int(m.group(2))
+        if value is None:
+            return None
+        ctx.because("số La Mã nối sau một số: cấp, hạng của sản phẩm")
+        return f"{read_number(int(m.group(1)), ctx.settings)} {read_number(value, ctx.settings)}"
+
+    text = sub(ctx, _GRADE_ROMAN_RE, "roman", grade, text)
     return sub(ctx, _ORDINAL_RE, "ordinal", ordinal, text)
 
 
@@ -425,6 +445,7 @@ def _point_decimal_re() -> re.Pattern[str]:
 
 
 _VERSION_RE = re.compile(r"(?<![\w.,])(\d)\.(\d)(?![\w]|[.,]\d)")
+_DECIMAL_LETTERS_RE = re.compile(r"(?<![\w.,])(\d+,\d+)([A-ZĐ]{1,2})(?![\w/])")
 _ALNUM_RE = re.compile(r"(?<![\w.,])(?<!\d[/-])(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+(?![\w/])")
 
 
@@ -459,7 +480,14 @@ def rule_alphanumeric(text: str, ctx: Context) -> str:
     text = sub(ctx, _VERSION_RE, "number",
                 lambda m: f"{read_number(int(m.group(1)))} chấm {read_number(int(m.group(2)))}",
                 text)
-    return sub(ctx, _ALNUM_RE, "alphanumeric", alnum, text)
+    text = sub(ctx, _ALNUM_RE, "alphanumeric", alnum, text)
+
+    def decimal_letters(m: re.Match[str]) -> str:
+        ctx.because("số thập phân viết liền chữ cái: mã loại, đọc số rồi tên chữ")
+        return f"{ctx.num(m.group(1))} {letter_names(m.group(2))}"
+
+    # "dầu diesel 0,05S": a decimal glued to a grade letter (units outweigh it: "0,5W").
+    return sub(ctx, _DECIMAL_LETTERS_RE, "alphanumeric", decimal_letters, text)
 
 
 # --- rule 3: the remaining numbers ---

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bulletins.normalize import explain, normalize, read_date, read_number, read_time
 from bulletins.normalize.classify import resolve
 from bulletins.normalize.codes import _read_phone
-from bulletins.normalize.context import Candidate, letter_table
+from bulletins.normalize.context import Candidate, letter_table, si_units, unit_table
 from bulletins.normalize.electronic import electronic_table, read_electronic
 from bulletins.normalize.numerals import (
     DIGITS,
@@ -349,3 +349,83 @@ def test_a_comparison_sign_before_a_quantity_is_a_limit(sign: str, word: str) ->
     assert normalize(f"Độ mặn {sign} 4‰.").spoken == f"Độ mặn {word} bốn phần nghìn."
     # Between two numbers it is still a comparison.
     assert "hơn" in normalize(f"Nếu 5 {sign} 3 thì sai.").spoken
+
+
+# --- MEASURE: SI units composed from a prefix and a base (issue 14, normnews) ---
+
+@given(st.integers(1, 10**6), st.sampled_from(sorted(si_units())))
+@settings(max_examples=150)
+def test_composed_si_units_read_back(n: int, unit: str) -> None:
+    # Any prefixed unit reads as the number, then prefix and base; none is left for the
+    # engine to spell ("550 W", "2.500 kVA", "1.005 hPa").
+    written = f"{n:,}".replace(",", ".")
+    spoken = normalize(f"Công suất {written} {unit} mỗi trạm.").spoken
+    reading = spoken.removeprefix("Công suất ").removesuffix(" mỗi trạm.")
+    assert reading.endswith(" " + unit_table()[unit])
+    assert words_to_int(reading.removesuffix(" " + unit_table()[unit])) == n
+
+
+def test_listed_units_agree_with_their_composition() -> None:
+    # units.tsv may list a composed unit (kW, MWh) but must say it the same way.
+    listed = unit_table()
+    assert all(listed[key] == spoken for key, spoken in si_units().items())
+    # Prefixes that would make a common abbreviation are never composed.
+    assert {"GV", "TV", "MA"}.isdisjoint(si_units())
+
+
+@given(st.integers(1, 999), st.integers(0, 999), st.sampled_from(
+    ["gọi", "tổng đài", "đường dây nóng"]), st.sampled_from(["công dân", "thanh niên", "hộ dân"]))
+@settings(max_examples=60)
+def test_a_thousands_grouped_number_before_a_noun_is_a_count(
+        thousands: int, rest: int, cue: str, noun: str) -> None:
+    written = f"{thousands}.{rest:03d}"
+    spoken = normalize(f"Huyện {cue} {written} {noun}.").spoken
+    count = spoken.removeprefix(f"Huyện {cue} ").removesuffix(f" {noun}.")
+    assert words_to_int(count) == thousands * 1000 + rest
+
+
+def test_service_numbers_stay_digits_after_their_cue() -> None:
+    assert normalize("Cấp cứu xin gọi 115.").spoken == "Cấp cứu xin gọi một một năm."
+
+
+@pytest.mark.parametrize("before", ["vàng", "vàng nhẫn", "vàng miếng SJC"])
+def test_gold_purity_after_gold(before: str) -> None:
+    spoken = normalize(f"Giá {before} 9999 tăng.").spoken
+    assert "bốn số chín" in spoken
+    assert "bốn số chín" not in normalize("Xã có 9999 hộ.").spoken
+    assert "chín trăm chín mươi chín nghìn" in normalize("Giá vàng tăng 999 nghìn đồng.").spoken
+
+
+@given(st.integers(11, 28), st.integers(1, 12), st.integers(2000, 2099))
+@settings(max_examples=60)
+def test_a_span_end_with_its_year_says_ngay(day: int, month: int, year: int) -> None:
+    spoken = normalize(f"Từ ngày 1 đến {day}/{month}/{year}.").spoken
+    assert spoken.startswith(f"Từ ngày mùng một đến ngày {read_number(day)} ")
+
+
+@pytest.mark.parametrize("unit", sorted(k for k in si_units() if len(k) > 1))
+def test_composed_units_after_a_scale_word_and_before_a_rate(unit: str) -> None:
+    spoken = normalize(f"Sản lượng 1,2 tỷ {unit}/năm.").spoken
+    assert spoken == f"Sản lượng một phẩy hai tỷ {unit_table()[unit]} mỗi năm."
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("Xe chạy 30 phút/chuyến.", "Xe chạy ba mươi phút mỗi chuyến."),
+    ("Trẻ ăn 3 bữa/ngày.", "Trẻ ăn ba bữa mỗi ngày."),
+    ("Có 10 thôn/làng.", "Có mười thôn, làng."),
+])
+def test_a_word_after_a_number_then_a_slash_is_a_rate(written: str, spoken: str) -> None:
+    # MEASURE: "so much per each" needs no list of rate nouns when a number counts the left
+    # word; two holders side by side still name either.
+    assert normalize(written).spoken == spoken
+
+
+@given(st.sampled_from(["IR", "OM", "XB", "Q"]), st.text("0123456789", min_size=5, max_size=6))
+@settings(max_examples=40)
+def test_a_long_number_after_an_unknown_code_is_its_digits(code: str, digits: str) -> None:
+    # IDENTIFIER: "giống lúa IR 50404" is a code, digit by digit ...
+    spoken = normalize(f"Giống lúa {code} {digits} cho năng suất cao.").spoken
+    assert digits_back(spoken.split(" cho ")[0]) == digits
+    # ... but a count stays a count, and a known word before a year leaves the year alone.
+    assert "nghìn" in normalize(f"Có {code} 1500 người.").spoken
+    assert "hai nghìn" in normalize("Kế hoạch UBND 2026.").spoken

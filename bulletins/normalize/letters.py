@@ -17,6 +17,7 @@ from .context import Context, letter_table, sub, text_before
 # Patterns start with a plain character (no look-behind first) so the scan stays cheap.
 _LABEL_LETTER_RE = re.compile(r" ([a-zđ])(?=\s*[,;:)]|\.?\s*$|\.\s)")
 _LABEL_BEFORE_RE = re.compile(r"(?<!\w)(?i:điểm|mục|tiết|ý|câu|phần)$")
+_LIST_BEFORE_RE = re.compile(r"(?:^|[:;,]|\n)$")
 _LETTER_WORD_RE = re.compile(r"([A-ZĐ])-([a-zà-ỹđ]{2,})(?![\w-])")
 _GLUED_BEFORE_RE = re.compile(r"[\w'’-]$")
 
@@ -27,6 +28,9 @@ def _name(letter: str) -> str:
 
 def rule_letters(text: str, ctx: Context) -> str:
     def label(m: re.Match[str]) -> str | None:
+        if text[m.end():m.end() + 1] == ")" and _LIST_BEFORE_RE.search(text_before(m, 2)):
+            ctx.because("chữ cái đánh số mục trong danh sách: đọc tên chữ")
+            return " " + _name(m.group(1))  # "…; b) báo cáo": a list's item
         if not _LABEL_BEFORE_RE.search(text_before(m, 8)):
             return None
         ctx.because("chữ cái đánh dấu điểm, mục: đọc tên chữ")

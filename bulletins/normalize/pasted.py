@@ -1,0 +1,76 @@
+"""Rule 1, second half: text as editors paste it from Word, Zalo, Facebook pages and PDFs.
+
+The taggers read well-formed text; pasted text breaks the shapes they look for in ways an
+announcer simply reads past. Each repair here is of the *form*, never of the meaning, so the
+classes downstream see the shape they know:
+
+- full-width forms from Asian input methods ("９５％", "：") and the one-glyph units "℃",
+  "℉" are their plain forms (NFKC, but only for those: NFKC would also rewrite "m²");
+- a degree typed as a letter or a look-alike after a number: "25 0C", "13º C" → "°C";
+  an exponent typed with a caret: "m^2" → "m²";
+- a zero-width space between two words (Facebook, Word) is a space: "chú​ý" → "chú ý";
+- a curly apostrophe or prime after a number is a minute mark: "8 giờ 30’" → "30'";
+- square brackets are brackets: "[TTYT]" is read like "(TTYT)";
+- an arrow is "đến" between numbers and a pause between phrases; "÷" between numbers or
+  times is a range (technical letters write "18 ÷ 25°C");
+- the end mark of official letters "./." is a full stop; "!!!" and "???" are one mark;
+- a numbered item at a line start, "2. Các thôn …", is read like "2) Các thôn …";
+- a PDF line break inside a sentence (the line before ends without a stop and the next
+  starts in lowercase or with a number) is a space; a number broken after its dash
+  ("2021-\\n2025") is joined.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Full-width ASCII (U+FF01–FF5E) and the single-glyph temperature units.
+_WIDE_RE = re.compile("[\uff01-\uff5e\u2103\u2109]")
+_DEGREE_RE = re.compile(r"(?<=\d)(?: ?[º˚] ?| (?:0|o))([CF])(?![\w])")
+_CARET_RE = re.compile(r"(?<=[a-zA-Z])\^([23])(?!\d)")
+_ZWSP_RE = re.compile(r"(?<=\w)[\u200b\u2060\ufeff](?=\w)")
+_PRIME_RE = re.compile(r"(?<=\d)[’′]")
+_ARROW_RE = re.compile(r"\s*[→⇒➔➜➡⟶]\s*")
+_DIVIDE_RE = re.compile(r"(?<=[\dh'])\s*÷\s*(?=\d)")
+_REPEAT_RE = re.compile(r"([!?])\1+")
+_LETTER_END_RE = re.compile(r"\.\s*/\s*\.")
+_HYPHEN_BREAK_RE = re.compile(r"(?<=\d)-[ \t]*\n[ \t]*(?=\d)")
+# A line break inside a sentence: no stop, colon or semicolon before it; a lowercase word or
+# a number (not a list item "2. …", "3) …") after it.
+_SOFT_BREAK_RE = re.compile(
+    r"(?<=[^\W_]|,)[ \t]*\n[ \t]*(?=[a-zđà-ỹ]|\d(?!\d*[.)]\s))")
+
+
+# A numbered list's item at a line start, "2. Các thôn …": read like "2) …" (a pause, not a
+# sentence of one word).
+_LIST_DOT_RE = re.compile(r"(?m)^([ \t]*\d{1,2})\.[ \t]+(?=[A-ZĐ\u00c0-\u00dd\u1ea0-\u1ef8])")
+
+
+def tidy_pasted(text: str) -> str:
+    """Repairs of form for pasted text (see the module's docstring); cheap when not needed."""
+    if _WIDE_RE.search(text):
+        text = _WIDE_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    if "C" in text or "F" in text:
+        text = _DEGREE_RE.sub(r"°\1", text)
+    if "^" in text:
+        text = _CARET_RE.sub(lambda m: "²" if m.group(1) == "2" else "³", text)
+    text = _ZWSP_RE.sub(" ", text)
+    text = _PRIME_RE.sub("'", text)
+    if "[" in text:
+        text = text.replace("[", "(").replace("]", ")")
+    if "→" in text or "⇒" in text or "➔" in text or "➜" in text or "➡" in text or "⟶" in text:
+        text = _ARROW_RE.sub(
+            lambda m: " - " if m.start() and text[m.start() - 1].isdigit()
+            and text[m.end():m.end() + 1].isdigit() else ", ", text)
+    if "÷" in text:
+        text = _DIVIDE_RE.sub(" - ", text)
+    text = _REPEAT_RE.sub(r"\1", text)
+    if "/" in text:
+        text = _LETTER_END_RE.sub(".", text)
+    if ". " in text:
+        text = _LIST_DOT_RE.sub(r"\1) ", text)
+    if "\n" in text:
+        text = _HYPHEN_BREAK_RE.sub("-", text)
+        text = _SOFT_BREAK_RE.sub(" ", text)
+    return text

@@ -339,6 +339,8 @@ def rule_symbols(text: str, ctx: Context) -> str:
     if "…" in text or "..." in text:
         text = re.sub(r"…|\.{3,}", "...", text)
         text = re.sub(r"\.\.\.(?=[^\W\d_])", "... ", text)  # "Tuy nhiên....nhiều"
+    if "/" in text:  # "Zalo/Facebook": a slash no rule has read is a short pause
+        text = re.sub(r"(?<=[^\W\d_]{2})\s?/\s?(?=[^\W\d_]{2})", ", ", text)
     text = _ODD_SYMBOLS_RE.sub(" ", text)
     # Tidy the punctuation left behind.
     text = re.sub(r"[ \t]+", " ", text)

@@ -14,7 +14,10 @@ classes downstream see the shape they know:
 - an arrow is "đến" between numbers and a pause between phrases; "÷" between numbers or
   times is a range (technical letters write "18 ÷ 25°C");
 - the end mark of official letters "./." is a full stop; "!!!" and "???" are one mark;
-- a numbered item at a line start, "2. Các thôn …", is read like "2) Các thôn …";
+- a numbered item at a line start, "2. Các thôn …" or a Roman heading "II. NỘI DUNG", is
+  read like "2) Các thôn …";
+- footnote marks ("(*)", "ha¹") are dropped; a title glued to a name by a hyphen
+  ("Sáu-Chủ tịch") is a pause;
 - a PDF line break inside a sentence (the line before ends without a stop and the next
   starts in lowercase or with a number) is a space; a number broken after its dash
   ("2021-\\n2025") is joined.
@@ -27,7 +30,7 @@ import unicodedata
 
 # Full-width ASCII (U+FF01–FF5E) and the single-glyph temperature units.
 _WIDE_RE = re.compile("[\uff01-\uff5e\u2103\u2109]")
-_DEGREE_RE = re.compile(r"(?<=\d)(?: ?[º˚] ?| (?:0|o))([CF])(?![\w])")
+_DEGREE_RE = re.compile(r"(?<=\d)(?: ?[º˚] ?| (?:0|o)|°)([CFcf])(?![\w])")
 _CARET_RE = re.compile(r"(?<=[a-zA-Z])\^([23])(?!\d)")
 _ZWSP_RE = re.compile(r"(?<=\w)[\u200b\u2060\ufeff](?=\w)")
 _PRIME_RE = re.compile(r"(?<=\d)[’′]")
@@ -47,12 +50,26 @@ _SOFT_BREAK_RE = re.compile(
 _LIST_DOT_RE = re.compile(r"(?m)^([ \t]*\d{1,2})\.[ \t]+(?=[A-ZĐ\u00c0-\u00dd\u1ea0-\u1ef8])")
 
 
+# Footnote marks: "(*)", "(**)" and superscript numbers after a word ("500 ha¹"); ² and ³
+# stay, they are exponents ("m²").
+_FOOTNOTE_RE = re.compile(r"\s*\(\*{1,3}\)|(?<=[^\W\d_])[¹⁰⁴-⁹]+(?![\w])")
+# Roman numerals heading a section at a line start: "I. MỤC ĐÍCH", "II. NỘI DUNG".
+_ROMAN_HEAD_RE = re.compile(r"(?m)^([ \t]*)(I{1,3}|IV|VI{0,3}|IX|XI{0,3})\.[ \t]+"
+                            r"(?=[A-ZĐ\u00c0-\u00dd\u1ea0-\u1ef8])")
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
+          "X": 10, "XI": 11, "XII": 12, "XIII": 13}
+# A title glued to a name by a hyphen: "Ông Lê Văn Sáu-Chủ tịch UBND xã".
+_TITLE_HYPHEN_RE = re.compile(
+    r"(?<=[a-zà-ỹđ])-(?=(?:Chủ tịch|Phó|Bí thư|Trưởng|Giám đốc|Chánh|Hiệu trưởng|Chỉ huy"
+    r"|Trưởng ban|Đội trưởng|Cán bộ|Công chức|Đại biểu|Thành viên|Ủy viên)\b)")
+
+
 def tidy_pasted(text: str) -> str:
     """Repairs of form for pasted text (see the module's docstring); cheap when not needed."""
     if _WIDE_RE.search(text):
         text = _WIDE_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-    if "C" in text or "F" in text:
-        text = _DEGREE_RE.sub(r"°\1", text)
+    if "C" in text or "F" in text or "°" in text:
+        text = _DEGREE_RE.sub(lambda m: "°" + m.group(1).upper(), text)
     if "^" in text:
         text = _CARET_RE.sub(lambda m: "²" if m.group(1) == "2" else "³", text)
     text = _ZWSP_RE.sub(" ", text)
@@ -69,7 +86,12 @@ def tidy_pasted(text: str) -> str:
     if "/" in text:
         text = _LETTER_END_RE.sub(".", text)
     if ". " in text:
+        text = _ROMAN_HEAD_RE.sub(lambda m: f"{m.group(1)}{_ROMAN[m.group(2)]}. ", text)
         text = _LIST_DOT_RE.sub(r"\1) ", text)
+    if "(*" in text or any("\u2070" <= c <= "\u2079" or c == "¹" for c in text):
+        text = _FOOTNOTE_RE.sub("", text)
+    if "-" in text:
+        text = _TITLE_HYPHEN_RE.sub(", ", text)
     if "\n" in text:
         text = _HYPHEN_BREAK_RE.sub("-", text)
         text = _SOFT_BREAK_RE.sub(" ", text)

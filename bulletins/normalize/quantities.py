@@ -39,6 +39,10 @@ _COMMA_GROUPS_RE = re.compile(r"\d{1,3}(?:,\d{3})+")
 _DONG = {"đồng", "đ", "VNĐ", "VND", "vnđ", "vnd", "Đ"}
 
 
+# "80%-90%", "5 kg - 7 kg": a range with its unit written at both ends.
+_UNIT_BOTH_ENDS_RE = re.compile(rf"{START}({NUM})\s?(%|°C)\s?[-–—]\s?({NUM})\s?\2(?![\w²³])")
+
+
 # -2°C: a minus sign before a temperature is "âm"; so is one before a percent that stands
 # alone ("giảm 9 vụ (-9,4%)"). After a number ("20 -25°C") the dash is a range.
 _NEGATIVE_RE = re.compile(rf"[-−]()({NUM})\s?(°C|°|độ C|độ|%)(?![\w²³])")
@@ -59,6 +63,11 @@ def rule_units(text: str, ctx: Context) -> str:
             spoken = f"{ctx.num(m.group(1))} đến {spoken}"
         return spoken
 
+    def both_ends(m: re.Match[str]) -> str:
+        spoken = units.get(m.group(2), m.group(2))
+        return f"{ctx.num(m.group(1))} {spoken} đến {ctx.num(m.group(3))} {spoken}"
+
+    sub(ctx, _UNIT_BOTH_ENDS_RE, "unit", both_ends, text, bonus=1)
     sub(ctx, _NEGATIVE_RE, "unit", lambda m: None if _NOT_NEGATIVE_BEFORE_RE.search(
         text_before(m, 2)) else "âm " + unit(m), text)
     sub(ctx, _unit_re(), "unit", unit, text)

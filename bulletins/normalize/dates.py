@@ -59,13 +59,12 @@ _DAY_OF_MONTH_RE = re.compile(
     r"hoặc|hằng|hàng|của)\b)")
 # "Tháng 12 - 2026", "Quý 4 - 2026": a month (a quarter) and its year written with a dash.
 _SPACED_MONTH_YEAR_RE = re.compile(
-    r"(?:(?<=tháng )|(?<=Tháng )|(?<=THÁNG )|(?<=quý )|(?<=Quý )|(?<=QUÝ ))"
-    r"(\d{1,2})\s?[-–]\s?((?:19|20)\d\d)"
+    r"((?:[Tt]háng|THÁNG|[Qq]uý|QUÝ) )(\d{1,2})\s?[-–]\s?((?:19|20)\d\d)"
     r"(?![\w/]|[.,]\d)")
 # "các ngày 5, 10, 15 hằng tháng": bare days listed after "ngày", closed by a pause or a
 # link word; every one of them is a day of the month ("mùng mười").
 _DAY_LIST_RE = re.compile(
-    r"(?<=(?:ngày|Ngày|NGÀY) )\d{1,2}((?:\s*(?:,|và|hoặc)\s*\d{1,2})+)"
+    r"(?:[Nn]gày|NGÀY) \d{1,2}((?:\s*(?:,|và|hoặc)\s*\d{1,2})+)"
     r"(?=\s*(?:[;:!?)]|\.(?!\d)|$)|\s+(?:hằng|hàng|mỗi|trong)\b)")
 _WORDY_MONTH_RE = re.compile(
     r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
@@ -205,13 +204,15 @@ def rule_dates(text: str, ctx: Context) -> str:
                             "ngày trong danh sách sau «ngày», không viết tháng")
 
     def spaced_month_year(m: re.Match[str]) -> str | None:
-        month, year = int(m.group(1)), read_year(int(m.group(2)), s)
-        if prev_word(m) == "quý":
-            return f"{read_number(month, s)} {year}" if 1 <= month <= 4 else None
+        word, month, year = m.group(1), int(m.group(2)), read_year(int(m.group(3)), s)
+        if text_before(m, 1)[-1:].isalnum():
+            return None  # inside a longer word
+        if word.lower() == "quý ":
+            return f"{word}{read_number(month, s)} {year}" if 1 <= month <= 4 else None
         if not 1 <= month <= 12:
             return None
         ctx.because("tháng và năm nối bằng gạch ngang sau «tháng»")
-        return f"{read_month(month, s).removeprefix('tháng ')} {year}"
+        return f"{word}{read_month(month, s).removeprefix('tháng ')} {year}"
 
     sub(ctx, _SPACED_MONTH_YEAR_RE, "date", spaced_month_year, text)
     for found in _SHARED_MONTH_DAY_RE.finditer(text):

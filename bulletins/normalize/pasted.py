@@ -30,19 +30,19 @@ import unicodedata
 
 # Full-width ASCII (U+FF01–FF5E) and the single-glyph temperature units.
 _WIDE_RE = re.compile("[\uff01-\uff5e\u2103\u2109]")
-_DEGREE_RE = re.compile(r"(?<=\d)(?: ?[º˚] ?| (?:0|o)|°)([CFcf])(?![\w])")
+# Patterns start with a plain character, not a look-behind, so a scan stays cheap.
+_DEGREE_RE = re.compile(r"(\d)(?: ?[º˚] ?| [0o]|°)([CFcf])(?![\w])")
 _CARET_RE = re.compile(r"(?<=[a-zA-Z])\^([23])(?!\d)")
-_ZWSP_RE = re.compile(r"(?<=\w)[\u200b\u2060\ufeff](?=\w)")
-_PRIME_RE = re.compile(r"(?<=\d)[’′]")
+_ZWSP_RE = re.compile(r"(\w)[\u200b\u2060\ufeff](?=\w)")
+_PRIME_RE = re.compile(r"[’′]")
 _ARROW_RE = re.compile(r"\s*[→⇒➔➜➡⟶]\s*")
 _DIVIDE_RE = re.compile(r"(?<=[\dh'])\s*÷\s*(?=\d)")
 _REPEAT_RE = re.compile(r"([!?])\1+")
 _LETTER_END_RE = re.compile(r"\.\s*/\s*\.")
-_HYPHEN_BREAK_RE = re.compile(r"(?<=\d)-[ \t]*\n[ \t]*(?=\d)")
+_HYPHEN_BREAK_RE = re.compile(r"-[ \t]*\n[ \t]*(?=\d)")
 # A line break inside a sentence: no stop, colon or semicolon before it; a lowercase word or
 # a number (not a list item "2. …", "3) …") after it.
-_SOFT_BREAK_RE = re.compile(
-    r"(?<=[^\W_]|,)[ \t]*\n[ \t]*(?=[a-zđà-ỹ]|\d(?!\d*[.)]\s))")
+_SOFT_BREAK_RE = re.compile(r"\n[ \t]*(?=[a-zđà-ỹ]|\d(?!\d*[.)]\s))")
 
 
 # A numbered list's item at a line start, "2. Các thôn …": read like "2) …" (a pause, not a
@@ -60,20 +60,36 @@ _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII":
           "X": 10, "XI": 11, "XII": 12, "XIII": 13}
 # A title glued to a name by a hyphen: "Ông Lê Văn Sáu-Chủ tịch UBND xã".
 _TITLE_HYPHEN_RE = re.compile(
-    r"(?<=[a-zà-ỹđ])-(?=(?:Chủ tịch|Phó|Bí thư|Trưởng|Giám đốc|Chánh|Hiệu trưởng|Chỉ huy"
+    r"-(?=(?:Chủ tịch|Phó|Bí thư|Trưởng|Giám đốc|Chánh|Hiệu trưởng|Chỉ huy"
     r"|Trưởng ban|Đội trưởng|Cán bộ|Công chức|Đại biểu|Thành viên|Ủy viên)\b)")
+
+
+# Substring checks (fast, in C) decide whether a repair's pattern needs to run at all.
+_DEGREE_CUES = ("º", "˚", " 0C", " oC", " 0F", " oF", "°c", "°f")
+_FOOTNOTE_CUES = ("(*", "¹", "⁰", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹")
+_LIST_STARTS = set("0123456789IVX")
+
+
+def _soft_break(m: re.Match[str]) -> str:
+    """A line break inside a sentence is a space; after a stop, a colon or a semicolon (or a
+    heading's last word in capitals followed by a lowercase line, rare) it stays."""
+    before = m.string[:m.start()].rstrip(" \t")[-1:]
+    return " " if before and (before.isalnum() or before == ",") else m.group()
 
 
 def tidy_pasted(text: str) -> str:
     """Repairs of form for pasted text (see the module's docstring); cheap when not needed."""
     if _WIDE_RE.search(text):
         text = _WIDE_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-    if "C" in text or "F" in text or "°" in text:
-        text = _DEGREE_RE.sub(lambda m: "°" + m.group(1).upper(), text)
+    if any(cue in text for cue in _DEGREE_CUES):
+        text = _DEGREE_RE.sub(lambda m: m.group(1) + "°" + m.group(2).upper(), text)
     if "^" in text:
         text = _CARET_RE.sub(lambda m: "²" if m.group(1) == "2" else "³", text)
-    text = _ZWSP_RE.sub(" ", text)
-    text = _PRIME_RE.sub("'", text)
+    if "\u200b" in text or "\u2060" in text or "\ufeff" in text:
+        text = _ZWSP_RE.sub(r"\1 ", text)
+    if "’" in text or "′" in text:  # after a number only: "H’Linh" keeps its apostrophe
+        text = _PRIME_RE.sub(lambda m: "'" if m.string[m.start() - 1:m.start()].isdigit()
+                             else m.group(), text)
     if "[" in text:
         text = text.replace("[", "(").replace("]", ")")
     if "→" in text or "⇒" in text or "➔" in text or "➜" in text or "➡" in text or "⟶" in text:
@@ -82,17 +98,20 @@ def tidy_pasted(text: str) -> str:
             and text[m.end():m.end() + 1].isdigit() else ", ", text)
     if "÷" in text:
         text = _DIVIDE_RE.sub(" - ", text)
-    text = _REPEAT_RE.sub(r"\1", text)
+    if "!!" in text or "??" in text:
+        text = _REPEAT_RE.sub(r"\1", text)
     if "/" in text:
         text = _LETTER_END_RE.sub(".", text)
-    if ". " in text:
+    if any(line.lstrip(" \t")[:1] in _LIST_STARTS for line in text.split("\n")):
         text = _ROMAN_HEAD_RE.sub(lambda m: f"{m.group(1)}{_ROMAN[m.group(2)]}. ", text)
         text = _LIST_DOT_RE.sub(r"\1) ", text)
-    if "(*" in text or any("\u2070" <= c <= "\u2079" or c == "¹" for c in text):
+    if any(cue in text for cue in _FOOTNOTE_CUES):
         text = _FOOTNOTE_RE.sub("", text)
     if "-" in text:
-        text = _TITLE_HYPHEN_RE.sub(", ", text)
+        text = _TITLE_HYPHEN_RE.sub(lambda m: ", " if m.string[m.start() - 1:m.start()].islower()
+                                    else m.group(), text)
     if "\n" in text:
-        text = _HYPHEN_BREAK_RE.sub("-", text)
-        text = _SOFT_BREAK_RE.sub(" ", text)
+        text = _HYPHEN_BREAK_RE.sub(lambda m: "-" if m.string[m.start() - 1:m.start()].isdigit()
+                                    else m.group(), text)
+        text = _SOFT_BREAK_RE.sub(_soft_break, text)
     return text

@@ -40,6 +40,7 @@ _DONG = {"đồng", "đ", "VNĐ", "VND", "vnđ", "vnd", "Đ"}
 
 
 # "80%-90%", "5 kg - 7 kg": a range with its unit written at both ends.
+_BOTH_ENDS_CUES = tuple(f"{u}{d}" for u in ("%", "°C") for d in ("-", " -", "–", " –", "—"))
 _UNIT_BOTH_ENDS_RE = re.compile(rf"{START}({NUM})\s?(%|°C)\s?[-–—]\s?({NUM})\s?\2(?![\w²³])")
 
 
@@ -67,7 +68,8 @@ def rule_units(text: str, ctx: Context) -> str:
         spoken = units.get(m.group(2), m.group(2))
         return f"{ctx.num(m.group(1))} {spoken} đến {ctx.num(m.group(3))} {spoken}"
 
-    sub(ctx, _UNIT_BOTH_ENDS_RE, "unit", both_ends, text, bonus=1)
+    if any(cue in text for cue in _BOTH_ENDS_CUES):
+        sub(ctx, _UNIT_BOTH_ENDS_RE, "unit", both_ends, text, bonus=1)
     sub(ctx, _NEGATIVE_RE, "unit", lambda m: None if _NOT_NEGATIVE_BEFORE_RE.search(
         text_before(m, 2)) else "âm " + unit(m), text)
     sub(ctx, _unit_re(), "unit", unit, text)
@@ -87,7 +89,8 @@ def rule_units(text: str, ctx: Context) -> str:
         money = _MONEY_CUE_RE.search(text_before(m, 40)) or text_after(m, 1) == "/"
         return ctx.num(m.group(1)) + (" nghìn đồng" if money else " nghìn")
 
-    sub(ctx, _THOUSAND_K_RE, "unit", thousands, text)
+    if any(cue in text for cue in _THOUSAND_CUES):
+        sub(ctx, _THOUSAND_K_RE, "unit", thousands, text)
 
     def comparison(m: re.Match[str]) -> str | None:
         if re.search(r"\d\s?$", text_before(m, 2)):
@@ -115,6 +118,7 @@ _SCALED_DONG_RE = re.compile(
 
 # "20k", "500k": thousands (of đồng where a price is meant), as pasted from Facebook and Zalo.
 # A capital K stays a letter ("5K", the health slogan).
+_THOUSAND_CUES = tuple(f"{d}k" for d in "0123456789")
 _THOUSAND_K_RE = re.compile(rf"{START}({NUM})k(?![\w²³])")
 _MONEY_CUE_RE = re.compile(r"(?i:giá|tiền|phí|lương|thưởng|ủng hộ|quà|vé|mua|bán|thu|chi|"
                            r"tặng|hỗ trợ|góp|nộp)")

@@ -326,6 +326,16 @@ _QUOTES_RE = re.compile(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](
 _ODD_SYMBOLS_RE = re.compile(r"[/\\|_*#^@`•·©®™]")
 
 
+def _word_slash(m: re.Match[str]) -> str:
+    """A "/" between two words of two letters or more (after the rules) is a comma pause."""
+    left = m.string[max(0, m.start() - 3):m.start()].rstrip(" ")[-2:]
+    right = m.string[m.end():m.end() + 3].lstrip(" ")[:2]
+    return ", " if _TWO_LETTERS_RE.fullmatch(left) and _TWO_LETTERS_RE.fullmatch(right) else "/"
+
+
+_TWO_LETTERS_RE = re.compile(r"[^\W\d_]{2}")
+
+
 def rule_symbols(text: str, ctx: Context) -> str:
     text = _GRADE_PLUS_RE.sub(" cộng", text)  # "A+", "B+": a grade, not "and"
     text = _SYMBOL_RE.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
@@ -340,7 +350,7 @@ def rule_symbols(text: str, ctx: Context) -> str:
         text = re.sub(r"…|\.{3,}", "...", text)
         text = re.sub(r"\.\.\.(?=[^\W\d_])", "... ", text)  # "Tuy nhiên....nhiều"
     if "/" in text:  # "Zalo/Facebook": a slash no rule has read is a short pause
-        text = re.sub(r"(?<=[^\W\d_]{2})\s?/\s?(?=[^\W\d_]{2})", ", ", text)
+        text = re.sub("/", _word_slash, text)
     text = _ODD_SYMBOLS_RE.sub(" ", text)
     # Tidy the punctuation left behind.
     text = re.sub(r"[ \t]+", " ", text)

@@ -23,7 +23,8 @@ _DAY_MONTH_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\w/]|[.,-
 # Weekdays name a day: "Thứ Năm 4/12", "Chủ nhật 7/12", "thứ 7 (13/12)".
 _WEEKDAY = r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|CN"
 _DAY_MONTH_BEFORE_RE = re.compile(
-    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay|hết|vào|{_WEEKDAY}))"
+    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay|hết|vào|{_WEEKDAY})"
+    r"|(?i:hạn|hạn chót|thời hạn|hết hạn)\s*:)"
     r"\s*[,(]?\s*$")
 
 

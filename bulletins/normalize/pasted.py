@@ -10,6 +10,9 @@ classes downstream see the shape they know:
   an exponent typed with a caret: "m^2" → "m²";
 - a zero-width space between two words (Facebook, Word) is a space: "chú​ý" → "chú ý";
 - a curly apostrophe or prime after a number is a minute mark: "8 giờ 30’" → "30'";
+- fraction glyphs are fractions ("½ ngày" is "nửa ngày", "¾" is "3/4"); Cyrillic letters
+  that look Latin inside a Latin word are the Latin ones; "(+84)" is a phone number's
+  country code; "tăng x2" is "gấp 2";
 - square brackets are brackets: "[TTYT]" is read like "(TTYT)";
 - an arrow is "đến" between numbers and a pause between phrases; "÷" between numbers or
   times is a range (technical letters write "18 ÷ 25°C");
@@ -77,6 +80,28 @@ def _soft_break(m: re.Match[str]) -> str:
     return " " if before and (before.isalnum() or before == ",") else m.group()
 
 
+# Fractions as one glyph: "½ ngày" is "nửa ngày"; the others become "a/b" for the FRACTION
+# tagger ("¾ số hộ" → "ba phần tư").
+_GLYPH_FRACTIONS = {"½": "nửa", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": "2/3", "⅕": "1/5",
+                    "⅛": "1/8"}
+_GLYPH_FRACTION_RE = re.compile("[" + "".join(_GLYPH_FRACTIONS) + "]")
+# Cyrillic letters that look Latin, inside a Latin word ("Ia Pеt" with a Cyrillic "е"):
+# pasted from documents typed with a Russian keyboard layout. Read as the Latin letter.
+_LOOKALIKES = str.maketrans("аеорсухіАВЕКМНОРСТХ", "aeopcyxiABEKMHOPCTX")
+_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
+_MIXED_WORD_RE = re.compile(r"[^\W\d_]*[\u0400-\u04ff][^\W\d_]*")
+# "(+84) 905 …": the country code in brackets is part of the phone number.
+_BRACKETED_CODE_RE = re.compile(r"\(\s*(\+\d{1,3})\s*\)")
+# "tăng x2": "gấp 2" (times); between two numbers "x" is a dimension and stays.
+_TIMES_RE = re.compile(r"(?<=[^\W\d_] )[x×](?=\d{1,3}(?![\w.,/]))")
+_TIMES_CUES = tuple(f"{x}{d}" for x in (" x", " ×") for d in "123456789")
+
+
+def _latin_lookalikes(m: re.Match[str]) -> str:
+    word = m.group()
+    return word.translate(_LOOKALIKES) if re.search("[A-Za-z]", word) else word
+
+
 def tidy_pasted(text: str) -> str:
     """Repairs of form for pasted text (see the module's docstring); cheap when not needed."""
     if _WIDE_RE.search(text):
@@ -90,6 +115,14 @@ def tidy_pasted(text: str) -> str:
     if "’" in text or "′" in text:  # after a number only: "H’Linh" keeps its apostrophe
         text = _PRIME_RE.sub(lambda m: "'" if m.string[m.start() - 1:m.start()].isdigit()
                              else m.group(), text)
+    if _GLYPH_FRACTION_RE.search(text):
+        text = _GLYPH_FRACTION_RE.sub(lambda m: _GLYPH_FRACTIONS[m.group()], text)
+    if _CYRILLIC_RE.search(text):
+        text = _MIXED_WORD_RE.sub(_latin_lookalikes, text)
+    if "(+" in text or "( +" in text:
+        text = _BRACKETED_CODE_RE.sub(r"\1", text)
+    if any(cue in text for cue in _TIMES_CUES):
+        text = _TIMES_RE.sub("gấp ", text)
     if "[" in text:
         text = text.replace("[", "(").replace("]", ")")
     if "→" in text or "⇒" in text or "➔" in text or "➜" in text or "➡" in text or "⟶" in text:

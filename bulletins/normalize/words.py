@@ -196,8 +196,8 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
             for i, p in enumerate(parts):
                 if i % 2:
                     spoken.append({"&": "và", "/": ",", "-": "-", ".": ","}[p])
-                else:
-                    spoken.append(_token(p, ctx, m, compound=True))
+                else:  # "SĐT/Zalo": a part may be a lexicon phrase
+                    spoken.append(lex.phrases.get(p) or _token(p, ctx, m, compound=True))
             return " ".join(w for w in spoken if w).replace(" ,", ",") + dot
         if not any(c.isupper() for c in core):
             return None

@@ -87,7 +87,11 @@ def rule_units(text: str, ctx: Context) -> str:
     def thousands(m: re.Match[str]) -> str:
         ctx.because("«k» sau số là nghìn (tiền khi có từ chỉ giá)")
         money = _MONEY_CUE_RE.search(text_before(m, 40)) or text_after(m, 1) == "/"
-        return ctx.num(m.group(1)) + (" nghìn đồng" if money else " nghìn")
+        unit = " nghìn đồng" if money else " nghìn"
+        spoken = ctx.num(m.group(3)) + unit
+        if m.group(1):  # "65k-70k", "65-70k": a range
+            spoken = ctx.num(m.group(1)) + (unit if m.group(2) else "") + " đến " + spoken
+        return spoken
 
     if any(cue in text for cue in _THOUSAND_CUES):
         sub(ctx, _THOUSAND_K_RE, "unit", thousands, text)
@@ -119,7 +123,7 @@ _SCALED_DONG_RE = re.compile(
 # "20k", "500k": thousands (of đồng where a price is meant), as pasted from Facebook and Zalo.
 # A capital K stays a letter ("5K", the health slogan).
 _THOUSAND_CUES = tuple(f"{d}k" for d in "0123456789")
-_THOUSAND_K_RE = re.compile(rf"{START}({NUM})k(?![\w²³])")
+_THOUSAND_K_RE = re.compile(rf"{START}(?:({NUM})(k?){DASH})?({NUM})k(?![\w²³])")
 _MONEY_CUE_RE = re.compile(r"(?i:giá|tiền|phí|lương|thưởng|ủng hộ|quà|vé|mua|bán|thu|chi|"
                            r"tặng|hỗ trợ|góp|nộp)")
 

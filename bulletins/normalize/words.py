@@ -25,7 +25,8 @@ _ETHNIC_PREFIX = {"H": "Hơ", "K": "Cơ", "M": "Mơ", "N": "Nơ", "R": "Rơ", "B
 _ETHNIC_RE = re.compile(r"(?<!\w)([HKMNRBDLPSTY])['’](?=[A-ZĐ])")
 
 
-_WORD_START_RE = re.compile(r"(?<![\w/&-])\w+")
+# A word after "/" starts a phrase too when a word stands before the slash ("Facebook/Zalo").
+_WORD_START_RE = re.compile(r"(?<![\w&-])(?<!\d/)(?<![A-ZĐ]/)\w+")
 
 
 def _ends_sentence(text: str, end: int) -> bool:

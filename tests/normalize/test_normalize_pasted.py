@@ -81,3 +81,24 @@ def test_every_typed_degree_sign_is_a_degree(degree: str) -> None:
 ])
 def test_repairs_of_form(written: str, spoken: str) -> None:
     assert to_spoken(written).casefold() == spoken.casefold()
+
+
+# Read-back across conventions: the same quantity written the Vietnamese way and the way a
+# pasted English-style or chat text writes it is read the same (the class reads the value,
+# not the shape).
+@pytest.mark.parametrize(("vietnamese", "pasted"), [
+    ("Kinh phí 2.350.000 đồng.", "Kinh phí 2,350,000 đồng."),
+    ("Giá 118.500 đồng/kg.", "Giá 118,500 đồng/kg."),
+    ("Mưa 45,5 mm.", "Mưa 45.5mm."),
+    ("Đạt 8,5 điểm.", "Đạt 8.5 điểm."),
+    ("Giá vé 20.000 đồng/người.", "Giá vé 20k/người."),
+    ("Nhiệt độ 25°C.", "Nhiệt độ 25 0C."),
+    ("Nhà 80 m².", "Nhà 80 m^2."),
+    ("Dân số 8.456 người.", "Dân số 8 456 người."),
+    ("Nghỉ 1/2 ngày, 3/4 số hộ.", "Nghỉ ½ ngày, ¾ số hộ."),
+    ("Tháng 12/2026 thu 2 tỷ.", "Tháng 12 - 2026 thu 2 tỷ."),
+    ("Lúc 8 giờ 30' sáng.", "Lúc 8 giờ 30’ sáng."),
+])
+def test_a_quantity_reads_the_same_in_either_convention(vietnamese: str, pasted: str) -> None:
+    expected = to_spoken(vietnamese).replace("một phần hai ngày", "nửa ngày")
+    assert to_spoken(pasted) == expected

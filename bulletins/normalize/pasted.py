@@ -13,6 +13,8 @@ classes downstream see the shape they know:
 - fraction glyphs are fractions ("½ ngày" is "nửa ngày", "¾" is "3/4"); Cyrillic letters
   that look Latin inside a Latin word are the Latin ones; "(+84)" is a phone number's
   country code; "tăng x2" is "gấp 2";
+- separator rules ("-----", "***", "==== KẾT QUẢ ====") are dropped; a tab between the cells
+  of a pasted table is a pause;
 - square brackets are brackets: "[TTYT]" is read like "(TTYT)";
 - an arrow is "đến" between numbers and a pause between phrases; "÷" between numbers or
   times is a range (technical letters write "18 ÷ 25°C");
@@ -45,7 +47,8 @@ _LETTER_END_RE = re.compile(r"\.\s*/\s*\.")
 _HYPHEN_BREAK_RE = re.compile(r"-[ \t]*\n[ \t]*(?=\d)")
 # A line break inside a sentence: no stop, colon or semicolon before it; a lowercase word or
 # a number (not a list item "2. …", "3) …") after it.
-_SOFT_BREAK_RE = re.compile(r"\n[ \t]*(?=[a-zđà-ỹ]|\d(?!\d*[.)]\s))")
+_SOFT_BREAK_RE = re.compile(r"\n[ \t]*(?=[^\W_])")
+_LIST_ITEM_RE = re.compile(r"\d+[.)]\s")
 
 
 # A numbered list's item at a line start, "2. Các thôn …": read like "2) …" (a pause, not a
@@ -77,6 +80,9 @@ def _soft_break(m: re.Match[str]) -> str:
     """A line break inside a sentence is a space; after a stop, a colon or a semicolon (or a
     heading's last word in capitals followed by a lowercase line, rare) it stays."""
     before = m.string[:m.start()].rstrip(" \t")[-1:]
+    after = m.string[m.end():m.end() + 1]
+    if not (after.islower() or after.isdigit() and not _LIST_ITEM_RE.match(m.string, m.end())):
+        return m.group()
     return " " if before and (before.isalnum() or before == ",") else m.group()
 
 
@@ -102,6 +108,12 @@ def _latin_lookalikes(m: re.Match[str]) -> str:
     return word.translate(_LOOKALIKES) if re.search("[A-Za-z]", word) else word
 
 
+# Separator lines and rules from Word and Facebook posts: "-----", "***", "==== KẾT QUẢ ====".
+_RULE_RE = re.compile(r"[=*_~#-]{3,}|={2,}")
+# A tab between cells of a pasted table is a pause.
+_TAB_RE = re.compile(r"[ ]*\t+[ ]*")
+
+
 def tidy_pasted(text: str) -> str:
     """Repairs of form for pasted text (see the module's docstring); cheap when not needed."""
     if _WIDE_RE.search(text):
@@ -123,6 +135,12 @@ def tidy_pasted(text: str) -> str:
         text = _BRACKETED_CODE_RE.sub(r"\1", text)
     if any(cue in text for cue in _TIMES_CUES):
         text = _TIMES_RE.sub("gấp ", text)
+    if "---" in text or "==" in text or "***" in text or "___" in text or "~~~" in text \
+            or "###" in text:
+        text = _RULE_RE.sub(" ", text)
+    if "\t" in text:
+        text = _TAB_RE.sub(lambda m: ", " if m.start() and m.string[m.start() - 1] != "\n"
+                           and m.end() < len(m.string) and m.string[m.end()] != "\n" else " ", text)
     if "[" in text:
         text = text.replace("[", "(").replace("]", ")")
     if "→" in text or "⇒" in text or "➔" in text or "➜" in text or "➡" in text or "⟶" in text:

@@ -209,6 +209,11 @@ _COUNT_AFTER_SCORE_RE = re.compile(
     r"\s+(?:lần|trận|bàn|điểm|ván|set|hiệp|ngày|tuần|tháng|năm|người|đội)\b")  # "thua 1-2 trận"
 
 
+# "NPK 16-16-8", "5-3-2": three or more numbers joined by hyphens (not a date: no valid
+# month or a four-digit year) are a grade or a list, read one after another.
+_HYPHEN_CHAIN_RE = re.compile(rf"{START}\d{{1,3}}(?:-\d{{1,3}}){{2,}}{END}")
+
+
 def rule_ranges(text: str, ctx: Context) -> str:
     def number_range(m: re.Match[str]) -> str:
         a, b = m.group(1), m.group(2)
@@ -220,6 +225,12 @@ def rule_ranges(text: str, ctx: Context) -> str:
             return f"{ctx.num(a)} {ctx.num(b)}"  # "thua set đầu 23-25"
         return f"{ctx.num(a)} đến {ctx.num(b)}"
 
+    def chain(m: re.Match[str]) -> str:
+        ctx.because("ba số trở lên nối bằng gạch ngang: đọc lần lượt")
+        return " ".join(ctx.num(n) for n in m.group().split("-"))
+
+    if "-" in text:
+        sub(ctx, _HYPHEN_CHAIN_RE, "range", chain, text, bonus=1)
     return sub(ctx, _RANGE_RE, "range", number_range, text)
 
 

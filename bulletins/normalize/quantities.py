@@ -378,6 +378,8 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             # of the same thing, either of them, not a rate.
             ctx.because(f"hai loại «{first}» nối bằng «/»: đọc cả hai")
             return f", {right}"
+        if left.isupper() and first.isupper() and left in units and first in units:
+            return None  # "USD/VND": a currency pair, read by the abbreviation rule
         if left_unit and (first in units or first in _RATE_UNITS):
             # "m³/s", "mg/l", "km/giờ": a compound unit.
             ctx.because(f"đơn vị ghép «{left}/{first}»")

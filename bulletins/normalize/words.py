@@ -178,6 +178,11 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
         core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
         if dot and _is_title(core) and re.match(r" [A-ZĐ\u00c0-\u1ef8]", after):
             dot = ""  # "BS. Nguyễn Thị Mai": the dot only marks the abbreviation
+        if (dot and core not in tokens and core.upper() in _TITLES and core.upper() in tokens
+                and re.match(r" [A-ZĐ\u00c0-\u1ef8]", after)):
+            # "Bs. Nguyễn Thị Hoa", "Ks. Trần Long": a title typed in title case.
+            ctx.because(f"chức danh viết thường «{written}» trước tên người")
+            return tokens[core.upper()].capitalize()
         if (core not in tokens and core.isalpha() and not is_caps(core)
                 and core not in ("TH", "ND", "MN")):
             return None  # an ordinary capitalised word: Ban, Tỉnh, Plây

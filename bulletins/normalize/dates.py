@@ -59,6 +59,7 @@ _DAY_OF_MONTH_RE = re.compile(
     r"((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s*(?:[,;:!?)]|\.(?!\d)|$)|\s+(?:đến|tới|và|"
     r"hoặc|hằng|hàng|của)\b)")
 # "Tháng 12 - 2026", "Quý 4 - 2026": a month (a quarter) and its year written with a dash.
+_SPACED_YEAR_CUES = tuple(f"{d}{c}" for d in ("-", "- ", "–", "– ") for c in ("19", "20"))
 _SPACED_MONTH_YEAR_RE = re.compile(
     r"((?:[Tt]háng|THÁNG|[Qq]uý|QUÝ) )(\d{1,2})\s?[-–]\s?((?:19|20)\d\d)"
     r"(?![\w/]|[.,]\d)")
@@ -215,7 +216,8 @@ def rule_dates(text: str, ctx: Context) -> str:
         ctx.because("tháng và năm nối bằng gạch ngang sau «tháng»")
         return f"{word}{read_month(month, s).removeprefix('tháng ')} {year}"
 
-    sub(ctx, _SPACED_MONTH_YEAR_RE, "date", spaced_month_year, text)
+    if any(cue in text for cue in _SPACED_YEAR_CUES):
+        sub(ctx, _SPACED_MONTH_YEAR_RE, "date", spaced_month_year, text)
     for found in _SHARED_MONTH_DAY_RE.finditer(text):
         month = int(found.group(4))
         if not _valid(int(found.group(3)), month):

@@ -211,7 +211,7 @@ _COUNT_AFTER_SCORE_RE = re.compile(
 
 # "NPK 16-16-8", "5-3-2": three or more numbers joined by hyphens (not a date: no valid
 # month or a four-digit year) are a grade or a list, read one after another.
-_HYPHEN_CHAIN_RE = re.compile(rf"{START}\d{{1,3}}(?:-\d{{1,3}}){{2,}}{END}")
+_HYPHEN_CHAIN_RE = re.compile(rf"\d{{1,3}}(?:-\d{{1,3}}){{2,}}{END}")  # START: in chain()
 
 
 def rule_ranges(text: str, ctx: Context) -> str:
@@ -225,7 +225,9 @@ def rule_ranges(text: str, ctx: Context) -> str:
             return f"{ctx.num(a)} {ctx.num(b)}"  # "thua set đầu 23-25"
         return f"{ctx.num(a)} đến {ctx.num(b)}"
 
-    def chain(m: re.Match[str]) -> str:
+    def chain(m: re.Match[str]) -> str | None:
+        if text_before(m, 1)[-1:] and re.match(r"[\w.,/-]", text_before(m, 1)[-1:]):
+            return None  # glued to a word, a code or another number
         ctx.because("ba số trở lên nối bằng gạch ngang: đọc lần lượt")
         return " ".join(ctx.num(n) for n in m.group().split("-"))
 

@@ -26,7 +26,7 @@ _ETHNIC_RE = re.compile(r"(?<!\w)([HKMNRBDLPSTY])['’](?=[A-ZĐ])")
 
 
 # A word after "/" starts a phrase too when a word stands before the slash ("Facebook/Zalo").
-_WORD_START_RE = re.compile(r"(?<![\w&-])(?<!\d/)(?<![A-ZĐ]/)\w+")
+_WORD_START_RE = re.compile(r"(?<![\w&-])\w+")  # after "/": see rule_phrases
 
 
 def _ends_sentence(text: str, end: int) -> bool:
@@ -57,6 +57,9 @@ def rule_phrases(text: str, ctx: Context) -> str:
         for m in _WORD_START_RE.finditer(text):
             if m.start() < last:
                 continue  # inside a phrase already tagged
+            start = m.start()
+            if text[start - 1:start] == "/" and not text[start - 2:start - 1].islower():
+                continue  # "KH/TU", "12/Tp": a code; "Facebook/Zalo" is two words
             candidates = index.get(m.group().lower())
             found = _match_phrase(text, m.start(), candidates) if candidates else None
             if found is None:

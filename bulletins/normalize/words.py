@@ -57,11 +57,13 @@ def rule_phrases(text: str, ctx: Context) -> str:
         for m in _WORD_START_RE.finditer(text):
             if m.start() < last:
                 continue  # inside a phrase already tagged
+            candidates = index.get(m.group().lower())
+            if not candidates:
+                continue
             start = m.start()
             if text[start - 1:start] == "/" and not text[start - 2:start - 1].islower():
                 continue  # "KH/TU", "12/Tp": a code; "Facebook/Zalo" is two words
-            candidates = index.get(m.group().lower())
-            found = _match_phrase(text, m.start(), candidates) if candidates else None
+            found = _match_phrase(text, start, candidates)
             if found is None:
                 continue
             written, spoken = found

@@ -106,6 +106,20 @@ Conventions (chosen here; the tests hold them):
   phrases become commas; quotes, bullets, HTML and emoji are dropped; web and e-mail
   addresses are read ("chấm", "a còng", "gạch chéo"; gov "gốp", vn "vê en"); Vietnamese
   capitalization is kept as written (expansions use the lexicon's case).
+- Pasted text (pasted.py, before the taggers): repairs of form only. "25 0C", "13º C", "9 ℃"
+  and "26,5°c" are "°C"; "m^2" is "m²"; full-width "９５％" is "95%"; a zero-width space
+  between words is a space; "30’" after a number is a minute mark; "→" is "đến" between
+  numbers and a pause between phrases; "÷" between numbers is a range; "./." is "."; "!!!"
+  is "!"; "(*)" and "ha¹" lose their footnote marks; "½ ngày" is "nửa ngày", "¾" is "3/4";
+  Cyrillic look-alikes in a Latin word are Latin; "(+84)" joins its number; "tăng x2" is
+  "gấp hai"; "2. Các …" and "II. NỘI DUNG" at a line start are list items ("Hai, các …");
+  a PDF line break inside a sentence (no stop before, lowercase or a number after) is a
+  space. Numbers as pasted: "45.5mm", "8.5 điểm" are decimals; "118,500 đồng" groups
+  thousands (đồng has no decimals); "20k" is "hai mươi nghìn" ("nghìn đồng" after a price
+  word); "tỷ số 2:1" is a score; "Tháng 12 - 2026" and "Quý 4 - 2026" are a month or a
+  quarter and its year; "các ngày 5, 10, 15 hằng tháng" are all days ("mùng mười");
+  "2-3 người/đội" is a rate after a counted quantity; "hộ nghèo/hộ cận nghèo" names two
+  kinds; a "/" between words that no rule read is a pause ("Zalo/Facebook").
 - Rule 8, the last check: the output never holds a digit or a symbol an engine cannot read.
   Should one remain (a bug or a lexicon gap), it is spelled (digits) or dropped (symbols),
   never passed on silently: a Vietnamese warning goes to `Normalized.warnings` and to the

@@ -23,7 +23,8 @@ _DAY_MONTH_RE = re.compile(r"(?<![\w/.,-])(\d{1,2})([/.-])(\d{1,2})(?![\w/]|[.,-
 # Weekdays name a day: "Thứ Năm 4/12", "Chủ nhật 7/12", "thứ 7 (13/12)".
 _WEEKDAY = r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|CN"
 _DAY_MONTH_BEFORE_RE = re.compile(
-    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay|hết|vào|{_WEEKDAY}))"
+    rf"(?<!\w)((?i:{_DATE_TRIGGER}|từ|đến|trước|sau|dịp|lễ|tết|nay|hết|vào|{_WEEKDAY})"
+    r"|(?i:hạn|hạn chót|thời hạn|hết hạn)\s*:)"
     r"\s*[,(]?\s*$")
 
 
@@ -57,6 +58,16 @@ _WORDY_DAY_RE = re.compile(r"(?<!\w)((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s+(?:
 _DAY_OF_MONTH_RE = re.compile(
     r"((?:ngày|Ngày|NGÀY)\s+)(\d{1,2})(?=\s*(?:[,;:!?)]|\.(?!\d)|$)|\s+(?:đến|tới|và|"
     r"hoặc|hằng|hàng|của)\b)")
+# "Tháng 12 - 2026", "Quý 4 - 2026": a month (a quarter) and its year written with a dash.
+_SPACED_YEAR_CUES = tuple(f"{d}{c}" for d in ("-", "- ", "–", "– ") for c in ("19", "20"))
+_SPACED_MONTH_YEAR_RE = re.compile(
+    r"((?:[Tt]háng|THÁNG|[Qq]uý|QUÝ) )(\d{1,2})\s?[-–]\s?((?:19|20)\d\d)"
+    r"(?![\w/]|[.,]\d)")
+# "các ngày 5, 10, 15 hằng tháng": bare days listed after "ngày", closed by a pause or a
+# link word; every one of them is a day of the month ("mùng mười").
+_DAY_LIST_RE = re.compile(
+    r"(?:[Nn]gày|NGÀY) \d{1,2}((?:\s*(?:,|và|hoặc)\s*\d{1,2})+)"
+    r"(?=\s*(?:[;:!?)]|\.(?!\d)|$)|\s+(?:hằng|hàng|mỗi|trong)\b)")
 _WORDY_MONTH_RE = re.compile(
     r"(?<!\w)((?:tháng|Tháng|THÁNG)\s+)(\d{1,2})(?![\w/:-]|[.,]\d|\s*[-–]\s*\d)")
 
@@ -188,6 +199,27 @@ def rule_dates(text: str, ctx: Context) -> str:
             end += f" {read_year(int(m.group(5)), s)}"
         return f"{_day_words(m, d1, ctx)} {read_month(m1, s)} đến {end}"
 
+    for found in _DAY_LIST_RE.finditer(text):
+        days = list(re.finditer(r"\d{1,2}", found.group(1)))
+        if all(1 <= int(d.group()) <= 31 for d in days):
+            for d in days:
+                start = found.start(1) + d.start()
+                ctx.propose(start, start + len(d.group()), "date", read_day(int(d.group()), s),
+                            "ngày trong danh sách sau «ngày», không viết tháng")
+
+    def spaced_month_year(m: re.Match[str]) -> str | None:
+        word, month, year = m.group(1), int(m.group(2)), read_year(int(m.group(3)), s)
+        if text_before(m, 1)[-1:].isalnum():
+            return None  # inside a longer word
+        if word.lower() == "quý ":
+            return f"{word}{read_number(month, s)} {year}" if 1 <= month <= 4 else None
+        if not 1 <= month <= 12:
+            return None
+        ctx.because("tháng và năm nối bằng gạch ngang sau «tháng»")
+        return f"{word}{read_month(month, s).removeprefix('tháng ')} {year}"
+
+    if any(cue in text for cue in _SPACED_YEAR_CUES):
+        sub(ctx, _SPACED_MONTH_YEAR_RE, "date", spaced_month_year, text)
     for found in _SHARED_MONTH_DAY_RE.finditer(text):
         month = int(found.group(4))
         if not _valid(int(found.group(3)), month):

@@ -17,6 +17,9 @@ from .context import Context, letter_table, sub, text_before
 # Patterns start with a plain character (no look-behind first) so the scan stays cheap.
 _LABEL_LETTER_RE = re.compile(r" ([a-zđ])(?=\s*[,;:)]|\.?\s*$|\.\s)")
 _LABEL_BEFORE_RE = re.compile(r"(?<!\w)(?i:điểm|mục|tiết|ý|câu|phần)$")
+_LINE_LABEL_RE = re.compile(r"(?m)^([a-zđ])(?=\))")
+_LABELS = set("abcdđeghiklmnpqrstuvx")
+_LIST_BEFORE_RE = re.compile(r"(?:^|[:;,]|\n)$")
 _LETTER_WORD_RE = re.compile(r"([A-ZĐ])-([a-zà-ỹđ]{2,})(?![\w-])")
 _GLUED_BEFORE_RE = re.compile(r"[\w'’-]$")
 
@@ -27,6 +30,9 @@ def _name(letter: str) -> str:
 
 def rule_letters(text: str, ctx: Context) -> str:
     def label(m: re.Match[str]) -> str | None:
+        if text[m.end():m.end() + 1] == ")" and _LIST_BEFORE_RE.search(text_before(m, 2)):
+            ctx.because("chữ cái đánh số mục trong danh sách: đọc tên chữ")
+            return " " + _name(m.group(1))  # "…; b) báo cáo": a list's item
         if not _LABEL_BEFORE_RE.search(text_before(m, 8)):
             return None
         ctx.because("chữ cái đánh dấu điểm, mục: đọc tên chữ")
@@ -39,4 +45,7 @@ def rule_letters(text: str, ctx: Context) -> str:
         return f"{_name(m.group(1))} {m.group(2)}"
 
     sub(ctx, _LABEL_LETTER_RE, "letter", label, text)
+    if any(line[1:2] == ")" and line[:1] in _LABELS for line in text.split("\n")):
+        # "c) Báo cáo …" at a line start: a list's item.
+        sub(ctx, _LINE_LABEL_RE, "letter", lambda m: _name(m.group(1)), text)
     return sub(ctx, _LETTER_WORD_RE, "letter", letter_word, text)

@@ -29,8 +29,20 @@ from .numerals import read_code_number, read_digits, read_number, read_ordinal, 
 
 @cache
 def _unit_re() -> re.Pattern[str]:
-    return re.compile(rf"{START}(?:({NUM}){DASH})?({NUM})\s?(%|‰|°C|°|{units_re()})"
-                      r"(?![\w²³])")
+    return re.compile(rf"{START}(?:({NUM}){DASH})?({_POINT_NUM}|{NUM})\s?"
+                      rf"(%|‰|°C|°|{units_re()})(?![\w²³])")
+
+
+# "45.5mm", "3.5 ha": an English decimal point (one or two digits after it) before a unit.
+_POINT_NUM = r"\d{1,3}\.\d{1,2}(?![\d.])"
+# "118,500 đồng": money in đồng has no decimals, so three digits after a comma are a group.
+_COMMA_GROUPS_RE = re.compile(r"\d{1,3}(?:,\d{3})+")
+_DONG = {"đồng", "đ", "VNĐ", "VND", "vnđ", "vnd", "Đ"}
+
+
+# "80%-90%", "5 kg - 7 kg": a range with its unit written at both ends.
+_BOTH_ENDS_CUES = tuple(f"{u}{d}" for u in ("%", "°C") for d in ("-", " -", "–", " –", "—"))
+_UNIT_BOTH_ENDS_RE = re.compile(rf"{START}({NUM})\s?(%|°C)\s?[-–—]\s?({NUM})\s?\2(?![\w²³])")
 
 
 # -2°C: a minus sign before a temperature is "âm"; so is one before a percent that stands
@@ -42,11 +54,23 @@ _NOT_NEGATIVE_BEFORE_RE = re.compile(r"[\w.,/%-]$|[\d%]\s$")
 def rule_units(text: str, ctx: Context) -> str:
     units = unit_table()
     def unit(m: re.Match[str]) -> str:
-        spoken = ctx.num(m.group(2)) + " " + units.get(m.group(3), m.group(3))
+        number = m.group(2)
+        if re.fullmatch(_POINT_NUM, number):
+            number = number.replace(".", ",")
+        elif m.group(3) in _DONG and _COMMA_GROUPS_RE.fullmatch(number):
+            ctx.because("tiền đồng không có phần lẻ: dấu phẩy nhóm nghìn")
+            number = number.replace(",", ".")
+        spoken = ctx.num(number) + " " + units.get(m.group(3), m.group(3))
         if m.group(1):
             spoken = f"{ctx.num(m.group(1))} đến {spoken}"
         return spoken
 
+    def both_ends(m: re.Match[str]) -> str:
+        spoken = units.get(m.group(2), m.group(2))
+        return f"{ctx.num(m.group(1))} {spoken} đến {ctx.num(m.group(3))} {spoken}"
+
+    if any(cue in text for cue in _BOTH_ENDS_CUES):
+        sub(ctx, _UNIT_BOTH_ENDS_RE, "unit", both_ends, text, bonus=1)
     sub(ctx, _NEGATIVE_RE, "unit", lambda m: None if _NOT_NEGATIVE_BEFORE_RE.search(
         text_before(m, 2)) else "âm " + unit(m), text)
     sub(ctx, _unit_re(), "unit", unit, text)
@@ -60,6 +84,18 @@ def rule_units(text: str, ctx: Context) -> str:
         return units[m.group(1)]
 
     sub(ctx, _SCALED_DONG_RE, "unit", lambda m: "đồng", text)
+
+    def thousands(m: re.Match[str]) -> str:
+        ctx.because("«k» sau số là nghìn (tiền khi có từ chỉ giá)")
+        money = _MONEY_CUE_RE.search(text_before(m, 40)) or text_after(m, 1) == "/"
+        unit = " nghìn đồng" if money else " nghìn"
+        spoken = ctx.num(m.group(3)) + unit
+        if m.group(1):  # "65k-70k", "65-70k": a range
+            spoken = ctx.num(m.group(1)) + (unit if m.group(2) else "") + " đến " + spoken
+        return spoken
+
+    if any(cue in text for cue in _THOUSAND_CUES):
+        sub(ctx, _THOUSAND_K_RE, "unit", thousands, text)
 
     def comparison(m: re.Match[str]) -> str | None:
         if re.search(r"\d\s?$", text_before(m, 2)):
@@ -83,6 +119,14 @@ def rule_units(text: str, ctx: Context) -> str:
 _SCALED_DONG_RE = re.compile(
     "(?:" + "|".join(rf"(?<=\d {w} )" for w in ("triệu", "nghìn", "ngàn", "tỷ", "tỉ"))
     + r")đ(?!\w)")
+
+
+# "20k", "500k": thousands (of đồng where a price is meant), as pasted from Facebook and Zalo.
+# A capital K stays a letter ("5K", the health slogan).
+_THOUSAND_CUES = tuple(f"{d}k" for d in "0123456789")
+_THOUSAND_K_RE = re.compile(rf"{START}(?:({NUM})(k?){DASH})?({NUM})k(?![\w²³])")
+_MONEY_CUE_RE = re.compile(r"(?i:giá|tiền|phí|lương|thưởng|ủng hộ|quà|vé|mua|bán|thu|chi|"
+                           r"tặng|hỗ trợ|góp|nộp)")
 
 
 # "> 4‰", "< 6 tuổi": a comparison sign before a quantity is read as a limit.
@@ -168,6 +212,11 @@ _COUNT_AFTER_SCORE_RE = re.compile(
     r"\s+(?:lần|trận|bàn|điểm|ván|set|hiệp|ngày|tuần|tháng|năm|người|đội)\b")  # "thua 1-2 trận"
 
 
+# "NPK 16-16-8", "5-3-2": three or more numbers joined by hyphens (not a date: no valid
+# month or a four-digit year) are a grade or a list, read one after another.
+_HYPHEN_CHAIN_RE = re.compile(rf"\d{{1,3}}(?:-\d{{1,3}}){{2,}}{END}")  # START: in chain()
+
+
 def rule_ranges(text: str, ctx: Context) -> str:
     def number_range(m: re.Match[str]) -> str:
         a, b = m.group(1), m.group(2)
@@ -179,6 +228,14 @@ def rule_ranges(text: str, ctx: Context) -> str:
             return f"{ctx.num(a)} {ctx.num(b)}"  # "thua set đầu 23-25"
         return f"{ctx.num(a)} đến {ctx.num(b)}"
 
+    def chain(m: re.Match[str]) -> str | None:
+        if text_before(m, 1)[-1:] and re.match(r"[\w.,/-]", text_before(m, 1)[-1:]):
+            return None  # glued to a word, a code or another number
+        ctx.because("ba số trở lên nối bằng gạch ngang: đọc lần lượt")
+        return " ".join(ctx.num(n) for n in m.group().split("-"))
+
+    if "-" in text:
+        sub(ctx, _HYPHEN_CHAIN_RE, "range", chain, text, bonus=1)
     return sub(ctx, _RANGE_RE, "range", number_range, text)
 
 
@@ -250,8 +307,15 @@ def rule_number_slashes(text: str, ctx: Context) -> str:
     sub(ctx, _slash_unit_re(), "fraction", slash_unit, text)
     text = sub(ctx, _SLASH_NUM_RE, "fraction", slash, text)
     # tỷ lệ 1:2000 (a time like 7:30 has been read already)
-    return sub(ctx, _RATIO_RE, "fraction",
-                lambda m: f"{ctx.num(m.group(1))} trên {ctx.num(m.group(2))}", text)
+    def ratio(m: re.Match[str]) -> str:
+        a, b = m.group(1), m.group(2)
+        if _SCORE_BEFORE_RE.search(text_before(m, 40)) and not re.search(
+                r"(?i:t[ỷỉ] lệ)", text_before(m, 30)):
+            ctx.because("tỷ số trận đấu viết bằng dấu hai chấm")
+            return f"{ctx.num(a)} {ctx.num(b)}"
+        return f"{ctx.num(a)} trên {ctx.num(b)}"
+
+    return sub(ctx, _RATIO_RE, "fraction", ratio, text)
 
 
 # --- slashes between words: rates ("lần/năm" → "lần mỗi năm", "đồng/kg" → "đồng một ki-lô-gam")
@@ -271,7 +335,7 @@ _HOLDERS = {"hộ", "người", "khẩu", "xã", "thôn", "làng", "lớp", "tr�
             "đơn vị", "huyện", "tỉnh"}
 # Land measures are never an alternative to what is counted: "3 bình/sào" is a rate.
 _LAND_MEASURES = {"sào", "công", "mẫu"}
-_MONEY = {"đồng", "đ", "USD", "VNĐ", "VND", "EUR", "JPY", "CNY"}
+_MONEY = {"đồng", "đ", "k", "USD", "VNĐ", "VND", "EUR", "JPY", "CNY"}
 _TIME_NOUNS = {"năm", "tháng", "tuần", "ngày", "giờ", "phút", "quý", "vụ", "kỳ", "buổi", "ca",
                "lần", "đợt", "lượt"}
 _RATE_UNITS = {"s": "giây", "h": "giờ", "l": "lít", "lượng": "lượng", "chỉ": "chỉ",
@@ -309,19 +373,28 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
         before = text_before(m, 30)
         found = _LEFT_UNIT_RE.search(before)
         left = (found.group(1) or found.group(2)) if found else ""
-        after_number = found is not None and found.group(1) is not None
+        after_number = bool(found and found.group(1))  # "3 suất/…": a number before
         if not found:
             found = _LEFT_WORD_RE.search(before)
             left = found.group() if found else ""
         right = m.group(1)
         first = right.split()[0]
         left_unit = left in units or left in _RATE_UNITS
+        if (left.islower() and first != left and not left_unit
+                and first in before.lower().split()[-3:-1]):
+            # "hộ nghèo/hộ cận nghèo": the right side repeats the left's head noun; two kinds
+            # of the same thing, either of them, not a rate.
+            ctx.because(f"hai loại «{first}» nối bằng «/»: đọc cả hai")
+            return f", {right}"
+        if left.isupper() and first.isupper() and left in units and first in units:
+            return None  # "USD/VND": a currency pair, read by the abbreviation rule
         if left_unit and (first in units or first in _RATE_UNITS):
             # "m³/s", "mg/l", "km/giờ": a compound unit.
             ctx.because(f"đơn vị ghép «{left}/{first}»")
             spoken = units.get(first) or _RATE_UNITS[first]
             return f" một {spoken}{right[len(first):]}"
-        if (not left.islower() and not left_unit) or len(left) == 1 and not left_unit or (
+        if (not left.islower() and not left_unit) or (
+                len(left) == 1 and not left_unit and left not in _MONEY) or (
                 len(first) == 1 and first not in units) or not first.islower() and (
                 first not in units):
             return None  # HIV/AIDS, Đ/c, KH/TU: abbreviations, for the token rule
@@ -346,6 +419,10 @@ def rule_word_slashes(text: str, ctx: Context) -> str:
             return f" mỗi {right}"
         if "hoặc" in (left, first):
             return f" {right}"
+        if after_number and len(right.split()) == 1:
+            # "2-3 người/đội", "4 quả/chùm": so many of a thing for each of another.
+            ctx.because(f"số lượng «{left}» cho mỗi «{first}»")
+            return f" mỗi {right}"
         return f", {right}"  # hộ/khẩu, nam/nữ: a short pause reads both
 
     sub(ctx, _word_slash_re(), "rate", slash, text)
@@ -440,7 +517,7 @@ def rule_ordinals(text: str, ctx: Context) -> str:
 def _point_decimal_re() -> re.Pattern[str]:
     # "1.5 triệu", "10.5%", "3.5 ha": an English decimal point (one or two digits after it,
     # so never a thousands group) before a percent, a scale word or a unit.
-    return re.compile(rf"(\d{{1,3}})\.(\d{{1,2}})(?=\s?(?:%|(?:triệu|tỷ|tỉ|nghìn|ngàn|"
+    return re.compile(rf"(\d{{1,3}})\.(\d{{1,2}})(?=\s?(?:%|(?:triệu|tỷ|tỉ|nghìn|ngàn|điểm|lần|"
                       rf"{units_re()})(?![\w²³])))")
 
 

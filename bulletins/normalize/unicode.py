@@ -19,6 +19,7 @@ from ..encoding import TCVN3_TO_UNICODE as TCVN3_TO_UNICODE
 from ..encoding import UNICODE_TO_TCVN3 as UNICODE_TO_TCVN3
 from ..encoding import VNI_TO_UNICODE as VNI_TO_UNICODE
 from ..encoding import convert_legacy
+from .pasted import tidy_pasted
 
 # --- Tone placement: "oà, oá, … uỷ" at the end of a syllable → "òa, óa, … ủy". ---
 _TONES = "\u0300\u0301\u0309\u0303\u0323"
@@ -110,6 +111,7 @@ def repair(text: str) -> tuple[str, list[str], str | None]:
     text = text.replace("\r\n", "\n")
     text = strip_markup(text, removed)
     text, encoding = convert_legacy(text)
+    text = tidy_pasted(text)  # before zero-width characters and "℃" are dropped
     text = strip_unreadable(text, removed)
     text = unicodedata.normalize("NFC", text)
     return fix_tone_placement(text), removed, encoding

@@ -25,7 +25,8 @@ _ETHNIC_PREFIX = {"H": "Hơ", "K": "Cơ", "M": "Mơ", "N": "Nơ", "R": "Rơ", "B
 _ETHNIC_RE = re.compile(r"(?<!\w)([HKMNRBDLPSTY])['’](?=[A-ZĐ])")
 
 
-_WORD_START_RE = re.compile(r"(?<![\w/&-])\w+")
+# A word after "/" starts a phrase too when a word stands before the slash ("Facebook/Zalo").
+_WORD_START_RE = re.compile(r"(?<![\w&-])\w+")  # after "/": see rule_phrases
 
 
 def _ends_sentence(text: str, end: int) -> bool:
@@ -41,6 +42,8 @@ def _match_phrase(text: str, pos: int, candidates: list[tuple[str, str]]) -> tup
         # An all-caps headline still matches ("PLEIKU"); other case changes do not.
         if written == key or (written.isupper() and len(written) > 3
                               and written.lower() == key.lower()):
+            if key.endswith(".") and text[end:end + 1] == ".":
+                continue  # "v.v...": the dot starts an ellipsis; the key without it reads
             if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
                 return written, spoken
     return None
@@ -55,11 +58,18 @@ def rule_phrases(text: str, ctx: Context) -> str:
             if m.start() < last:
                 continue  # inside a phrase already tagged
             candidates = index.get(m.group().lower())
-            found = _match_phrase(text, m.start(), candidates) if candidates else None
+            if not candidates:
+                continue
+            start = m.start()
+            if text[start - 1:start] == "/" and not text[start - 2:start - 1].islower():
+                continue  # "KH/TU", "12/Tp": a code; "Facebook/Zalo" is two words
+            found = _match_phrase(text, start, candidates)
             if found is None:
                 continue
             written, spoken = found
             end = m.start() + len(written)
+            if text[end:end + 1] == "." and written + "." in ctx.lexicon.tokens:
+                continue  # "Tp. Pleiku": the dotted abbreviation's reading, not "Tp" + "."
             if written in _TITLES and re.match(r"\. ?[A-ZĐ\u00c0-\u1ef8]", text[end:end + 3]):
                 end += 1  # "Ths. Nguyễn Văn Hải": the dot only marks the title
                 if text[end:end + 1] != " ":
@@ -173,6 +183,11 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
         core, dot = (written[:-1], ".") if written.endswith(".") else (written, "")
         if dot and _is_title(core) and re.match(r" [A-ZĐ\u00c0-\u1ef8]", after):
             dot = ""  # "BS. Nguyễn Thị Mai": the dot only marks the abbreviation
+        if (dot and core not in tokens and core.upper() in _TITLES and core.upper() in tokens
+                and re.match(r" [A-ZĐ\u00c0-\u1ef8]", after)):
+            # "Bs. Nguyễn Thị Hoa", "Ks. Trần Long": a title typed in title case.
+            ctx.because(f"chức danh viết thường «{written}» trước tên người")
+            return tokens[core.upper()].capitalize()
         if (core not in tokens and core.isalpha() and not is_caps(core)
                 and core not in ("TH", "ND", "MN")):
             return None  # an ordinary capitalised word: Ban, Tỉnh, Plây
@@ -183,13 +198,17 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
         if "." in parts and not all(p in tokens for p in parts[::2]):
             return None  # a dot inside something else: left to the other taggers
         if len(parts) > 1 and any(is_caps(p) or p in tokens for p in parts[::2]):
+            words = [_token(p, ctx, m, compound=True) for p in parts[::2]]
+            if "-" in parts and set(parts[1::2]) == {"-"} and all(
+                    w == p.lower() for w, p in zip(words, parts[::2], strict=True)):
+                return "-".join(words) + dot  # a word in capitals: "VẮC-XIN" is "vắc-xin"
             ctx.because("viết tắt ghép: đọc từng phần, «&» là «và»")
             spoken = []
             for i, p in enumerate(parts):
                 if i % 2:
                     spoken.append({"&": "và", "/": ",", "-": "-", ".": ","}[p])
-                else:
-                    spoken.append(_token(p, ctx, m, compound=True))
+                else:  # "SĐT/Zalo": a part may be a lexicon phrase
+                    spoken.append(lex.phrases.get(p) or _token(p, ctx, m, compound=True))
             return " ".join(w for w in spoken if w).replace(" ,", ",") + dot
         if not any(c.isupper() for c in core):
             return None
@@ -204,6 +223,10 @@ def rule_abbreviations(text: str, ctx: Context) -> str:
 _GLOSS_RE = re.compile(r"\s*\(([A-ZĐ][A-Za-zĐđ&.-]{1,14})\)")
 
 
+# Words that may stand between the expansion and its bracket: "Trung tâm Y tế huyện (TTYT)".
+_GLOSS_TAIL = r"(?:\s+(?:xã|phường|thị trấn|huyện|thị xã|thành phố|tỉnh|thôn|làng))?\s*$"
+
+
 def _initials(words: list[str]) -> str:
     return "".join(w[0] for w in words).upper()
 
@@ -215,7 +238,8 @@ def rule_glosses(text: str, ctx: Context) -> str:
         abbr = m.group(1)
         before = text_before(m, 80)
         expansion = ctx.lexicon.tokens.get(abbr)
-        if expansion and before.rstrip().casefold().endswith(expansion.casefold()):
+        if expansion and re.search(re.escape(expansion.casefold()) + _GLOSS_TAIL,
+                                   before.casefold()):
             ctx.because(f"«{abbr}» nhắc lại «{expansion}» ngay trước: không đọc lại")
             return ""
         words = re.findall(r"\w+", before)[-len(abbr):]
@@ -253,10 +277,11 @@ def _said_once(spoken: str, before: str) -> str:
 
 _PREFIXES = {"TP": "thành phố", "Tp": "thành phố", "TX": "thị xã", "Tx": "thị xã",
              "TT": "thị trấn", "H": "huyện", "Q": "quận", "P": "phường", "X": "xã",
-             "KP": "khu phố", "TDP": "tổ dân phố", "T": "tỉnh", "Đ": "đường"}
-# T. and Đ. also start people's initials ("Lê Văn T. Ông …"): only glued to the name.
+             "KP": "khu phố", "TDP": "tổ dân phố", "T": "tỉnh", "Đ": "đường", "Ô": "ông",
+             "B": "bà"}
+# T., Đ. and B. (bà) also start people's initials ("Lê Văn T. Ông …"): only glued to the name.
 _PREFIX_RE = re.compile(
-    r"(?<![\w.])(?:(TP|Tp|TX|Tx|TT|H|Q|P|X|KP|TDP)\.\s?|(T|Đ)\.)(?=(\w)(\w?))")
+    r"(?<![\w.])(?:(TP|Tp|TX|Tx|TT|H|Q|P|X|KP|TDP|Ô)\.\s?|(T|Đ|B)\.)(?=(\w)(\w?))")
 _PLACE_NOUNS = ("phố", "xã", "huyện", "tỉnh", "phường", "trấn", "quận", "thôn", "làng", "ấp",
                 "buôn", "bản", "đường", "sông", "núi", "hồ", "cầu", "chợ", "khu")
 _STRAY_DOT_RE = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])")
@@ -312,6 +337,16 @@ _QUOTES_RE = re.compile(r"[“”\"«»„‟‹›]|(?<!\w)['‘’]|['‘’](
 _ODD_SYMBOLS_RE = re.compile(r"[/\\|_*#^@`•·©®™]")
 
 
+def _word_slash(m: re.Match[str]) -> str:
+    """A "/" between two words of two letters or more (after the rules) is a comma pause."""
+    left = m.string[max(0, m.start() - 3):m.start()].rstrip(" ")[-2:]
+    right = m.string[m.end():m.end() + 3].lstrip(" ")[:2]
+    return ", " if _TWO_LETTERS_RE.fullmatch(left) and _TWO_LETTERS_RE.fullmatch(right) else "/"
+
+
+_TWO_LETTERS_RE = re.compile(r"[^\W\d_]{2}")
+
+
 def rule_symbols(text: str, ctx: Context) -> str:
     text = _GRADE_PLUS_RE.sub(" cộng", text)  # "A+", "B+": a grade, not "and"
     text = _SYMBOL_RE.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
@@ -319,10 +354,14 @@ def rule_symbols(text: str, ctx: Context) -> str:
     text = re.sub(r"['‘’]", "", text)  # inside a word: O'Neil → ONeil
     if any(c in text for c in "()[]{}"):
         text = re.sub(r"\s*[(\[{]\s*", ", ", text)  # (toàn khóa) → , toàn khóa,
+        text = re.sub(r"\s*[)\]}](?=\s*[:;.!?])", "", text)  # "(loại 1): …" keeps its colon
         text = re.sub(r"\s*[)\]}]", ",", text)
     text = text.replace("–", " ").replace("—", " ")  # dashes no rule has read
-    if "…" in text or "...." in text:
+    if "…" in text or "..." in text:
         text = re.sub(r"…|\.{3,}", "...", text)
+        text = re.sub(r"\.\.\.(?=[^\W\d_])", "... ", text)  # "Tuy nhiên....nhiều"
+    if "/" in text:  # "Zalo/Facebook": a slash no rule has read is a short pause
+        text = re.sub("/", _word_slash, text)
     text = _ODD_SYMBOLS_RE.sub(" ", text)
     # Tidy the punctuation left behind.
     text = re.sub(r"[ \t]+", " ", text)

@@ -43,7 +43,9 @@ class Clip:
 
     @classmethod
     def from_pcm16(cls, data: bytes, rate: int) -> Clip:
-        pcm = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+        # One pass (a power of two: the same values as dividing after converting).
+        pcm = np.multiply(np.frombuffer(data, dtype="<i2"), np.float32(1 / 32768.0),
+                          dtype=np.float32)
         return cls(pcm, rate)
 
     def to_pcm16(self) -> bytes:

@@ -251,10 +251,18 @@ def normalize(x: np.ndarray, rate: int, target_lufs: float, ceiling_dbtp: float,
     ceiling = 10 ** (ceiling_dbtp / 20)
     look = max(1, int(rate * lookahead_ms / 1000))
     first = target_lufs - loud
-    reach = 12.0  # dB of extra gain the peak map allows later passes (hard limiting)
-    runs = _peak_runs(x, ceiling / 10 ** ((first + reach) / 20), look)
+    # The peak map covers every peak that gain_db <= first + reach could push over the
+    # ceiling. Built for 4 dB first (espeak speech settles within 3 dB of `first`, and a
+    # 12 dB map oversamples nearly all speech); rebuilt for 12 dB only when a pass asks for
+    # more gain (a limiter working hard).
+    reach = 0.0
+    runs: list[tuple[int, int, np.ndarray]] = []
 
     def measure(gain_db: float) -> tuple[float, list]:  # noqa: ANN202
+        nonlocal reach, runs
+        if gain_db > first + reach or not reach:
+            reach = 12.0 if reach else 4.0
+            runs = _peak_runs(x, ceiling / 10 ** ((first + reach) / 20), look)
         g = 10 ** (gain_db / 20)
         envs = _envelopes(runs, g, ceiling, look)
         if exact:
@@ -281,7 +289,7 @@ def normalize(x: np.ndarray, rate: int, target_lufs: float, ceiling_dbtp: float,
         if prev is not None and abs(gain_db - prev[0]) > 1e-3:
             slope = min(1.0, max(0.1, (out_loud - prev[1]) / (gain_db - prev[0])))
         prev = (gain_db, out_loud)
-        gain_db = min(first + reach, gain_db + min(12.0, (target_lufs - out_loud) / slope))
+        gain_db = min(first + 12.0, gain_db + min(12.0, (target_lufs - out_loud) / slope))
     _, gain_db, out_loud, envs = best
     y = _apply(x, 10 ** (gain_db / 20), envs)
     return y, out_loud, true_peak_dbtp(y) if exact else math.nan

@@ -384,12 +384,16 @@ def _remember(path: str, stamp: tuple, piece: _Piece) -> None:
 def _piece_key(x: np.ndarray, rate: int, audio: AudioSettings) -> str:
     import hashlib
 
-    # sha256: hardware-accelerated here, three times faster than blake2b over a bulletin.
-    h = hashlib.sha256()
-    h.update(repr((_PIECE_VERSION, mp3.QUALITY, rate, audio.bitrate_kbps, audio.loudness_lufs,
-                   audio.true_peak_dbtp, audio.highpass_hz, _TAIL_MS)).encode())
-    h.update(np.ascontiguousarray(x, dtype="<f4").data)
-    return h.hexdigest()[:40]
+    import xxhash
+
+    # The samples (all of a bulletin's speech on every build) through XXH3-128: seven times
+    # faster than sha256 here, and as collision-free for content no one crafts against it;
+    # the settings, a few bytes, through sha256. A damaged entry is caught by the frame
+    # check in PieceCache.get, not by this key.
+    settings = repr((_PIECE_VERSION, mp3.QUALITY, rate, audio.bitrate_kbps, audio.loudness_lufs,
+                     audio.true_peak_dbtp, audio.highpass_hz, _TAIL_MS, len(x))).encode()
+    samples = xxhash.xxh3_128_hexdigest(np.ascontiguousarray(x, dtype="<f4").data)
+    return (hashlib.sha256(settings).hexdigest()[:8] + samples)[:40]
 
 
 def _pcm16(x: np.ndarray) -> bytes:

@@ -1,5 +1,6 @@
 """The abbreviation lexicon as a class: one reading per key across the built-in files,
-readings that depend on context, and the fifth fresh set (dense in abbreviations)."""
+readings that depend on context (the fifth and seventh fresh sets, dense in abbreviations,
+are regression sets in test_normalize_corpus.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import pytest
 
 from bulletins.normalize import Lexicon, to_spoken
 from bulletins.normalize.lexicon import _BUILTIN_FILES, parse_tsv, read_data
-from tests.normalize.test_normalize_corpus import CORPUS, load_corpus
 
 
 def test_no_key_is_in_two_builtin_files() -> None:
@@ -69,24 +69,6 @@ def test_lexicon_grew_by_several_hundred() -> None:
 ])
 def test_context_decides_the_reading(written: str, spoken: str) -> None:
     assert to_spoken(written) == spoken
-
-
-# The fifth set (dense in abbreviations) guided the lexicon round; the seventh was written
-# after its fixes, to check they generalized, and its misses were then fixed in the lexicon.
-# Both are regression sets now, compared case-folded like the benchmark.
-FRESH = {name: load_corpus(CORPUS.with_name(name)) for name in ("fresh_dev5.tsv", "fresh_dev7.tsv")}
-
-
-def test_fresh_sets_are_large_enough() -> None:
-    assert len(FRESH["fresh_dev5.tsv"]) >= 200 and len(FRESH["fresh_dev7.tsv"]) >= 100
-
-
-@pytest.mark.parametrize(("line", "written", "spoken"),
-                         [case for cases in FRESH.values() for case in cases],
-                         ids=[f"{name[6:10]}:{n}" for name, cases in FRESH.items()
-                              for n, _, _ in cases])
-def test_fresh_sets(line: int, written: str, spoken: str) -> None:
-    assert to_spoken(written).casefold() == spoken.casefold()
 
 
 @pytest.mark.parametrize(("written", "spoken"), [

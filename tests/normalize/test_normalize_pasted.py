@@ -1,7 +1,8 @@
 """Text as editors paste it (issue 14, the pasted-text round): the repairs of form in
 bulletins/normalize/pasted.py, checked as properties over the corpus (a sentence pasted
 with a PDF line break, a zero-width space or full-width characters reads exactly as the
-clean sentence), and the eighth fresh set (fresh_dev8.tsv) as a regression set."""
+clean sentence); the eighth fresh set (fresh_dev8.tsv) is a regression set in
+test_normalize_corpus.py."""
 
 from __future__ import annotations
 
@@ -11,22 +12,11 @@ import pytest
 
 from bulletins.normalize import to_spoken
 from bulletins.normalize.pasted import tidy_pasted
-from tests.normalize.test_normalize_corpus import CORPUS, load_corpus
+from tests.normalize.test_normalize_corpus import load_corpus
 
-FRESH8 = load_corpus(CORPUS.with_name("fresh_dev8.tsv"))
 # Single-line corpus sentences with a lowercase word in the middle to break the line before.
 CLEAN = [(written, spoken) for _, written, spoken in load_corpus()
          if "\n" not in written and re.search(r"\w \w", written)][::6]
-
-
-def test_fresh_dev8_is_large_enough() -> None:
-    assert len(FRESH8) >= 250
-
-
-@pytest.mark.parametrize(("line", "written", "spoken"), FRESH8,
-                         ids=[f"P{n}" for n, _, _ in FRESH8])
-def test_fresh_dev8(line: int, written: str, spoken: str) -> None:
-    assert to_spoken(written).casefold() == spoken.casefold()
 
 
 def _break_lines(text: str) -> str:

@@ -23,6 +23,7 @@ from . import mp3
 from .audio import Clip, decode_file, resample, run_ffmpeg, run_ffmpeg_stderr
 from .config import AudioSettings
 from .errors import AudioError
+from .filememo import FileMemo, stamp
 from .models import Segment, SpokenPart
 from .timeline import layout
 
@@ -319,11 +320,10 @@ class PieceCache:
 
         mp3_path, meta_path = self._paths(key)
         try:
-            stamp = tuple((st.st_ino, st.st_size, st.st_mtime_ns)
-                          for st in (os.stat(mp3_path), os.stat(meta_path)))
-            known = _piece_memo.get(str(mp3_path))
-            if known is not None and known[0] == stamp:
-                return known[1]
+            valid = (stamp(os.stat(mp3_path)), stamp(os.stat(meta_path)))
+            known = _piece_memo.get(str(mp3_path), valid)
+            if known is not None:
+                return known
             with np.load(meta_path) as meta:
                 frames, peak = int(meta["frames"]), float(meta["peak"])
                 energy = meta["energy"]
@@ -333,7 +333,7 @@ class PieceCache:
         if mp3.count_frames_safe(data) != frames:
             return None
         piece = _Piece(data, frames, energy, peak)
-        _remember(str(mp3_path), stamp, piece)
+        _piece_memo.put(str(mp3_path), valid, piece)
         return piece
 
     def put(self, key: str, piece: _Piece) -> None:
@@ -355,30 +355,15 @@ class PieceCache:
                 except BaseException:
                     Path(tmp).unlink(missing_ok=True)
                     raise
-            _remember(str(mp3_path), tuple((st.st_ino, st.st_size, st.st_mtime_ns) for st in (
-                os.stat(mp3_path), os.stat(meta_path))), piece)
+            _piece_memo.put(str(mp3_path), (stamp(os.stat(mp3_path)), stamp(os.stat(meta_path))),
+                            piece)
         except OSError:
             pass  # a full or read-only disk costs speed only: the bulletin is still made
 
 
-# Pieces read and checked in this process, while both files are unchanged (inode, size,
-# mtime): a worker building many bulletins parses each shared piece once. Bounded in bytes.
-_piece_memo: dict[str, tuple[tuple, _Piece]] = {}
-_PIECE_MEMO_BYTES = 64 * 1024 * 1024
-_piece_memo_size = 0
-
-
-def _remember(path: str, stamp: tuple, piece: _Piece) -> None:
-    global _piece_memo_size
-    size = len(piece.mp3) + piece.energy.nbytes
-    old = _piece_memo.pop(path, None)
-    if old is not None:
-        _piece_memo_size -= len(old[1].mp3) + old[1].energy.nbytes
-    while _piece_memo and _piece_memo_size + size > _PIECE_MEMO_BYTES:
-        _, (_, gone) = _piece_memo.popitem()  # dicts pop the newest; any will do
-        _piece_memo_size -= len(gone.mp3) + gone.energy.nbytes
-    _piece_memo[path] = (stamp, piece)
-    _piece_memo_size += size
+# Pieces read and checked in this process, while both files are unchanged: a worker
+# building many bulletins parses each shared piece once.
+_piece_memo: FileMemo[_Piece] = FileMemo(64 * 1024 * 1024, lambda p: len(p.mp3) + p.energy.nbytes)
 
 
 def _piece_key(x: np.ndarray, rate: int, audio: AudioSettings) -> str:

@@ -22,14 +22,13 @@ import logging
 import os
 import struct
 import tempfile
-import threading
 import wave
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 from ..audio import Clip
+from ..filememo import FileMemo, stamp
 
 FORMAT_VERSION = 2  # bump when trimming, rendering or the file layout changes
 SUM_CHUNK = b"bsum"  # RIFF chunk holding sha256(samples); readers skip unknown chunks
@@ -57,38 +56,8 @@ def cache_key(engine: str, voice: str, params: str, rate: int, text: str) -> str
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-class _Memo:
-    """Verified entries by path, each valid while its file's (inode, size, mtime) holds."""
-
-    def __init__(self, limit: int):
-        self.limit, self.size = limit, 0
-        self.items: OrderedDict[str, tuple[tuple[int, int, int], int, bytes]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, path: str, stamp: tuple[int, int, int], rate: int) -> bytes | None:
-        with self.lock:
-            hit = self.items.get(path)
-            if hit is None or hit[0] != stamp or hit[1] != rate:
-                return None
-            self.items.move_to_end(path)
-            return hit[2]
-
-    def put(self, path: str, stamp: tuple[int, int, int], rate: int, pcm: bytes) -> None:
-        with self.lock:
-            old = self.items.pop(path, None)
-            if old is not None:
-                self.size -= len(old[2])
-            self.items[path] = (stamp, rate, pcm)
-            self.size += len(pcm)
-            while self.size > self.limit and self.items:
-                self.size -= len(self.items.popitem(last=False)[1][2])
-
-
-_memo = _Memo(_MEMO_BYTES)
-
-
-def _stamp(st: os.stat_result) -> tuple[int, int, int]:
-    return st.st_ino, st.st_size, st.st_mtime_ns
+# Verified 16-bit samples by path, valid while the file and the rate are the same.
+_memo: FileMemo[bytes] = FileMemo(_MEMO_BYTES, len)
 
 
 class SpeechCache:
@@ -102,8 +71,8 @@ class SpeechCache:
         path = self.path(key)
         try:
             with open(path, "rb") as fh:
-                stamp = _stamp(os.fstat(fh.fileno()))
-                known = _memo.get(str(path), stamp, rate)
+                valid = (stamp(os.fstat(fh.fileno())), rate)
+                known = _memo.get(str(path), valid)
                 if known is not None:
                     return Clip.from_pcm16(known, rate)
                 data = fh.read()
@@ -113,7 +82,7 @@ class SpeechCache:
         if problem:
             log.warning("Bỏ qua mục hỏng trong bộ đệm giọng đọc %s: %s", path.name, problem)
             return None
-        _memo.put(str(path), stamp, rate, pcm)  # 16-bit: half the memory of the samples
+        _memo.put(str(path), valid, pcm)  # 16-bit: half the memory of the samples
         return Clip.from_pcm16(pcm, rate)
 
     def put(self, key: str, clip: Clip) -> None:

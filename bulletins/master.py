@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -168,10 +168,33 @@ def lay_sentences(clips: list[np.ndarray], pause: int,
 
 
 @dataclass(frozen=True, eq=False)
-class Program(Clip):
-    """An assembled bulletin and where each jingle or part sits: (first sample, length)."""
+class Program:
+    """An assembled bulletin as its pieces: each jingle, part or sentence at its first sample.
 
-    pieces: tuple[tuple[int, int], ...] = ()
+    The pieces are views of the parts' own samples, not copied into one buffer: a ten-minute
+    program is 53 MB of float32 that mastering never needs whole (it masters piece by piece).
+    """
+
+    rate: int
+    length: int  # samples, pauses included
+    pieces: tuple[tuple[int, int], ...] = ()  # (first sample, length) of each piece
+    sources: tuple[np.ndarray, ...] = ()  # each piece's samples
+
+    @property
+    def duration_ms(self) -> int:
+        return round(self.length * 1000 / self.rate)
+
+    @property
+    def duration_s(self) -> float:
+        return self.length / self.rate
+
+    @cached_property
+    def samples(self) -> np.ndarray:
+        """The whole program in one buffer (silence between the pieces), made on demand."""
+        buf = np.zeros(self.length, dtype=np.float32)
+        for (start, n), src in zip(self.pieces, self.sources, strict=True):
+            buf[start:start + n] = src[:n]
+        return buf
 
 
 def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Program, list[Segment]]:
@@ -216,17 +239,20 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Prog
     if placed and segs[-1].kind != "pause":  # the program ends with its last piece
         last_seg, _, last_start, _ = placed[-1]
         total = last_start + _sample(last_seg.end_ms - last_seg.start_ms, rate)
-    buf = np.zeros(total, dtype=np.float32)
     out_segs: list[Segment] = []
     pieces: list[tuple[int, int]] = []
+    sources: list[np.ndarray] = []
     t_ms = 0
     for seg, src, start, marks in placed:
         n = min(len(src.samples), _sample(seg.end_ms - seg.start_ms, rate), total - start)
-        buf[start:start + n] = src.samples[:n]
         if marks:  # each sentence its own piece (sentence_offsets put them on the grid)
-            pieces.extend((start + at, min(m, n - at)) for at, m in marks if at < n)
+            for at, m in marks:
+                if at < n:
+                    pieces.append((start + at, min(m, n - at)))
+                    sources.append(src.samples[at:at + pieces[-1][1]])
         else:
             pieces.append((start, n))
+            sources.append(src.samples[:n])
         start_ms = round(start * 1000 / rate)
         end_ms = start_ms + (seg.end_ms - seg.start_ms)
         if start_ms > t_ms:
@@ -236,7 +262,7 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Prog
     end_ms = round(total * 1000 / rate)
     if end_ms > t_ms:
         out_segs.append(Segment(kind="pause", start_ms=t_ms, end_ms=end_ms))
-    return Program(buf, rate, tuple(pieces)), out_segs
+    return Program(rate, total, tuple(pieces), tuple(sources)), out_segs
 
 
 def _sample(ms: int, rate: int) -> int:
@@ -422,7 +448,7 @@ def _master_piece(x: np.ndarray, rate: int, audio: AudioSettings) -> _Piece:
     return _Piece(data, mp3.count_frames(data), energy, peak)
 
 
-def master(program: Clip, segments: list[Segment], audio: AudioSettings, tags: Tags,
+def master(program: Program | Clip, segments: list[Segment], audio: AudioSettings, tags: Tags,
            out_path: Path, cache_dir: Path | None = None) -> Mastered:
     """Master and encode each jingle and part once, join their frames, tag the file.
 
@@ -437,12 +463,14 @@ def master(program: Clip, segments: list[Segment], audio: AudioSettings, tags: T
             f"Không mã hóa được MP3 {kbps} kbps ở tần số lấy mẫu {rate} Hz.",
             "Chọn audio.bitrate_kbps tối đa 160 khi audio.sample_rate dưới 32000.",
         )
-    clip = program if program.rate == rate else resample(program, rate)
-    samples = clip.samples
     spf = mp3.samples_per_frame(rate)
-    pieces = getattr(clip, "pieces", ())
-    if not pieces or any(start % spf for start, _ in pieces):
-        pieces = ((0, len(samples)),)  # not laid out on the frame grid: one piece
+    if (isinstance(program, Program) and program.rate == rate and program.pieces
+            and not any(start % spf for start, _ in program.pieces)):
+        total, pieces = program.length, list(zip(program.pieces, program.sources, strict=True))
+    else:  # not laid out on the frame grid: the whole program is one piece
+        clip = Clip(program.samples, program.rate)
+        samples = clip.samples if clip.rate == rate else resample(clip, rate).samples
+        total, pieces = len(samples), [((0, len(samples)), samples)]
     cache = PieceCache(cache_dir) if cache_dir is not None else None
     done: dict[str, _Piece] = {}  # the two jingles are one piece
     body = bytearray()
@@ -456,11 +484,11 @@ def master(program: Clip, segments: list[Segment], audio: AudioSettings, tags: T
             frame += 1
             body.extend(silent[len(body) + len(silent[0]) < frame * exact - 0.5])
     hop = rate // 10
-    energy = np.zeros(len(samples) // hop + 2, dtype=np.float64)
+    energy = np.zeros(total // hop + 2, dtype=np.float64)
     peak = 0.0
     frame = 0
-    for start, n in pieces:
-        x = samples[start:start + n]
+    for (start, n), src in pieces:
+        x = src[:n]
         key = _piece_key(x, rate, audio)
         piece = done.get(key) or (cache.get(key) if cache else None)
         if piece is None:
@@ -479,7 +507,7 @@ def master(program: Clip, segments: list[Segment], audio: AudioSettings, tags: T
         k = min(len(piece.energy), len(energy) - at)
         energy[at:at + k] += piece.energy[:k]
         peak = max(peak, piece.peak)
-    padding = frame * spf - mp3.ENCODER_DELAY - len(samples)
+    padding = frame * spf - mp3.ENCODER_DELAY - total
     while padding < mp3.DECODER_DELAY:  # decoders need these samples after the last one
         add_silence(1)
         padding += spf

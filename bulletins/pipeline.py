@@ -85,13 +85,18 @@ class _Job:
 
         self.env = make_env(self.settings.templates_dir)
         self._normalized: dict[str, object] = {}
+        self._scripts: dict[tuple, object] = {}
         self.weekday = read_weekday(self.day)
         self.date_spoken = read_date(self.day)
 
     def script(self, items: list[Item]):  # noqa: ANN201
-        return render_script(self.env, self.station, self.slot, self.day, items,
-                             self.weekday, self.date_spoken, emergency=self.emergency,
-                             compact=self.compact)
+        # Planning, measuring, fitting and speaking each ask for the same script.
+        key = (self.compact, tuple(items))
+        if key not in self._scripts:
+            self._scripts[key] = render_script(
+                self.env, self.station, self.slot, self.day, items, self.weekday,
+                self.date_spoken, emergency=self.emergency, compact=self.compact)
+        return self._scripts[key]
 
     def spoken(self, text: str) -> str:
         # Each text is read by the plan, the measuring and the speaking: normalize it once.
@@ -118,13 +123,13 @@ class _Job:
     def estimate(self, *texts: str) -> int:
         return sum(spoken_estimate_ms(self.speaker, self.spoken(t)) for t in texts if t)
 
-    def speak(self, *texts: str, announcer: int = 0) -> Clip:
+    def speak_ms(self, *texts: str, announcer: int = 0) -> int:
+        """speak(*texts).duration_ms, without the samples (see Speaker.count)."""
         sents = self.sentences(*texts)
         if not sents:
-            return Clip.silence(0, self.settings.audio.sample_rate)
-        if announcer:
-            return self.speaker.speak(sents, announcer=announcer).clip
-        return self.speaker.speak(sents).clip
+            return 0
+        n = self.speaker.count(sents, announcer)
+        return round(n * 1000 / self.settings.audio.sample_rate)
 
     @property
     def announcers(self) -> int:
@@ -467,8 +472,8 @@ def _measure(job: _Job, pool: list[Item]) -> list[Unit]:
             zip(pool, script.items, script.headlines or [""] * len(pool), strict=True), 1):
         job.progress("synth", n, total_steps)
         # Which announcer reads an item depends on the final selection: fit on the longer.
-        item_ms = max(job.speak(body, announcer=k).duration_ms for k in range(job.announcers))
-        head_ms = job.speak(head).duration_ms if head else 0
+        item_ms = max(job.speak_ms(body, announcer=k) for k in range(job.announcers))
+        head_ms = job.speak_ms(head) if head else 0
         units.append(Unit(it.id, item_ms + head_ms + a.sentence_pause_ms,
                           a.pause_ms + _recording_gap_ms(job, it),
                           urgent=it.priority == "urgent", title=it.title,
@@ -483,7 +488,7 @@ def _fit(job: _Job, pool: list[Item], units: list[Unit], jingle_ms: int, attempt
     a = job.settings.audio
     while True:
         script = job.script(pool)
-        fixed_speech = sum(job.speak(t).duration_ms for t in
+        fixed_speech = sum(job.speak_ms(t) for t in
                            (script.greeting, script.headlines_intro, script.closing))
         try:
             return choose_fit(

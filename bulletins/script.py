@@ -8,6 +8,7 @@ templates from reaching into Python.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,7 +36,15 @@ def _builtin_dir() -> Path:
 
 
 def make_env(station_templates: Path | None = None) -> SandboxedEnvironment:
-    paths = [str(p) for p in (station_templates,) if p and p.is_dir()]
+    """The template environment, one per folder set per process: Jinja compiles each
+    template once and reloads a file edited since (its loader checks the mtime)."""
+    folder = station_templates if station_templates and station_templates.is_dir() else None
+    return _env(folder)
+
+
+@functools.lru_cache(maxsize=64)
+def _env(station_templates: Path | None) -> SandboxedEnvironment:
+    paths = [str(p) for p in (station_templates,) if p]
     paths.append(str(_builtin_dir()))
     return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(paths),

@@ -15,6 +15,7 @@ shared news reads and checks each sentence once, not once per bulletin.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -51,6 +52,7 @@ def quantize(clip: Clip) -> Clip:
     return Clip.from_pcm16(to_pcm16(clip), clip.rate)
 
 
+@functools.lru_cache(maxsize=32768)  # a build asks for each sentence's key several times
 def cache_key(engine: str, voice: str, params: str, rate: int, text: str) -> str:
     raw = json.dumps([FORMAT_VERSION, engine, voice, params, rate, text], ensure_ascii=False)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
@@ -84,6 +86,20 @@ class SpeechCache:
             return None
         _memo.put(str(path), valid, pcm)  # 16-bit: half the memory of the samples
         return Clip.from_pcm16(pcm, rate)
+
+    def count(self, key: str, rate: int) -> int | None:
+        """How many samples get() would return, without converting them when this process
+        has already checked the entry (what measuring a part needs); None on a miss."""
+        path = self.path(key)
+        try:
+            valid = (stamp(os.stat(path)), rate)
+        except OSError:
+            return None
+        known = _memo.get(str(path), valid)
+        if known is not None:
+            return len(known) // 2
+        clip = self.get(key, rate)
+        return None if clip is None else len(clip.samples)
 
     def put(self, key: str, clip: Clip) -> None:
         path = self.path(key)

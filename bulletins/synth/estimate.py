@@ -15,6 +15,7 @@ sentences and is pulled toward real measurements as soon as gTTS speaks.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -46,9 +47,12 @@ PRIOR_WEIGHT = 1.0
 
 
 def features(sentence: str) -> np.ndarray:
-    return np.array(
-        [len(_WORD.findall(sentence)), len(_PAUSE.findall(sentence)), 1.0], dtype=np.float64
-    )
+    return np.array(_features(sentence), dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=32768)  # every build estimates the shared news again
+def _features(sentence: str) -> tuple[float, float, float]:
+    return float(len(_WORD.findall(sentence))), float(len(_PAUSE.findall(sentence))), 1.0
 
 
 def speakable(sentence: str) -> bool:
@@ -75,12 +79,14 @@ class RateModel:
         self.xty = np.zeros(N_FEATURES) if xty is None else xty
         self.n = n  # real measurements (pseudo-observations not counted)
         self.source = source  # "calibrated" | "default" | "learned"
+        self._coef: tuple[float, float, float] | None = None  # solved on first use after add
 
     def add(self, sentence: str, duration_ms: float, weight: float = 1.0,
             real: bool = True) -> None:
         x = features(sentence)
         self.xtx += weight * np.outer(x, x)
         self.xty += weight * duration_ms * x
+        self._coef = None
         if real:
             self.n += 1
 
@@ -90,7 +96,11 @@ class RateModel:
         return np.linalg.solve(self.xtx + 1e-6 * np.eye(N_FEATURES), self.xty)
 
     def sentence_ms(self, sentence: str) -> float:
-        return max(0.0, float(features(sentence) @ self.coef))
+        if self._coef is None:
+            self._coef = tuple(float(v) for v in self.coef)
+        a, b, c = self._coef
+        syllables, pauses, one = _features(sentence)
+        return max(0.0, a * syllables + b * pauses + c * one)
 
     def to_json(self) -> dict:
         a, b, c = (round(float(v), 2) for v in self.coef)

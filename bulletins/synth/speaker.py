@@ -192,6 +192,33 @@ class Speaker:
         return SpeechResult(Clip(samples.astype(np.float32, copy=False), self.rate), label,
                             "+".join(voices))
 
+    def count(self, sentences: list[str], announcer: int = 0) -> int:
+        """len(speak(sentences, announcer).clip.samples), from the cache's memory of checked
+        entries where it can: measuring a part for the fit needs its length, not its samples.
+        What is not cached yet is spoken (and cached) by one speak() call, as before."""
+        pause = round(self.settings.audio.sentence_pause_ms * self.rate / 1000)
+        texts = [t for t in (" ".join(s.split()) for s in sentences) if speakable(t)]
+        counts = [self._cached_count(t, announcer) for t in texts]
+        missing = [t for t, n in zip(texts, counts, strict=True) if n is None]
+        fresh = 0
+        if missing:
+            fresh = (len(self.speak(missing, announcer).clip.samples)
+                     - pause * (len(missing) - 1))
+        return (sum(n for n in counts if n is not None) + fresh
+                + pause * max(0, len(texts) - 1))
+
+    def _cached_count(self, text: str, announcer: int) -> int | None:
+        name = self._active_name()
+        try:
+            engine = self._engine(name, announcer)
+        except SynthesisError:
+            return None  # speak() skips it and tells why
+        n = self._cache.count(cache_key(engine.name, engine.voice, engine.params, self.rate,
+                                        text), self.rate)
+        if n is not None:
+            self._heard(name, engine.voice)
+        return n
+
     def _active_name(self) -> str:
         return next((n for n in self.chain if n not in self._failed), self.chain[-1])
 

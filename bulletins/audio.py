@@ -30,6 +30,10 @@ class Clip:
     rate: int
 
     @property
+    def length(self) -> int:
+        return len(self.samples)
+
+    @property
     def duration_ms(self) -> int:
         return round(len(self.samples) * 1000 / self.rate)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, cached_property
@@ -62,6 +64,7 @@ class Mastered:
     duration_s: float
     loudness_lufs: float
     true_peak_dbtp: float
+    sha256: str = ""  # of the file as written
 
 
 # --- jingle ---------------------------------------------------------------------------------
@@ -151,20 +154,47 @@ def sentence_offsets(lengths: list[int], pause: int, rate: int) -> list[int] | N
     return offsets
 
 
+class LaidClip:
+    """A part whose sentences sit at `sentence_offsets` in silence, kept as the sentences
+    themselves: assemble() takes each as a piece of its own, so the part is laid into one
+    buffer only when something asks for its `samples`. Reads like a Clip."""
+
+    def __init__(self, sentences: list[np.ndarray], offsets: list[int], rate: int):
+        self.sentences, self.rate = tuple(sentences), rate
+        self.marks = tuple((at, len(c)) for at, c in zip(offsets, sentences, strict=True))
+        end = offsets[-1] + len(sentences[-1])
+        # Padded to a whole millisecond, so assemble() never cuts the last sentence short by
+        # a rounding that depends on the part's length.
+        self.length = _sample(-(-end * 1000 // rate), rate)
+
+    @property
+    def duration_ms(self) -> int:
+        return round(self.length * 1000 / self.rate)
+
+    @property
+    def duration_s(self) -> float:
+        return self.length / self.rate
+
+    @cached_property
+    def samples(self) -> np.ndarray:
+        buf = np.zeros(self.length, dtype=np.float32)
+        for (at, n), c in zip(self.marks, self.sentences, strict=True):
+            buf[at:at + n] = c
+        return buf
+
+
+def lay_out(clips: list[np.ndarray], pause: int, rate: int) -> LaidClip | None:
+    """One part from its sentences placed by `sentence_offsets` (at most `pause` samples
+    apart); None when the pause is too short for that."""
+    offsets = sentence_offsets([len(c) for c in clips], pause, rate)
+    return None if offsets is None else LaidClip(clips, offsets, rate)
+
+
 def lay_sentences(clips: list[np.ndarray], pause: int,
                   rate: int) -> tuple[np.ndarray, tuple[tuple[int, int], ...]] | None:
-    """One part's samples from its sentences placed by `sentence_offsets`, with the marks
-    (offset, length) of each; None when the pause is too short. The part is padded to a
-    whole millisecond, so assemble() never cuts its last sentence short by a rounding that
-    depends on the part's length."""
-    offsets = sentence_offsets([len(c) for c in clips], pause, rate)
-    if offsets is None:
-        return None
-    end = offsets[-1] + len(clips[-1])
-    samples = np.zeros(_sample(-(-end * 1000 // rate), rate), dtype=np.float32)
-    for at, c in zip(offsets, clips, strict=True):
-        samples[at:at + len(c)] = c
-    return samples, tuple((at, len(c)) for at, c in zip(offsets, clips, strict=True))
+    """lay_out's part as one buffer, with the marks (offset, length) of each sentence."""
+    laid = lay_out(clips, pause, rate)
+    return None if laid is None else (laid.samples, laid.marks)
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,7 +260,7 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Prog
                           item_id=sp.part.item_id, title=sp.part.title, text=sp.part.text)
         # Its whole-ms length, not the difference of its rounded ends: a shared item must
         # be the same samples (and so the same cached piece) wherever it sits.
-        n = min(len(src.samples), _sample(seg.end_ms - seg.start_ms, rate))
+        n = min(src.length, _sample(seg.end_ms - seg.start_ms, rate))
         start = max(free, _sample(seg.start_ms, rate) // spf * spf)
         placed.append((out, src, start, marks if spf > 1 else ()))
         free = start + (mp3.stream_frames(n + tail, rate) * spf if spf > 1 else n)
@@ -244,12 +274,17 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Prog
     sources: list[np.ndarray] = []
     t_ms = 0
     for seg, src, start, marks in placed:
-        n = min(len(src.samples), _sample(seg.end_ms - seg.start_ms, rate), total - start)
+        n = min(src.length, _sample(seg.end_ms - seg.start_ms, rate), total - start)
         if marks:  # each sentence its own piece (sentence_offsets put them on the grid)
-            for at, m in marks:
+            laid = src.sentences if isinstance(src, LaidClip) else None
+            for k, (at, m) in enumerate(marks):
                 if at < n:
                     pieces.append((start + at, min(m, n - at)))
-                    sources.append(src.samples[at:at + pieces[-1][1]])
+                    k_n = pieces[-1][1]
+                    if laid is not None:  # the sentence itself when whole (see _digest)
+                        sources.append(laid[k] if k_n == len(laid[k]) else laid[k][:k_n])
+                    else:
+                        sources.append(src.samples[at:at + k_n])
         else:
             pieces.append((start, n))
             sources.append(src.samples[:n])
@@ -403,8 +438,28 @@ def _piece_key(x: np.ndarray, rate: int, audio: AudioSettings) -> str:
     # check in PieceCache.get, not by this key.
     settings = repr((_PIECE_VERSION, mp3.QUALITY, rate, audio.bitrate_kbps, audio.loudness_lufs,
                      audio.true_peak_dbtp, audio.highpass_hz, _TAIL_MS, len(x))).encode()
-    samples = xxhash.xxh3_128_hexdigest(np.ascontiguousarray(x, dtype="<f4").data)
-    return (hashlib.sha256(settings).hexdigest()[:8] + samples)[:40]
+    return (hashlib.sha256(settings).hexdigest()[:8] + _digest(x, xxhash.xxh3_128_hexdigest))[:40]
+
+
+# Digests of read-only arrays (sentences shared through the speech cache's memory) while they
+# live: a worker's later bulletins hash only their new sentences.
+_digests: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def _digest(x: np.ndarray, hexdigest: Callable[[memoryview], str]) -> str:
+    if x.flags.writeable or x.base is not None or x.dtype != np.float32:
+        return hexdigest(np.ascontiguousarray(x, dtype="<f4").data)
+    hit = _digests.get(id(x))
+    if hit is not None and hit[0]() is x:
+        return hit[1]
+    digest = hexdigest(np.ascontiguousarray(x, dtype="<f4").data)
+
+    def forget(ref: weakref.ref, k: int = id(x)) -> None:
+        if _digests.get(k, (None,))[0] is ref:
+            del _digests[k]
+
+    _digests[id(x)] = (weakref.ref(x, forget), digest)
+    return digest
 
 
 def _pcm16(x: np.ndarray) -> bytes:
@@ -513,21 +568,28 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
         padding += spf
     from . import loudness
 
-    _write_file(out_path, mp3.info_frame(rate, kbps, frame, len(body), padding), body)
-    write_tags(out_path, tags, segments)
+    sha = _write_file(out_path, (id3_tag(tags, segments),
+                                 mp3.info_frame(rate, kbps, frame, len(body), padding), body))
     return Mastered(path=out_path, duration_s=(frame * spf - mp3.ENCODER_DELAY - padding) / rate,
                     loudness_lufs=loudness.gated_lufs(energy, rate),
-                    true_peak_dbtp=20 * np.log10(peak) if peak > 0 else -np.inf)
+                    true_peak_dbtp=20 * np.log10(peak) if peak > 0 else -np.inf, sha256=sha)
 
 
-def _write_file(path: Path, head: bytes, body: bytearray) -> None:
-    # publish() owns atomicity: `path` is already a hidden temporary file.
+def _write_file(path: Path, chunks: tuple[bytes | bytearray, ...]) -> str:
+    """Write the file in one pass (tag, Info frame, audio) and return its sha256, taken
+    from the bytes written: the MP3 is neither rewritten to insert its tag nor read back
+    to hash it. publish() owns atomicity: `path` is already a hidden temporary file."""
+    import hashlib
+
+    digest = hashlib.sha256()
     try:
         with open(path, "wb") as fh:
-            fh.write(head)
-            fh.write(body)
+            for chunk in chunks:
+                fh.write(chunk)
+                digest.update(chunk)
     except OSError as exc:
         raise AudioError(f"Không ghi được tệp MP3 «{path}».", detail=repr(exc)) from exc
+    return digest.hexdigest()
 
 
 # --- tags -----------------------------------------------------------------------------------
@@ -537,8 +599,11 @@ def chapter_title(seg: Segment) -> str:
     return seg.title or CHAPTER_LABELS.get(seg.kind, seg.kind)
 
 
-def write_tags(path: Path, tags: Tags, segments: list[Segment]) -> None:
-    """ID3v2.4: title, station, album, date, genre, comment, slot, plus CTOC/CHAP chapters."""
+def id3_tag(tags: Tags, segments: list[Segment]) -> bytes:
+    """The ID3v2.4 tag that starts the file: title, station, album, date, genre, comment,
+    slot, plus CTOC/CHAP chapters (with mutagen's usual padding, for later edits)."""
+    import io
+
     from mutagen.id3 import (
         CHAP,
         COMM,
@@ -573,7 +638,6 @@ def write_tags(path: Path, tags: Tags, segments: list[Segment]) -> None:
         id3.add(CHAP(element_id=cid, start_time=seg.start_ms, end_time=seg.end_ms,
                      start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                      sub_frames=[TIT2(encoding=3, text=[chapter_title(seg)])]))
-    try:
-        id3.save(str(path), v2_version=4)
-    except Exception as exc:  # mutagen raises several unrelated types on I/O trouble
-        raise AudioError(f"Không ghi được thẻ ID3 vào «{path}».", detail=repr(exc)) from exc
+    buf = io.BytesIO()
+    id3.save(buf, v2_version=4)
+    return buf.getvalue()

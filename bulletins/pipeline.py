@@ -513,7 +513,7 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
     that a reader could take for a bulletin.
     """
     from .master import Tags, assemble, load_jingle, master
-    from .publish import file_sha256, temp_mp3_path
+    from .publish import note_sha256, temp_mp3_path
     from .timeline import total_ms
 
     s, a = job.settings, job.settings.audio
@@ -569,7 +569,8 @@ def make_audio(job: _Job, sel: Selection, candidates: list[Item],
         if fit and mastered.duration_s * 1000 > job.slot_ms:
             raise AudioError(
                 f"Bản tin sau khi mã hóa dài {mastered.duration_s:.2f} giây, vượt khung giờ.")
-        sha = file_sha256(tmp)
+        sha = mastered.sha256
+        note_sha256(tmp, sha)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -701,7 +702,7 @@ def _by_sentence(job: _Job, info: Part, sents: list[str], announcer: int) -> Spo
     mastered once; None when the sentence pause is too short to place them so."""
     import numpy as np
 
-    from .master import lay_sentences
+    from .master import lay_out
 
     rate = job.settings.audio.sample_rate
     clips: list[np.ndarray] = []
@@ -716,10 +717,10 @@ def _by_sentence(job: _Job, info: Part, sents: list[str], announcer: int) -> Spo
                     voices.append(v)
     if not clips:
         return None
-    laid = lay_sentences(clips, round(job.settings.audio.sentence_pause_ms * rate / 1000), rate)
+    laid = lay_out(clips, round(job.settings.audio.sentence_pause_ms * rate / 1000), rate)
     if laid is None:
         return None
-    return SpokenPart(info, Clip(laid[0], rate), "+".join(voices), laid[1])
+    return SpokenPart(info, laid, "+".join(voices), laid.marks)
 
 
 def _recording_part(job: _Job, item: Item) -> SpokenPart:
@@ -743,8 +744,10 @@ def _level_recordings(parts: list[SpokenPart]) -> list[SpokenPart]:
     from .loudness import integrated_lufs
     from .recording import match_loudness
 
+    if all(p.part.kind != "recording" for p in parts):
+        return parts  # nothing to level (and no part's samples need laying out)
     speech = [p.clip.samples for p in parts if p.part.kind != "recording"]
-    if len(speech) == len(parts) or not speech:
+    if not speech:
         return parts
     rate = parts[0].clip.rate
     level = integrated_lufs(np.concatenate(speech), rate)

@@ -95,6 +95,15 @@ def file_sha256(path: Path | str) -> str:
     return digest
 
 
+def note_sha256(path: Path | str, sha256: str) -> None:
+    """Remember the hash of a file just written from bytes hashed on the way (master()), so
+    publishing it does not read it back; any later change to the file changes its stamp."""
+    p = str(path)
+    st = os.stat(p)
+    with _sha_lock:
+        _sha_cache[p] = (st.st_ino, st.st_mtime_ns, st.st_size, sha256)
+
+
 def agrees(mp3: Path | str, sha256: object) -> bool:
     """True when the MP3 exists and hashes to `sha256` (what its manifest or record says)."""
     if not isinstance(sha256, str) or len(sha256) != 64:

@@ -8,8 +8,9 @@ cannot be read, lacks the chunk or fails the check is a miss (logged) that the n
 replaces, so a damaged file never airs as noise. A cache only has to be right, not durable.
 
 Entries already verified in this process are kept in memory (bounded) while their file is
-unchanged (same inode, size and mtime): a province worker building many bulletins from
-shared news reads and checks each sentence once, not once per bulletin.
+unchanged (same inode, size and mtime), as read-only float32 samples: a province worker
+building many bulletins from shared news reads, checks and converts each sentence once, not
+once per bulletin.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ..filememo import FileMemo, stamp
 FORMAT_VERSION = 2  # bump when trimming, rendering or the file layout changes
 SUM_CHUNK = b"bsum"  # RIFF chunk holding sha256(samples); readers skip unknown chunks
 log = logging.getLogger("bulletins.synth.cache")
-_MEMO_BYTES = 48 * 1024 * 1024  # verified 16-bit samples kept in memory, at most
+_MEMO_BYTES = 64 * 1024 * 1024  # verified samples kept in memory, at most (~12 min of speech)
 
 
 def to_pcm16(clip: Clip) -> bytes:
@@ -58,48 +59,42 @@ def cache_key(engine: str, voice: str, params: str, rate: int, text: str) -> str
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-# Verified 16-bit samples by path, valid while the file and the rate are the same.
-_memo: FileMemo[bytes] = FileMemo(_MEMO_BYTES, len)
+# Verified samples by path, valid while the file and the rate are the same.
+_memo: FileMemo[np.ndarray] = FileMemo(_MEMO_BYTES, lambda a: a.nbytes)
 
 
 class SpeechCache:
     def __init__(self, root: Path):
         self.root = root
+        self._root = os.fspath(root)
 
     def path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.wav"
+        return Path(self._where(key))
+
+    def _where(self, key: str) -> str:
+        # A string path: a build looks up every sentence of its bulletin, three times.
+        return os.path.join(self._root, key[:2], f"{key}.wav")
 
     def get(self, key: str, rate: int) -> Clip | None:
-        path = self.path(key)
+        path = self._where(key)
         try:
+            known = _memo.get(path, (stamp(os.stat(path)), rate))
+            if known is not None:
+                return Clip(known, rate)
             with open(path, "rb") as fh:
                 valid = (stamp(os.fstat(fh.fileno())), rate)
-                known = _memo.get(str(path), valid)
-                if known is not None:
-                    return Clip.from_pcm16(known, rate)
                 data = fh.read()
         except OSError:
             return None
         problem, pcm = _verify(data, rate)
         if problem:
-            log.warning("Bỏ qua mục hỏng trong bộ đệm giọng đọc %s: %s", path.name, problem)
+            log.warning("Bỏ qua mục hỏng trong bộ đệm giọng đọc %s: %s",
+                        os.path.basename(path), problem)
             return None
-        _memo.put(str(path), valid, pcm)  # 16-bit: half the memory of the samples
-        return Clip.from_pcm16(pcm, rate)
-
-    def count(self, key: str, rate: int) -> int | None:
-        """How many samples get() would return, without converting them when this process
-        has already checked the entry (what measuring a part needs); None on a miss."""
-        path = self.path(key)
-        try:
-            valid = (stamp(os.stat(path)), rate)
-        except OSError:
-            return None
-        known = _memo.get(str(path), valid)
-        if known is not None:
-            return len(known) // 2
-        clip = self.get(key, rate)
-        return None if clip is None else len(clip.samples)
+        samples = Clip.from_pcm16(pcm, rate).samples
+        samples.flags.writeable = False  # shared by every build that reads this sentence
+        _memo.put(path, valid, samples)
+        return Clip(samples, rate)
 
     def put(self, key: str, clip: Clip) -> None:
         path = self.path(key)

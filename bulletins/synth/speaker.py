@@ -187,15 +187,16 @@ class Speaker:
             prior = ONLINE_DEFAULTS.get(key.split("|", 1)[0])
             self._calibration.learn(key, samples,
                                     (lambda p=prior: RateModel.from_default(p)) if prior else None)
-        samples = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+        samples = (pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces
+                   else np.zeros(0, dtype=np.float32))
         label = "+".join(spoke) if spoke else self._active_name()
         return SpeechResult(Clip(samples.astype(np.float32, copy=False), self.rate), label,
                             "+".join(voices))
 
     def count(self, sentences: list[str], announcer: int = 0) -> int:
-        """len(speak(sentences, announcer).clip.samples), from the cache's memory of checked
-        entries where it can: measuring a part for the fit needs its length, not its samples.
-        What is not cached yet is spoken (and cached) by one speak() call, as before."""
+        """len(speak(sentences, announcer).clip.samples) without joining the sentences:
+        measuring a part for the fit needs its length only. What is not cached yet is spoken
+        (and cached) by one speak() call."""
         pause = round(self.settings.audio.sentence_pause_ms * self.rate / 1000)
         texts = [t for t in (" ".join(s.split()) for s in sentences) if speakable(t)]
         counts = [self._cached_count(t, announcer) for t in texts]
@@ -213,11 +214,12 @@ class Speaker:
             engine = self._engine(name, announcer)
         except SynthesisError:
             return None  # speak() skips it and tells why
-        n = self._cache.count(cache_key(engine.name, engine.voice, engine.params, self.rate,
-                                        text), self.rate)
-        if n is not None:
-            self._heard(name, engine.voice)
-        return n
+        clip = self._cache.get(cache_key(engine.name, engine.voice, engine.params, self.rate,
+                                         text), self.rate)
+        if clip is None:
+            return None
+        self._heard(name, engine.voice)
+        return len(clip.samples)
 
     def _active_name(self) -> str:
         return next((n for n in self.chain if n not in self._failed), self.chain[-1])

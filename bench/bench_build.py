@@ -130,7 +130,7 @@ def child_stations(home: Path, n: int) -> None:
     from bulletins.config import load_settings
     from bulletins.models import BuildRequest
     from bulletins.news import NewsQueue
-    from bulletins.pipeline import build_bulletin
+    from bulletins.pipeline import build_bulletin, forget_memos
 
     home.mkdir(parents=True, exist_ok=True)
     (home / "bulletins.toml").write_text(_stations_config(n), encoding="utf-8")
@@ -148,7 +148,10 @@ def child_stations(home: Path, n: int) -> None:
             for st in settings.stations]
 
     def empty_cache() -> None:
+        # Empty means no memory of earlier builds either: this process's memos of normalized
+        # texts and checked cache entries go too (the imports stay warm on both sides).
         shutil.rmtree(settings.cache_dir, ignore_errors=True)
+        forget_memos()
 
     # Warm the imports once so neither side pays them.
     empty_cache()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -24,10 +25,18 @@ def stamp(st: os.stat_result) -> tuple[int, int, int]:
 
 
 class FileMemo(Generic[V]):
+    _all: weakref.WeakSet[FileMemo] = weakref.WeakSet()
+
     def __init__(self, limit: int, size: Callable[[V], int]):
         self.limit, self.size, self._size_of = limit, 0, size
         self.items: OrderedDict[str, tuple[Hashable, V]] = OrderedDict()
         self.lock = threading.Lock()
+        FileMemo._all.add(self)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
 
     def get(self, path: str, valid: Hashable) -> V | None:
         """The value kept for `path` if it was kept under the same `valid` (stamp, …)."""
@@ -47,3 +56,9 @@ class FileMemo(Generic[V]):
             self.size += self._size_of(value)
             while self.size > self.limit and self.items:
                 self.size -= self._size_of(self.items.popitem(last=False)[1][1])
+
+
+def forget_all() -> None:
+    """Empty every FileMemo of this process."""
+    for memo in list(FileMemo._all):
+        memo.clear()

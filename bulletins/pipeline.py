@@ -165,6 +165,20 @@ def _normalized(text: str, lexicon: object, settings: Settings):  # noqa: ANN202
     return result
 
 
+def forget_memos() -> None:
+    """Forget what this process remembers of earlier builds: normalized texts, cache keys,
+    checked speech and piece cache entries. For a long-running process whose cache folder
+    was emptied, and for measuring builds from an empty cache (bench/bench_build.py)."""
+    from .filememo import forget_all
+    from .synth.cache import cache_key
+    from .synth.estimate import _features
+
+    _NORMALIZED.clear()
+    forget_all()
+    cache_key.cache_clear()
+    _features.cache_clear()
+
+
 def open_job(settings: Settings, req: BuildRequest, progress: Progress | None = None,
              speaker: object | None = None, emergency: bool = False) -> _Job:
     """Resolve a request (station, slot, day, engine) into the job the steps share."""
@@ -791,6 +805,6 @@ def _transcript(manifest: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-__all__ = ["build_bulletin", "build_emergency", "preview", "Preview", "next_slot", "choose_items",
-           "make_audio", "publish_and_record", "spoken_estimate_ms", "published_result",
-           "open_job"]
+__all__ = ["build_bulletin", "build_emergency", "forget_memos", "preview", "Preview",
+           "next_slot", "choose_items", "make_audio", "publish_and_record",
+           "spoken_estimate_ms", "published_result", "open_job"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bulletins.synth import Speaker
 from bulletins.synth.cache import SpeechCache, cache_key
@@ -114,3 +115,44 @@ def test_an_entry_damaged_after_it_was_read_is_a_miss_again(settings, station):
     spoken = again.speak(SENTENCES[:1]).clip.samples
     assert again.stats.synthesized == 1  # spoken afresh, not the zeroed samples
     assert np.max(np.abs(spoken)) > 0.05
+
+
+def test_count_is_the_length_speak_would_give(settings, station):
+    # The fit measures parts with count(); a count off by a sample would misplace them.
+    speaker = Speaker(settings, station, engine="espeak")
+    parts = [SENTENCES, SENTENCES[:1], ["", "…", SENTENCES[1]], []]
+    fresh = [speaker.count(p) for p in parts]  # the first call speaks and caches
+    assert speaker.stats.synthesized == 2
+    spoken = [len(speaker.speak(p).clip.samples) for p in parts]
+    assert fresh == spoken == [speaker.count(p) for p in parts]
+    assert spoken[0] > spoken[1] > 0 and spoken[3] == 0
+
+
+def test_cached_speech_is_shared_read_only(settings, station):
+    # Every build reading a sentence gets the same samples from memory: none may alter them.
+    Speaker(settings, station, engine="espeak").speak(SENTENCES[:1])
+    samples = Speaker(settings, station, engine="espeak").speak(SENTENCES[:1]).clip.samples
+    with pytest.raises(ValueError):
+        samples[0] = 1.0
+
+
+def test_forget_memos_reads_entries_afresh(settings, station):
+    # An entry changed in place with its stamp put back is still served from memory, until
+    # the process forgets its memos (as after emptying the cache folder).
+    import os
+
+    from bulletins.pipeline import forget_memos
+
+    speaker = Speaker(settings, station, engine="espeak")
+    speaker.speak(SENTENCES[:1])
+    speaker.speak(SENTENCES[:1])  # read from the file and kept in memory
+    (entry,) = _entries(settings)
+    st = entry.stat()
+    data = entry.read_bytes()
+    with open(entry, "r+b") as fh:  # same inode and size
+        fh.write(data[:44] + bytes(len(data) - 44))
+    os.utime(entry, ns=(st.st_atime_ns, st.st_mtime_ns))
+    cache = SpeechCache(settings.cache_dir / "speech")
+    assert cache.get(entry.stem, settings.audio.sample_rate) is not None  # from memory
+    forget_memos()
+    assert cache.get(entry.stem, settings.audio.sample_rate) is None  # damaged on disk

@@ -126,7 +126,10 @@ def _local_items(k: int, name: str, sample: list[dict]) -> list[dict]:
     return out
 
 
-def child_stations(home: Path, n: int) -> None:
+def child_stations(home: Path, n: int, side: str) -> None:
+    """One side of the stations comparison, one build per line read from stdin (the
+    station's number), answering each with a JSON line: "separate" empties the cache
+    before every build, "together" builds every station on one cache."""
     from bulletins.config import load_settings
     from bulletins.models import BuildRequest
     from bulletins.news import NewsQueue
@@ -146,34 +149,56 @@ def child_stations(home: Path, n: int) -> None:
     queue.add_many(shared)
     reqs = [BuildRequest(st.id, DAY, "sang", 600, "espeak", mark_aired=False)
             for st in settings.stations]
+    used = iter(range(10**6))
 
     def empty_cache() -> None:
-        # Empty means no memory of earlier builds either: this process's memos of normalized
-        # texts and checked cache entries go too (the imports stay warm on both sides).
-        shutil.rmtree(settings.cache_dir, ignore_errors=True)
+        # A build "with an empty cache" is one station's own machine: the cache left by the
+        # one before is moved aside, not deleted, so that no build writes into memory the
+        # system just freed (on some virtual machines fresh page-cache pages cost ten times
+        # as much). Empty also means no memory of earlier builds: this process's memos go
+        # too (the imports stay warm on both sides).
+        if settings.cache_dir.exists():
+            settings.cache_dir.rename(home / f"cache-used-{next(used)}")
         forget_memos()
 
     # Warm the imports once so neither side pays them.
-    empty_cache()
     build_bulletin(settings, reqs[0])
-    separate, separate_cpu = [], []
-    for req in reqs:
-        empty_cache()
-        cpu, (wall, _) = cpu_timed(lambda r=req: timed(lambda: build_bulletin(settings, r)))
-        separate.append(wall)
-        separate_cpu.append(cpu)
     empty_cache()
-    together, together_cpu = [], []
-    tempos, pauses = [], []
-    for req in reqs:
-        cpu, (t, res) = cpu_timed(lambda r=req: timed(lambda: build_bulletin(settings, r)))
-        together.append(t)
-        together_cpu.append(cpu)
-        tempos.append(res.manifest["tempo"])
-        pauses.append(res.manifest.get("pause_ms"))
-    print(json.dumps({"separate": separate, "together": together, "tempos": tempos,
-                      "separate_cpu": separate_cpu, "together_cpu": together_cpu,
-                      "pauses": pauses}))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        req = reqs[int(line)]
+        if side == "separate":
+            empty_cache()
+        cpu, (wall, res) = cpu_timed(lambda r=req: timed(lambda: build_bulletin(settings, r)))
+        print(json.dumps({"wall": wall, "cpu": cpu, "tempo": res.manifest["tempo"],
+                          "pause_ms": res.manifest.get("pause_ms")}), flush=True)
+
+
+def stations(tmp: Path, n: int) -> dict:
+    """The two sides in two processes taking turns station by station, so that a machine
+    slowing down or speeding up meanwhile weighs on both alike."""
+    sides = {side: subprocess.Popen(
+        [sys.executable, __file__, "--child", "stations", str(tmp / side), str(n), side],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for side in ("separate", "together")}
+    try:
+        for proc in sides.values():
+            if proc.stdout.readline().strip() != "ready":
+                sys.exit("stations child failed to start")
+        out: dict[str, list[dict]] = {side: [] for side in sides}
+        for k in range(n):
+            for side, proc in sides.items():
+                proc.stdin.write(f"{k}\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+                if not line:
+                    sys.exit(f"stations child ({side}) failed")
+                out[side].append(json.loads(line))
+    finally:
+        for proc in sides.values():
+            proc.stdin.close()
+            proc.wait()
+    return out
 
 
 # --- parent ---------------------------------------------------------------------------------
@@ -230,7 +255,7 @@ def main() -> None:
         if kind == "build":
             child_build(home)
         else:
-            child_stations(home, int(args.child[2]))
+            child_stations(home, int(args.child[2]), args.child[3])
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-build-"))
@@ -265,19 +290,22 @@ def main() -> None:
             print(f"startup, {label}: {t:.2f} s "
                   f"(target <= {TARGETS['startup']} s: {mark(t <= TARGETS['startup'])})")
         if args.stations:
-            st, _ = run_child("--child", "stations", str(tmp / "stations"), str(args.stations))
-            sep, tog = sum(st["separate"]), sum(st["together"])
+            st = stations(tmp / "stations", args.stations)
+            sep = sum(r["wall"] for r in st["separate"])
+            tog = sum(r["wall"] for r in st["together"])
             print(f"{args.stations} stations, ~80 % shared items: {tog:.1f} s on one cache vs "
                   f"{sep:.1f} s each from an empty cache = {tog / sep:.2f}x "
                   f"(target <= {TARGETS['stations']}x: "
                   f"{mark(tog / sep <= TARGETS['stations'])}); tempos "
-                  f"{sorted(set(st['tempos']))}, pauses between parts "
-                  f"{sorted(set(st['pauses']))} ms")
-            sep_cpu, tog_cpu = sum(st["separate_cpu"]), sum(st["together_cpu"])
-            later = st["together"][1:]
+                  f"{sorted({r['tempo'] for r in st['together']})}, pauses between parts "
+                  f"{sorted({r['pause_ms'] for r in st['together']})} ms")
+            sep_cpu = sum(r["cpu"] for r in st["separate"])
+            tog_cpu = sum(r["cpu"] for r in st["together"])
+            later = [r["wall"] for r in st["together"][1:]]
             print(f"  in CPU time: {tog_cpu:.1f} s vs {sep_cpu:.1f} s = {tog_cpu / sep_cpu:.2f}x; "
-                  f"on one cache the first station took {st['together'][0]:.2f} s, each "
-                  f"later one {sum(later) / max(1, len(later)):.2f} s on average")
+                  f"on one cache the first station took {st['together'][0]['wall']:.2f} s, each "
+                  f"later one {sum(later) / max(1, len(later)):.2f} s on average; each from an "
+                  f"empty cache {sep / args.stations:.2f} s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -528,22 +528,33 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
         total, pieces = len(samples), [((0, len(samples)), samples)]
     cache = PieceCache(cache_dir) if cache_dir is not None else None
     done: dict[str, _Piece] = {}  # the two jingles are one piece
-    body = bytearray()
+    # The body as the pieces' own frames between runs of silence, written as they are: no
+    # copy of the whole file is made in memory.
+    body: list[bytes] = []
+    size = 0
     silent = (mp3.silent_frame(rate, kbps), mp3.silent_frame(rate, kbps, padded=True))
     exact = mp3.exact_frame_bytes(rate, kbps)
+
+    def add(data: bytes) -> None:
+        nonlocal size
+        body.append(data)
+        size += len(data)
 
     def add_silence(count: int) -> None:
         # Padded where the bytes so far fall behind the exact bitrate, as LAME does.
         nonlocal frame
+        run = bytearray()
         for _ in range(count):
             frame += 1
-            body.extend(silent[len(body) + len(silent[0]) < frame * exact - 0.5])
+            run += silent[size + len(run) + len(silent[0]) < frame * exact - 0.5]
+        if run:
+            add(bytes(run))
     hop = rate // 10
     energy = np.zeros(total // hop + 2, dtype=np.float64)
     peak = 0.0
     frame = 0
     for (start, n), src in pieces:
-        x = src[:n]
+        x = src if len(src) == n else src[:n]  # the array itself keeps its digest (_digest)
         key = _piece_key(x, rate, audio)
         piece = done.get(key) or (cache.get(key) if cache else None)
         if piece is None:
@@ -556,7 +567,7 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
             raise AudioError("Không ghép được các đoạn âm thanh của bản tin.",
                              detail=f"piece at frame {first} overlaps frame {frame}")
         add_silence(first - frame)
-        body += piece.mp3
+        add(piece.mp3)
         frame = first + piece.frames
         at = round(start / hop)
         k = min(len(piece.energy), len(energy) - at)
@@ -568,28 +579,53 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
         padding += spf
     from . import loudness
 
-    sha = _write_file(out_path, (id3_tag(tags, segments),
-                                 mp3.info_frame(rate, kbps, frame, len(body), padding), body))
+    sha = _write_file(out_path, [id3_tag(tags, segments),
+                                 mp3.info_frame(rate, kbps, frame, size, padding), *body])
     return Mastered(path=out_path, duration_s=(frame * spf - mp3.ENCODER_DELAY - padding) / rate,
                     loudness_lufs=loudness.gated_lufs(energy, rate),
                     true_peak_dbtp=20 * np.log10(peak) if peak > 0 else -np.inf, sha256=sha)
 
 
-def _write_file(path: Path, chunks: tuple[bytes | bytearray, ...]) -> str:
+def _write_file(path: Path, chunks: list[bytes]) -> str:
     """Write the file in one pass (tag, Info frame, audio) and return its sha256, taken
     from the bytes written: the MP3 is neither rewritten to insert its tag nor read back
     to hash it. publish() owns atomicity: `path` is already a hidden temporary file."""
     import hashlib
+    import os
 
     digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
     try:
-        with open(path, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-                digest.update(chunk)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            _write_all(fd, chunks)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise AudioError(f"Không ghi được tệp MP3 «{path}».", detail=repr(exc)) from exc
     return digest.hexdigest()
+
+
+def _write_all(fd: int, chunks: list[bytes]) -> None:
+    """Write every chunk: os.writev in batches where there is one (not on Windows), and
+    plain writes for the rest of a partial one."""
+    import os
+
+    def rest(data: memoryview) -> None:
+        while data:
+            data = data[os.write(fd, data):]
+
+    if not hasattr(os, "writev"):
+        for chunk in chunks:
+            rest(memoryview(chunk))
+        return
+    batch = 1024  # IOV_MAX on Linux and the BSDs
+    for i in range(0, len(chunks), batch):
+        group = chunks[i:i + batch]
+        done = os.writev(fd, group)
+        if done < sum(len(c) for c in group):  # rare: a signal, a nearly full disk
+            rest(memoryview(b"".join(group))[done:])
 
 
 # --- tags -----------------------------------------------------------------------------------

@@ -93,12 +93,59 @@ def test_empty_queue_build_warns_in_the_cli(home):
     assert "Cảnh báo: Không có tin nào" in err
 
 
+class _Stderr:
+    """A process's stderr, read as it comes (to see when it waits for the slot lock)."""
+
+    def __init__(self, proc: subprocess.Popen):
+        import threading
+
+        self.lines: list[str] = []
+        self._t = threading.Thread(target=lambda: self.lines.extend(proc.stderr), daemon=True)
+        self._t.start()
+
+    def text(self) -> str:
+        self._t.join(60)
+        return "".join(self.lines)
+
+
+WAITING = "another build of xa-a/2026-11-25/sang is running: waiting"
+
+
 @pytest.mark.slow
 def test_two_concurrent_builds_of_one_slot_yield_one_build(home):
+    """Two CLI builds of one slot contend for certain: the test holds the slot's lock until
+    both say (bulletins -v) that they wait for it, so neither can start after the other
+    has finished (under load they used to build one after the other, both for real)."""
+    import threading
+
+    from bulletins.locks import slot_lock
+
     q = _home(home)
-    a, b = build_cli(home), build_cli(home)
-    (out_a, err_a), (out_b, err_b) = a.communicate(timeout=300), b.communicate(timeout=300)
-    assert a.returncode == 0 and b.returncode == 0, (err_a, err_b)
+    release, held = threading.Event(), threading.Event()
+
+    def holder() -> None:  # a third build, as far as the two processes can tell
+        with slot_lock(load_settings(home), "xa-a", DAY, "sang", wait=0):
+            held.set()
+            release.wait(300)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(60)
+        argv = ("-v", "build", "--station", "xa-a", "--slot", "sang", "--date", DAY.isoformat())
+        a, b = cli(home, *argv), cli(home, *argv)
+        err_a, err_b = _Stderr(a), _Stderr(b)
+        deadline = time.monotonic() + 240
+        while not all(WAITING in "".join(e.lines) for e in (err_a, err_b)):
+            assert time.monotonic() < deadline, "the builds never reached the slot lock"
+            assert a.poll() is None and b.poll() is None, (err_a.text(), err_b.text())
+            time.sleep(0.1)
+    finally:
+        release.set()
+        t.join(30)
+    out_a, out_b = a.stdout.read(), b.stdout.read()
+    assert a.wait(300) == 0 and b.wait(300) == 0, (err_a.text(), err_b.text())
+    err_a, err_b = err_a.text(), err_b.text()
     assert out_a.strip().splitlines()[-1] == out_b.strip().splitlines()[-1]
     assert ("nơi khác" in err_a) != ("nơi khác" in err_b), "exactly one waited and reused"
     folder = _folder(home)

@@ -52,17 +52,17 @@ unchanged (a stat, through publish.file_sha256's memo), starts the player, and o
 writes its log row. The row's data is in run/players/<station>.json from the moment the
 player runs, so a run killed before the row was written still gets it (recover_interrupted).
 
-Its record is claimed (so a cron run and a catch-up
-run cannot both play it), and if the log already has a row for (station, slot,
-scheduled time) it is never played again; past the grace period it is ``missed``. If the
-slot's build is due or running, the play waits for it (within grace). The bulletin is the
-latest published one for that day and slot; when the build failed or is missing,
-``on_missing`` decides: "build" builds now and plays late, "last_good" plays the newest
-earlier bulletin of that slot (the other is the fallback), and the log's error column
-says which. Then it waits for slot time (no lock held), and only then is the station's lock
-taken (one sound at a time per station, so
-an emergency never waits for a build) and the player run. A play that starts more than
-LATE_AFTER_S after its slot time, or whose bulletin was built at play time, is ``late``.
+Its record is claimed (so a cron run and a catch-up run cannot both play it), and if the
+log already has a row for (station, slot, scheduled time) it is never played again; past
+the grace period it is ``missed``. If the slot's build is due or running, the play waits
+for it (within grace). The bulletin is the latest published one for that day and slot;
+when the build failed or is missing, ``on_missing`` decides: "build" builds now and plays
+late, "last_good" plays the newest earlier bulletin of that slot (the other is the
+fallback), and the log's error column says which. Then it waits for slot time (no lock
+held), and only then is the station's lock taken (one sound at a time per station, so an
+emergency never waits for a build) and the player run; a file changed meanwhile is chosen
+again. A play that starts more than LATE_AFTER_S after its slot time, or whose bulletin was
+built at play time, is ``late``.
 Items are marked aired only after a successful play (the null player counts as published).
 
 Emergency: the main loop polls run/alerts/ (see alerts.py) several times a second; an

@@ -7,12 +7,15 @@ the OS drops it when the process dies, even on kill -9. On PostgreSQL, where wor
 on several machines, it is a session-level `pg_advisory_lock` on a key derived from the
 slot, held by one dedicated connection.
 
-A second build waits at most `wait` seconds, then is refused with `BuildBusyError`.
+A second build waits at most `wait` seconds, then is refused with `BuildBusyError`. It
+logs (INFO, `bulletins -v` shows it) when it starts waiting, so an operator sees why a build
+seems to stand still.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +26,7 @@ from .config import Settings
 from .errors import BulletinError
 
 POLL_S = 0.2
+log = logging.getLogger("bulletins.locks")
 
 
 class BuildBusyError(BulletinError):
@@ -34,6 +38,10 @@ class Held:
     """Yielded by slot_lock: whether we had to wait for another build to finish."""
 
     waited: bool
+
+
+def _waiting(name: str, wait: float) -> None:
+    log.info("another build of %s is running: waiting for it (at most %.0f s)", name, wait)
 
 
 def _busy(station_id: str, day: date, slot_name: str) -> BuildBusyError:
@@ -57,13 +65,14 @@ def slot_lock(settings: Settings, station_id: str, day: date, slot_name: str,
     from .db import get_engine
 
     engine = get_engine(settings.db_url)
+    name = f"{station_id}/{day.isoformat()}/{slot_name}"
     if engine.dialect.name == "postgresql":
-        with _pg_lock(engine, lock_key(station_id, day, slot_name), wait) as held:
+        with _pg_lock(engine, lock_key(station_id, day, slot_name), wait, name) as held:
             if held is None:
                 raise _busy(station_id, day, slot_name)
             yield held
         return
-    with _file_lock(settings, station_id, day, slot_name, wait) as held:
+    with _file_lock(settings, station_id, day, slot_name, wait, name) as held:
         if held is None:
             raise _busy(station_id, day, slot_name)
         yield held
@@ -71,7 +80,7 @@ def slot_lock(settings: Settings, station_id: str, day: date, slot_name: str,
 
 @contextmanager
 def _file_lock(settings: Settings, station_id: str, day: date, slot_name: str,
-               wait: float) -> Iterator[Held | None]:
+               wait: float, name: str) -> Iterator[Held | None]:
     from filelock import FileLock, Timeout
 
     folder = settings.home / "run" / "locks"
@@ -82,6 +91,7 @@ def _file_lock(settings: Settings, station_id: str, day: date, slot_name: str,
         lock.acquire(timeout=0)
     except Timeout:
         waited = True
+        _waiting(name, wait)
         try:
             lock.acquire(timeout=max(wait, 0), poll_interval=POLL_S)
         except Timeout:
@@ -94,7 +104,7 @@ def _file_lock(settings: Settings, station_id: str, day: date, slot_name: str,
 
 
 @contextmanager
-def _pg_lock(engine, key: int, wait: float) -> Iterator[Held | None]:  # noqa: ANN001
+def _pg_lock(engine, key: int, wait: float, name: str) -> Iterator[Held | None]:  # noqa: ANN001
     from sqlalchemy import text
 
     # The lock belongs to this connection's session: keep the connection for the whole build
@@ -104,6 +114,8 @@ def _pg_lock(engine, key: int, wait: float) -> Iterator[Held | None]:  # noqa: A
         deadline = time.monotonic() + max(wait, 0)
         waited = False
         while not conn.execute(try_lock, {"k": key}).scalar():
+            if not waited:
+                _waiting(name, wait)
             waited = True
             if time.monotonic() >= deadline:
                 yield None

@@ -13,7 +13,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -93,12 +96,62 @@ def test_empty_queue_build_warns_in_the_cli(home):
     assert "Cảnh báo: Không có tin nào" in err
 
 
+@contextmanager
+def _slot_held(home: Path) -> Iterator[None]:
+    """Hold the build lock of xa-a's "sang" slot (from a thread) while the block runs."""
+    from bulletins.locks import slot_lock
+
+    release, held = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with slot_lock(load_settings(home), "xa-a", DAY, "sang", wait=0):
+            held.set()
+            release.wait(300)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(60), "the test could not take the slot lock"
+        yield
+    finally:
+        release.set()
+        t.join(30)
+
+
+class _Stderr:
+    """A process's stderr, read as it comes (to see when it waits for the slot lock)."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.lines: list[str] = []
+        self._t = threading.Thread(target=lambda: self.lines.extend(proc.stderr), daemon=True)
+        self._t.start()
+
+    def text(self) -> str:
+        self._t.join(60)
+        return "".join(self.lines)
+
+
+WAITING = "another build of xa-a/2026-11-25/sang is running: waiting"
+
+
 @pytest.mark.slow
 def test_two_concurrent_builds_of_one_slot_yield_one_build(home):
+    """Two CLI builds of one slot contend for certain: the test holds the slot's lock until
+    both say (bulletins -v) that they wait for it, so neither can start after the other
+    has finished (under load they used to build one after the other, both for real)."""
     q = _home(home)
-    a, b = build_cli(home), build_cli(home)
-    (out_a, err_a), (out_b, err_b) = a.communicate(timeout=300), b.communicate(timeout=300)
-    assert a.returncode == 0 and b.returncode == 0, (err_a, err_b)
+    with _slot_held(home):  # a third build, as far as the two processes can tell
+        argv = ("-v", "build", "--station", "xa-a", "--slot", "sang", "--date", DAY.isoformat())
+        a, b = cli(home, *argv), cli(home, *argv)
+        err_a, err_b = _Stderr(a), _Stderr(b)
+        deadline = time.monotonic() + 240
+        while not all(WAITING in "".join(e.lines) for e in (err_a, err_b)):
+            assert time.monotonic() < deadline, "the builds never reached the slot lock"
+            assert a.poll() is None and b.poll() is None, (err_a.text(), err_b.text())
+            time.sleep(0.1)
+    out_a, out_b = a.stdout.read(), b.stdout.read()
+    assert a.wait(300) == 0 and b.wait(300) == 0, (err_a.text(), err_b.text())
+    err_a, err_b = err_a.text(), err_b.text()
     assert out_a.strip().splitlines()[-1] == out_b.strip().splitlines()[-1]
     assert ("nơi khác" in err_a) != ("nơi khác" in err_b), "exactly one waited and reused"
     folder = _folder(home)
@@ -116,24 +169,8 @@ def test_two_concurrent_builds_of_one_slot_yield_one_build(home):
 
 @pytest.mark.slow
 def test_a_build_while_the_slot_is_locked_is_refused_or_waits(home):
-    import threading
-
-    from bulletins.locks import slot_lock
-
     q = _home(home)
-    settings = load_settings(home)
-    release = threading.Event()
-    held = threading.Event()
-
-    def holder() -> None:  # another process's build, as far as the CLI can tell
-        with slot_lock(settings, "xa-a", DAY, "sang", wait=0):
-            held.set()
-            release.wait(120)
-
-    t = threading.Thread(target=holder)
-    t.start()
-    try:
-        assert held.wait(60)
+    with _slot_held(home):  # another process's build, as far as the CLI can tell
         refused = build_cli(home, "--wait", "0")
         _out, err = refused.communicate(timeout=300)
         assert refused.returncode == 1
@@ -142,9 +179,6 @@ def test_a_build_while_the_slot_is_locked_is_refused_or_waits(home):
         time.sleep(3)
         assert waiting.poll() is None, "it must wait for the lock, not build alongside"
         assert not (_folder(home) / "sang.mp3").exists()
-    finally:
-        release.set()
-        t.join(30)
     out, err = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, err
     assert Path(out.strip().splitlines()[-1]).is_file()

@@ -7,7 +7,9 @@ Jobs (APScheduler 3, BackgroundScheduler, SQLAlchemyJobStore on the project data
   earliest occurrence not yet past grace and not yet handled, through
   ``pipeline.build_bulletin(..., mark_aired=False)``. Builds run one at a time, in the
   order they fell due (a one-thread executor plus a lock shared with play-time builds).
-- ``play:<station>:<slot>`` — CronTrigger at slot time; plays what was built.
+- ``play:<station>:<slot>`` — CronTrigger ``prepare_s`` (PREPARE_S, at most half the lead)
+  before slot time: prepares the play, then starts the player at slot time (see below).
+  A service starting less than ``prepare_s`` before a slot runs that job at once.
 - ``late:…`` and ``catchup-build:…`` — one-off jobs added by the catch-up below.
 
 Start-up, in this order: take the home lock (lock.py); close log rows a dead run left
@@ -40,16 +42,27 @@ if the bulletin had played at least AIRED_FRACTION of its length the row says ai
 late) with a note and its items count as aired, else failed ("bị ngắt khi bộ lập lịch dừng
 đột ngột"); its items are never aired again when they did air.
 
-Playing an occurrence (play_slot): its record is claimed (so a cron run and a catch-up
-run cannot both play it), and if the log already has a row for (station, slot,
-scheduled time) it is never played again; past the grace period it is ``missed``. If the
-slot's build is due or running, the play waits for it (within grace). The bulletin is the
-latest published one for that day and slot; when the build failed or is missing,
-``on_missing`` decides: "build" builds now and plays late, "last_good" plays the newest
-earlier bulletin of that slot (the other is the fallback), and the log's error column
-says which. Only then is the station's lock taken (one sound at a time per station, so
-an emergency never waits for a build) and the player run. A play that starts more than
-LATE_AFTER_S after its slot time, or whose bulletin was built at play time, is ``late``.
+Playing an occurrence (play_slot) is prepared before its slot, because a province server
+playing many stations at one minute cannot do each play's work at the minute: APScheduler
+submits due jobs one by one, writing each job's next run to the database, and the plays'
+own database reads and writes and file hashing then compete for it (17 of 50 plays started
+up to 5.4 s late under load). So the job fires ``prepare_s`` early; everything below up to
+"the station's lock" happens then, and at slot time a play only re-checks that its file is
+unchanged (a stat, through publish.file_sha256's memo), starts the player, and only then
+writes its log row. The row's data is in run/players/<station>.json from the moment the
+player runs, so a run killed before the row was written still gets it (recover_interrupted).
+
+Its record is claimed (so a cron run and a catch-up run cannot both play it), and if the
+log already has a row for (station, slot, scheduled time) it is never played again; past
+the grace period it is ``missed``. If the slot's build is due or running, the play waits
+for it (within grace). The bulletin is the latest published one for that day and slot;
+when the build failed or is missing, ``on_missing`` decides: "build" builds now and plays
+late, "last_good" plays the newest earlier bulletin of that slot (the other is the
+fallback), and the log's error column says which. Then it waits for slot time (no lock
+held), and only then is the station's lock taken (one sound at a time per station, so an
+emergency never waits for a build) and the player run; a file changed meanwhile is chosen
+again. A play that starts more than LATE_AFTER_S after its slot time, or whose bulletin was
+built at play time, is ``late``.
 Items are marked aired only after a successful play (the null player counts as published).
 
 Emergency: the main loop polls run/alerts/ (see alerts.py) several times a second; an
@@ -69,7 +82,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -79,6 +92,7 @@ from ..db import BulletinRecord, get_engine
 from ..errors import BulletinError, explain
 from ..models import BuildRequest
 from ..news import NewsQueue
+from ..publish import agrees
 from . import alerts, jobs
 from .broadcast import BroadcastLogBook
 from .lock import HomeLock, heartbeat_status, run_dir, write_heartbeat
@@ -106,6 +120,7 @@ from .times import latest_occurrence, next_occurrence, occurrences, shifted
 
 log = logging.getLogger("bulletins.schedule")
 LATE_AFTER_S = 3.0  # a play starting later than this after its slot time is "late"
+PREPARE_S = 30  # a play job fires this long before its slot (at most half of lead_minutes)
 HEARTBEAT_S = 2.0
 POLL_S = 0.2
 CATCH_UP_SLACK = timedelta(minutes=1)
@@ -125,11 +140,19 @@ class JobSpec:
     misfire_grace_s: int
 
 
+def prepare_s(settings: Settings) -> int:
+    """How many seconds before its slot a play job fires to prepare the play: PREPARE_S,
+    but at most half the lead, so that the slot's build job has been submitted first (a play
+    prepared while its build is due or running waits for it)."""
+    return min(PREPARE_S, round(settings.playback.lead_minutes * 60) // 2)
+
+
 def desired_jobs(settings: Settings) -> dict[str, JobSpec]:
     """Every job the config asks for, by id."""
     p = settings.playback
     lead_s = round(p.lead_minutes * 60)
     grace_s = max(1, round(p.grace_minutes * 60))
+    prep_s = prepare_s(settings)
     home = str(settings.home)
     out: dict[str, JobSpec] = {}
     for st in settings.stations:
@@ -139,15 +162,16 @@ def desired_jobs(settings: Settings) -> dict[str, JobSpec]:
             out[f"build:{st.id}:{sl.name}"] = JobSpec(  # may queue behind other builds
                 f"build:{st.id}:{sl.name}", jobs.BUILD_REF, args, dow, h, m, s,
                 max(1, lead_s + grace_s))
-            dow, h, m, s = shifted(sl, 0)
+            dow, h, m, s = shifted(sl, prep_s)
             out[f"play:{st.id}:{sl.name}"] = JobSpec(
-                f"play:{st.id}:{sl.name}", jobs.PLAY_REF, args, dow, h, m, s, grace_s)
+                f"play:{st.id}:{sl.name}", jobs.PLAY_REF, args, dow, h, m, s, prep_s + grace_s)
     return out
 
 
 @dataclass(frozen=True)
 class _Choice:
     path: Path
+    sha256: str  # what its record or manifest says, checked against the file
     items: list[int]
     engine: str
     duration_s: float
@@ -246,6 +270,7 @@ class Service:
         self.scheduler = None
         self.grace = timedelta(minutes=settings.playback.grace_minutes)
         self.lead = timedelta(minutes=settings.playback.lead_minutes)
+        self.prepare = timedelta(seconds=prepare_s(settings))
         self.occurrences = OccurrenceBook()
         # made once, only read afterwards: no thread adds or removes a station
         self._channels = {st.id: _Channel() for st in settings.stations}
@@ -365,6 +390,7 @@ class Service:
                                         "removed": []}
         desired = desired_jobs(self.settings)
         existing = {j.id: j for j in self.scheduler.get_jobs()}
+        now = self.now()
         for jid in existing:
             if jid not in desired:
                 self.scheduler.remove_job(jid)
@@ -380,10 +406,17 @@ class Service:
                 report["unchanged"].append(jid)
             else:
                 report["changed"].append(jid)
+            extra = {}
+            if jid.startswith("play:"):  # its slot comes sooner than its job's prepare time
+                soon = next_occurrence(self.settings.station(spec.args[1]).slot(spec.args[2]),
+                                       now + timedelta(microseconds=1))
+                if soon is not None and soon - now <= self.prepare:
+                    extra["next_run_time"] = now
             self.scheduler.add_job(spec.func, trig, args=list(spec.args), id=jid, name=jid,
                                    replace_existing=True, coalesce=True, max_instances=1,
                                    misfire_grace_time=spec.misfire_grace_s,
-                                   executor="builds" if jid.startswith("build:") else "default")
+                                   executor="builds" if jid.startswith("build:") else "default",
+                                   **extra)
         log.info("jobs reconciled: %s", {k: len(v) for k, v in report.items()})
         for kind in ("added", "changed", "removed"):
             for jid in report[kind]:
@@ -476,9 +509,14 @@ class Service:
             for occ in self.occurrences.find(station, slot, BUILDING):
                 occ.build_not_coming()  # a play waiting for this build stops waiting
             return
-        if not self.book.for_slot(station, slot, event.scheduled_run_time):
-            self.book.add(station=station, slot=slot, outcome="missed",
-                          scheduled_at=event.scheduled_run_time,
+        sched = event.scheduled_run_time
+        if kind == "play":  # it fires prepare_s before the slot
+            try:
+                sched = self._play_target(self.settings.station(station).slot(slot), sched)
+            except BulletinError:
+                return
+        if sched is not None and not self.book.for_slot(station, slot, sched):
+            self.book.add(station=station, slot=slot, outcome="missed", scheduled_at=sched,
                           error="Bộ lập lịch không kịp chạy trong thời gian cho phép.")
 
     def _on_error(self, event) -> None:  # noqa: ANN001
@@ -567,8 +605,6 @@ class Service:
     def _record(self, station_id: str, slot_name: str, day: date | None,
                 before: date | None = None) -> BulletinRecord | None:
         """The newest published bulletin for the slot (on `day`, or before `before`)."""
-        from ..publish import agrees
-
         # Only a record whose file is in place and hashes as recorded (a crash between
         # renames, or a record a crash left "publishing", is settled by this check).
         for rec in NewsQueue(self.settings).bulletin_records(
@@ -583,7 +619,7 @@ class Service:
         """Play one occurrence of a slot (at most once), then log and mark its items."""
         st = self.settings.station(station_id)
         sl = st.slot(slot_name)
-        sched = scheduled_at or latest_occurrence(sl, self.now() + timedelta(seconds=1))
+        sched = scheduled_at or self._play_target(sl, self.now())
         if sched is None:
             return
         from ..station.server import has_machine
@@ -601,6 +637,11 @@ class Service:
         finally:
             if not handled:
                 occ.release_play()
+
+    def _play_target(self, sl: Slot, fired: datetime) -> datetime | None:
+        """The occurrence a play job that fired at `fired` is for: it fires prepare_s early
+        (or later, within grace)."""
+        return latest_occurrence(sl, fired + self.prepare + timedelta(seconds=1))
 
     def _missed_late(self, station_id: str, slot_name: str, sched: datetime) -> bool:
         if self.now() - sched <= self.grace:
@@ -622,40 +663,81 @@ class Service:
             return True
         if self._missed_late(station_id, slot_name, sched):
             return True
-        # Choosing may wait for or run a build: no station lock is held meanwhile, so an
-        # emergency is never kept waiting by a build.
+        for _ in range(3):  # a file replaced between choosing and slot time is chosen again
+            # Choosing may wait for or run a build: no station lock is held meanwhile, so an
+            # emergency is never kept waiting by a build.
+            choice = self._prepared(st, sl, occ)
+            if not isinstance(choice, _Choice):
+                return choice
+            if (sched - self.now()).total_seconds() > 0:
+                log.info("%s/%s: ready to play %s at %s", station_id, slot_name,
+                         choice.path.name, sched)
+            if not self._until(sched):
+                return False
+            with self._channel(station_id).lock:  # one sound at a time per station
+                if self.stop_event.is_set():
+                    return False
+                if self._missed_late(station_id, slot_name, sched):
+                    return True
+                # a stat when unchanged (publish.file_sha256 memoises by inode, mtime, size)
+                if agrees(choice.path, choice.sha256):
+                    self._air(st, sl, occ, choice)
+                    return True
+            log.warning("%s/%s: %s changed after it was chosen; choosing again", station_id,
+                        slot_name, choice.path)
+        occ.move(FAILED)
+        self.book.add(station=station_id, slot=slot_name, outcome="failed", scheduled_at=sched,
+                      started_at=self.now(), error="Tệp bản tin cứ bị thay đổi, không khớp mã "
+                      "SHA-256 trong bản ghi; không phát.")
+        return True
+
+    def _prepared(self, st: Station, sl: Slot, occ: Occurrence) -> _Choice | bool:
+        """The bulletin to play, verified; or whether the occurrence was decided without one."""
         try:
             choice = self._choose(st, sl, occ)
         except _StillBuilding:
-            return self._missed_late(station_id, slot_name, sched)
+            return self._missed_late(st.id, sl.name, occ.at)
         except _NoBulletin as exc:
             occ.move(FAILED)
-            self.book.add(station=station_id, slot=slot_name, outcome="failed",
-                          scheduled_at=sched, started_at=self.now(), error=str(exc))
-            log.error("%s/%s: nothing to play: %s", station_id, slot_name, exc)
+            self.book.add(station=st.id, slot=sl.name, outcome="failed", scheduled_at=occ.at,
+                          started_at=self.now(), error=str(exc))
+            log.error("%s/%s: nothing to play: %s", st.id, sl.name, exc)
             return True
-        with self._channel(station_id).lock:  # one sound at a time per station
-            if self.stop_event.is_set():
+        if choice.duration_s:
+            return choice
+        return replace(choice, duration_s=mp3_duration_s(choice.path))
+
+    def _until(self, when: datetime) -> bool:
+        """Wait until `when` on the service's clock; False when the service stops first."""
+        while (left := (when - self.now()).total_seconds()) > 0:
+            if self.stop_event.wait(min(left, POLL_S)):
                 return False
-            if self._missed_late(station_id, slot_name, sched):
-                return True
-            started = self.now()
-            late = choice.rebuilt or (started - sched).total_seconds() > LATE_AFTER_S
-            occ.move(PLAYING)
-            digest = alerts.sha256_file(choice.path)
-            row = self.book.add(
-                station=station_id, slot=slot_name, outcome="playing", scheduled_at=sched,
-                started_at=started, file=str(choice.path), sha256=digest,
-                items=choice.items, engine=choice.engine, error=choice.note)
-            ok, error = self._play(station_id, choice.path, choice.duration_s)
-            outcome = ("late" if late else "aired") if ok else "failed"
-            if ok and choice.items:  # before the row is closed: a reader of the log sees both
-                NewsQueue(self.settings).mark_aired(choice.items, station_id, sched.date(),
-                                                    slot_name, bulletin=digest)
-            self.book.finish(row, outcome, self.now(), error)
-            occ.move(DONE if ok else FAILED)
-            log.info("%s/%s at %s: %s %s", station_id, slot_name, sched, outcome, error)
-            return True
+        return not self.stop_event.is_set()
+
+    def _air(self, st: Station, sl: Slot, occ: Occurrence, choice: _Choice) -> None:
+        """Start the player at once; the log row is written once it runs (a database busy
+        with 50 stations' rows must not hold up the sound)."""
+        sched = occ.at
+        started = self.now()
+        late = choice.rebuilt or (started - sched).total_seconds() > LATE_AFTER_S
+        occ.move(PLAYING)
+        entry = dict(station=st.id, slot=sl.name, scheduled_at=sched, started_at=started,
+                     file=str(choice.path), sha256=choice.sha256, items=choice.items,
+                     engine=choice.engine, error=choice.note)
+        row: list[int] = []
+        ok, error = self._play(st.id, choice.path, choice.duration_s, entry,
+                               lambda: row.append(self.book.add(outcome="playing", **entry)))
+        outcome = ("late" if late else "aired") if ok else "failed"
+        if ok and choice.items:  # before the row is closed: a reader of the log sees both
+            NewsQueue(self.settings).mark_aired(choice.items, st.id, sched.date(), sl.name,
+                                                bulletin=choice.sha256)
+        if row:
+            self.book.finish(row[0], outcome, self.now(), error)
+        else:  # the row could not be written when the player started
+            self.book.add(outcome=outcome, finished_at=self.now(),
+                          **{**entry, "error": "; ".join(e for e in (choice.note, error) if e)})
+        occ.move(DONE if ok else FAILED)
+        log.info("%s/%s at %s: %s %s", st.id, sl.name, sched, outcome, error)
 
     def _choose(self, st: Station, sl: Slot, occ: Occurrence) -> _Choice:
         sched = occ.at
@@ -669,7 +751,8 @@ class Service:
         failure = occ.build_error if occ.state == BUILD_FAILED else ""
         rec = None if failure else self._record(st.id, sl.name, day)
         if rec is not None:
-            return _Choice(Path(rec.path), json.loads(rec.item_ids), rec.engine, rec.duration_s)
+            return _Choice(Path(rec.path), rec.sha256, json.loads(rec.item_ids), rec.engine,
+                           rec.duration_s)
         reason = f"Dựng trước bị lỗi: {failure}" if failure else "Chưa có bản tin dựng sẵn"
         ways = ["build", "last_good"]
         if self.settings.playback.on_missing == "last_good":
@@ -688,19 +771,26 @@ class Service:
                 if mine:
                     occ.end_build()
                 m = res.manifest
-                return _Choice(Path(res.mp3_path), list(m.get("items", [])), m.get("engine", ""),
+                return _Choice(Path(res.mp3_path), str(m.get("sha256") or ""),
+                               list(m.get("items", [])), m.get("engine", ""),
                                float(m.get("duration_s") or 0), rebuilt=True,
                                note=f"{reason}; đã dựng lại lúc phát (phát muộn).")
             old = self._record(st.id, sl.name, None, before=day)
             if old is None:
                 reason += "; không có bản tin cũ của khung giờ này"
                 continue
-            return _Choice(Path(old.path), json.loads(old.item_ids), old.engine, old.duration_s,
+            return _Choice(Path(old.path), old.sha256, json.loads(old.item_ids), old.engine,
+                           old.duration_s,
                            note=f"{reason}; phát lại bản tin cũ ngày {old.day:%d/%m/%Y}.")
         raise _NoBulletin(reason + ".")
 
-    def _play(self, station_id: str, path: Path, duration_s: float) -> tuple[bool, str]:
-        timeout = (duration_s or mp3_duration_s(path)) + self.settings.playback.timeout_margin_s
+    def _play(self, station_id: str, path: Path, duration_s: float, entry: dict | None = None,
+              on_start: Callable[[], None] | None = None) -> tuple[bool, str]:
+        """Play `path` on the station's channel. `on_start` runs once the player runs (a
+        command player: once its process is recorded in run/players/ with `entry`, the
+        log row's data, so a killed run's next start can write the row itself)."""
+        duration_s = duration_s or mp3_duration_s(path)
+        timeout = duration_s + self.settings.playback.timeout_margin_s
         play = _Play()
         channel = self._channel(station_id)
         channel.begin(play)
@@ -708,11 +798,14 @@ class Service:
         try:
             if isinstance(self.player, CommandPlayer):
                 def spawned(pid: int, ticks: int | None) -> None:
-                    self._write_track(track, pid, ticks, path, duration_s or
-                                      mp3_duration_s(path))
+                    self._write_track(track, pid, ticks, path, duration_s, entry)
+                    if on_start is not None:
+                        on_start()
 
                 self.player.play(path, timeout, play.cancel, on_spawn=spawned)
             else:
+                if on_start is not None:
+                    on_start()
                 self.player.play(path, timeout, play.cancel)
             return True, ""
         except PlayInterrupted:
@@ -744,19 +837,38 @@ class Service:
         return d / f"{station_id}.json"
 
     def _write_track(self, track: Path, pid: int, ticks: int | None, path: Path,
-                     duration_s: float) -> None:
-        """Where the player's process group is, written before anything can go wrong."""
+                     duration_s: float, entry: dict | None = None) -> None:
+        """Where the player's process group is, written before anything can go wrong, with
+        the log row's data (`entry`, times as ISO text) for a row not yet written."""
         tmp = track.with_suffix(".tmp")
+        log_row = {k: v.isoformat() if isinstance(v, datetime) else v
+                   for k, v in (entry or {}).items()}
         tmp.write_text(json.dumps({
             "pid": pid, "pgid": pid, "start_ticks": ticks, "started": self.now().isoformat(),
             "file": str(path), "duration_s": duration_s, "scheduler_pid": os.getpid(),
-            "boot_id": boot_id()}))  # a player record from an earlier boot died in the reboot
+            "boot_id": boot_id(),  # a player record from an earlier boot died in the reboot
+            "log": log_row}))
         os.replace(tmp, track)
+
+    def _restore_rows(self) -> None:
+        """A run killed between starting a player and writing its log row: write the row
+        ("playing") from the player's record, so it is judged like any cut-off play."""
+        for track in sorted((run_dir(self.home) / "players").glob("*.json")):
+            entry = dict((_read_json(track) or {}).get("log") or {})
+            if not entry.get("scheduled_at"):
+                continue
+            for key in ("scheduled_at", "started_at"):
+                entry[key] = datetime.fromisoformat(entry[key]) if entry.get(key) else None
+            if not self.book.for_slot(entry["station"], entry["slot"], entry["scheduled_at"]):
+                log.warning("%s/%s: writing the log row a killed run left unwritten",
+                            entry["station"], entry["slot"])
+                self.book.add(outcome="playing", **entry)
 
     def recover_interrupted(self, last_alive: datetime | None) -> int:
         """Close the log rows a killed run left ``playing`` with what really happened, after
         stopping a player that outlived it; return how many rows were closed."""
         closed = 0
+        self._restore_rows()
         rows = self.book.playing()
         for e in rows:
             track = self._track_file(e.station)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -65,6 +66,45 @@ def log_rows(state, station: str, day: date | None = None, slot: str | None = No
         return list(s.scalars(q))
 
 
+def _aired_manifest(settings: Settings, file: str, sha256: str) -> dict:
+    """The manifest of the bulletin a log row names: beside its MP3, or its archived copy
+    when the slot was published again since (matched by sha256); {} when not found."""
+    if not file or not sha256:
+        return {}
+    mp3 = Path(file).resolve()
+    if not mp3.is_relative_to(settings.audio_out.resolve()):  # only our own published files
+        return {}
+    for path in (mp3.with_suffix(".json"),
+                 *sorted((mp3.parent / "archive").glob(f"{mp3.stem}-v*.json"))):
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict) and manifest.get("sha256") == sha256:
+            return manifest
+    return {}
+
+
+def aired_recordings(settings: Settings, rows: list[BroadcastLog]) -> dict[int, list[dict]]:
+    """By log row id: the recorded clips its bulletin played ("bản ghi âm tiếng Jrai" and
+    the item's title), so the log says which items went out as a recording."""
+    from ..recording import language_label
+
+    out: dict[int, list[dict]] = {}
+    for row in rows:
+        for seg in _aired_manifest(settings, row.file or "", row.sha256 or "").get("segments",
+                                                                                   []):
+            if not isinstance(seg, dict) or seg.get("kind") != "recording":
+                continue
+            lang = str(seg.get("language") or "")
+            label = "bản ghi âm" + (f" {language_label(lang)}" if lang else "")
+            title = str(seg.get("title") or "")
+            title = title.removesuffix(f" ({label})")  # the pipeline's chapter name
+            out.setdefault(row.id, []).append({"label": label, "title": title,
+                                               "item_id": seg.get("item_id")})
+    return out
+
+
 def _urgent_ids(state, pub) -> frozenset[int]:
     """Which items of this bulletin are urgent (the manifest does not carry priorities)."""
     ids = [s.get("item_id") for s in pub.manifest.get("segments") or []
@@ -104,9 +144,10 @@ def bulletins(request: Request, state: StateDep, _u: Listener, station: str = ""
     days: dict[str, list] = {}
     for p in published:
         days.setdefault(p.day, []).append(p)
+    log = log_rows(state, st.id, the_day)
     return render(request, "bulletins.html", {
         "station": st, "stations": state.settings.stations, "day": the_day,
-        "days": days, "log": log_rows(state, st.id, the_day),
+        "days": days, "log": log, "recordings": aired_recordings(state.settings, log),
     })
 
 
@@ -118,9 +159,10 @@ def bulletin_detail(station: str, day: str, slot: str, request: Request, state: 
     if pub is None:
         raise HTTPException(404, "Chưa có bản tin này. Hãy dựng bản tin trước.")
     the_day = parse_day(day)
+    log = log_rows(state, st.id, the_day, slot)
     return render(request, "bulletin.html", {
         "station": st, "pub": pub, "segments": timeline(pub.manifest, _urgent_ids(state, pub)),
-        "log": log_rows(state, st.id, the_day, slot), "outcomes": OUTCOMES,
+        "log": log, "recordings": aired_recordings(state.settings, log), "outcomes": OUTCOMES,
         "deferred": _titles(state, pub.manifest.get("deferred") or []),
     })
 

@@ -13,10 +13,10 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bulletins.config import load_settings
+from bulletins.config import Settings, load_settings
 from bulletins.schedule.broadcast import BroadcastLogBook, Entry
 
 HERE = Path(__file__).resolve().parent
@@ -51,16 +51,19 @@ def warm_up(home: Path) -> None:
 
 def write_home(home: Path, slots: list[SlotSpec], *, player: str = "command",
                sleep: float = 0.3, lead: float = 0.5, grace: float = 0.2,
-               on_missing: str = "build", station: str = "xa-a",
+               on_missing: str = "build", station: str | list[str] = "xa-a",
                items: int = 2) -> Path:
+    """A home whose station (or each of several stations) has `slots`."""
     home.mkdir(parents=True, exist_ok=True)
     if WARM_CACHE and not (home / "cache").exists():
         shutil.copytree(WARM_CACHE[0], home / "cache")
-    lines = [f'[[stations]]\nid = "{station}"\nname = "Đài truyền thanh xã Thử"\n'
-             'engine = "espeak"\n']
-    for s in slots:
-        lines.append(f'[[stations.slots]]\nname = "{s.name}"\ntime = "{s.time:%H:%M:%S}"\n'
-                     f'length_s = {s.length_s}\n')
+    lines = []
+    for sid in [station] if isinstance(station, str) else station:
+        lines.append(f'[[stations]]\nid = "{sid}"\nname = "Đài truyền thanh xã Thử"\n'
+                     'engine = "espeak"\n')
+        for s in slots:
+            lines.append(f'[[stations.slots]]\nname = "{s.name}"\n'
+                         f'time = "{s.time:%H:%M:%S}"\nlength_s = {s.length_s}\n')
     cmd = f'"{sys.executable}" "{PLAYER}" {{file}} "{home / "plays.txt"}" {sleep}'
     lines.append(f"[playback]\nplayer = \"{player}\"\ncommand = '{cmd}'\n"
                  f"lead_minutes = {lead}\ngrace_minutes = {grace}\n"
@@ -74,6 +77,31 @@ def write_home(home: Path, slots: list[SlotSpec], *, player: str = "command",
             q.add({"title": f"Tin số {i + 1}", "body": "Xã tổ chức tiêm phòng cho trẻ em "
                    f"vào sáng thứ hai, đợt {i + 1}."})
     return home
+
+
+def make_mp3(path: Path, seconds: float) -> None:
+    """A real MP3 (a tone) made with ffmpeg."""
+    import imageio_ffmpeg
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-ac", "1",
+                    "-c:a", "libmp3lame", "-b:a", "32k", str(path)], check=True)
+
+
+def publish(settings: Settings, slot: str, day: date, items: list[int], seconds: float = 2.0,
+            station: str = "xa-a") -> Path:
+    """A published bulletin as the pipeline records it: an MP3 and its database row."""
+    from bulletins.db import BulletinRecord, session_factory
+    from bulletins.schedule.alerts import sha256_file
+
+    mp3 = settings.audio_out / station / day.isoformat() / f"{slot}.mp3"
+    make_mp3(mp3, seconds)
+    with session_factory(settings.db_url).begin() as s:
+        s.add(BulletinRecord(station=station, day=day, slot=slot, path=str(mp3),
+                             sha256=sha256_file(mp3), duration_s=seconds, engine="espeak:vi",
+                             item_ids=json.dumps(items), deferred_ids="[]"))
+    return mp3
 
 
 def _env() -> dict[str, str]:
@@ -124,8 +152,6 @@ class Sched:
 
 def wait_built(home: Path, slot: str, timeout: float = 90) -> None:
     """Wait until the scheduler has published today's bulletin for `slot`."""
-    from datetime import date
-
     mp3 = home / "audio_out" / "xa-a" / date.today().isoformat() / f"{slot}.mp3"
     wait_for(mp3.exists, timeout, f"{mp3} was not built")
 

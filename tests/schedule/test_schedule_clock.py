@@ -9,9 +9,10 @@ a play, and the recovery of a play cut off by a killed scheduler (issue 15).
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,10 +21,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from schedule_harness import SlotSpec, write_home
+from schedule_harness import SlotSpec, make_mp3, publish, write_home
 
 from bulletins.config import load_settings
-from bulletins.db import BulletinRecord, session_factory
 from bulletins.news import NewsQueue
 from bulletins.schedule.broadcast import BroadcastLogBook
 from bulletins.schedule.lock import heartbeat_status, write_heartbeat
@@ -66,32 +66,12 @@ class Recording:
         self.gate.wait(10)
 
 
-def _mp3(path: Path, seconds: float) -> None:
-    import imageio_ffmpeg
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-                    "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-ac", "1",
-                    "-c:a", "libmp3lame", "-b:a", "32k", str(path)], check=True)
-
-
-def publish(settings, slot: str, day, items: list[int], seconds: float = 2.0) -> Path:
-    """A published bulletin as the pipeline records it: an MP3 and its database row."""
-    from bulletins.schedule.alerts import sha256_file
-
-    mp3 = settings.audio_out / "xa-a" / day.isoformat() / f"{slot}.mp3"
-    _mp3(mp3, seconds)
-    with session_factory(settings.db_url).begin() as s:
-        s.add(BulletinRecord(station="xa-a", day=day, slot=slot, path=str(mp3),
-                             sha256=sha256_file(mp3), duration_s=seconds, engine="espeak:vi",
-                             item_ids=json.dumps(items), deferred_ids="[]"))
-    return mp3
-
-
 def service(home: Path, slots=("sang",), *, player=None, at: datetime = T0, grace: float = 5,
-            command_sleep: float = 0.3, items: int = 2) -> tuple[Service, Clock]:
+            command_sleep: float = 0.3, items: int = 2,
+            stations: str | list[str] = "xa-a") -> tuple[Service, Clock]:
     write_home(home, [SlotSpec(n, T0 + timedelta(minutes=10 * i)) for i, n in enumerate(slots)],
-               grace=grace, sleep=command_sleep, items=items, on_missing="last_good")
+               grace=grace, sleep=command_sleep, items=items, on_missing="last_good",
+               station=stations)
     settings = load_settings(home)
     clock = Clock(at)
     if player == "command":
@@ -232,6 +212,118 @@ def test_a_build_job_for_a_built_occurrence_does_not_build_again(home):
     assert occ.history == ["pending", "building", "built"]
 
 
+# --- plays prepared before their slot -------------------------------------------------------
+def _ready(caplog, n: int, timeout: float = 30) -> None:
+    """Wait until `n` plays logged that they are prepared and wait for their slot."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum("ready to play" in r.getMessage() for r in caplog.records) >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {n} plays got ready")
+
+
+def _starts(home: Path) -> list[str]:
+    return [name for kind, name in _plays(home) if kind == "start"]
+
+
+def _wait(pred, timeout: float, msg: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, msg
+        time.sleep(0.05)
+
+
+def test_plays_prepared_before_their_slot_start_at_it_with_the_database_busy(home, caplog):
+    """Twenty stations, one minute: each play job fires early (as its cron trigger does),
+    finds and verifies its bulletin and waits; at slot time the players start even while
+    another process holds the database's write lock, so no log write stands between a slot
+    and its sound (they used to queue up there and start late)."""
+    caplog.set_level(logging.INFO, logger="bulletins.schedule")
+    ids = [f"xa-{i:02d}" for i in range(20)]
+    svc, clock = service(home, player="command", stations=ids, items=0, command_sleep=0.2)
+    mp3s = {sid: publish(svc.settings, "sang", T0.date(), [], seconds=1, station=sid)
+            for sid in ids}
+    clock.set(T0 - timedelta(seconds=10))  # the play jobs fire prepare_s (15 s) early
+    threads = [threading.Thread(target=svc.play_slot, args=(sid, "sang")) for sid in ids]
+    for t in threads:
+        t.start()
+    _ready(caplog, len(ids))
+    time.sleep(0.5)
+    assert _starts(home) == []  # nothing plays before its slot
+    busy = sqlite3.connect(home / "bulletins.sqlite3", isolation_level=None)
+    busy.execute("BEGIN IMMEDIATE")  # a writer holds the database (busy timeout: 10 s)
+    try:
+        clock.set(T0)
+        _wait(lambda: len(_starts(home)) == len(ids), 8, "players waited for the database")
+        assert rows(home) == []  # the log rows come after the sound
+    finally:
+        busy.execute("ROLLBACK")
+        busy.close()
+    for t in threads:
+        t.join(20)
+    got = rows(home)
+    assert sorted(e.station for e in got) == ids
+    assert all(e.outcome == "aired" and e.scheduled_at == e.started_at == T0.replace(tzinfo=None)
+               and e.file == str(mp3s[e.station]) and len(e.sha256) == 64 for e in got)
+    assert sorted(_starts(home)) == ["sang.mp3"] * len(ids)  # each played once
+
+
+def test_a_file_replaced_after_the_play_was_prepared_is_checked_again(home, caplog):
+    """The hash is checked when the play is prepared and again (by the file's identity) at
+    slot time: a bulletin changed in between that no longer matches its record never airs."""
+    caplog.set_level(logging.INFO, logger="bulletins.schedule")
+    svc, clock = service(home)
+    old = publish(svc.settings, "sang", (T0 - timedelta(days=1)).date(), [1])
+    today = publish(svc.settings, "sang", T0.date(), [1, 2])
+    clock.set(T0 - timedelta(seconds=10))
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang"))
+    t.start()
+    _ready(caplog, 1)
+    make_mp3(today, 3)  # damaged or overwritten: its record's sha256 no longer matches
+    clock.set(T0)
+    t.join(10)
+    [row] = rows(home)
+    assert svc.player.played == [old] and row.file == str(old)
+    assert "phát lại bản tin cũ" in row.error and row.outcome == "aired"
+
+
+def test_a_build_ending_between_prepare_and_slot_airs_on_time(home, caplog):
+    caplog.set_level(logging.INFO, logger="bulletins.schedule")
+    svc, clock = service(home)
+    occ = svc.occurrences.get("xa-a", "sang", T0)
+    assert occ.begin_build()  # its build is still running when the play job fires
+    clock.set(T0 - timedelta(seconds=10))
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang"))
+    t.start()
+    time.sleep(0.3)
+    assert t.is_alive() and not any("ready" in r.getMessage() for r in caplog.records)
+    mp3 = publish(svc.settings, "sang", T0.date(), [1])
+    occ.end_build()
+    _ready(caplog, 1)
+    assert svc.player.played == []
+    clock.set(T0)
+    t.join(10)
+    [row] = rows(home)
+    assert row.outcome == "aired" and svc.player.played == [mp3]
+    assert row.started_at == T0.replace(tzinfo=None)
+    assert occ.history == ["pending", "building", "built", "playing", "done"]
+
+
+def test_a_stop_while_a_prepared_play_waits_leaves_it_to_the_next_start(home, caplog):
+    caplog.set_level(logging.INFO, logger="bulletins.schedule")
+    svc, clock = service(home)
+    publish(svc.settings, "sang", T0.date(), [1])
+    clock.set(T0 - timedelta(seconds=10))
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang"))
+    t.start()
+    _ready(caplog, 1)
+    svc.stop()
+    t.join(5)
+    assert not t.is_alive() and svc.player.played == [] and rows(home) == []
+    assert svc.occurrences.get("xa-a", "sang", T0).state == "pending"  # caught up next start
+
+
 def test_failing_player_then_the_next_slot_airs(home):
     svc, clock = service(home, slots=("fail1", "ok2"), player="command")
     publish(svc.settings, "fail1", T0.date(), [1])
@@ -322,6 +414,32 @@ def test_restart_after_the_orphan_played_to_the_end_logs_aired(home):
     assert all(i.status == "aired" and i.air_count == 1 for i in q)  # never re-aired
     restarted.recover_interrupted(None)  # a second start changes nothing
     assert [e.outcome for e in rows(home)] == ["aired"]
+
+
+def test_a_run_killed_before_writing_the_row_of_a_started_player_gets_it_written(home):
+    """The row is written just after the player starts; a kill in between leaves only the
+    player's record, which carries the row: the next start writes it, stops the player and
+    judges the play, so the slot is not played a second time."""
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    mp3 = publish(svc.settings, "sang", T0.date(), items, seconds=1)
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                            start_new_session=True)
+    clock.set(T0)
+    entry = dict(station="xa-a", slot="sang", scheduled_at=T0, started_at=T0, file=str(mp3),
+                 sha256="a" * 64, items=items, engine="espeak:vi", error="")
+    svc._write_track(svc._track_file("xa-a"), proc.pid, proc_start_ticks(proc.pid), mp3,
+                     300.0, entry)
+    assert rows(home) == []
+    clock.set(T0 + timedelta(seconds=40))
+    restarted = Service(svc.settings, player=Recording(), clock=clock)
+    assert restarted.recover_interrupted(T0 + timedelta(seconds=5)) == 1
+    assert proc.wait(5) in (-signal.SIGTERM, -signal.SIGKILL)
+    [row] = rows(home)
+    assert row.outcome == "failed" and KILLED_VI in row.error and "40/300 giây" in row.error
+    assert row.scheduled_at == T0.replace(tzinfo=None) and row.items == items
+    restarted.play_slot("xa-a", "sang", T0)  # a catch-up of that slot: never twice
+    assert restarted.player.played == [] and len(rows(home)) == 1
 
 
 @pytest.mark.parametrize("alive_s, outcome", [(95, "aired"), (10, "failed")])

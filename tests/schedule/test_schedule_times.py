@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bulletins.config import Settings, Slot, Station
+from bulletins.config import PlaybackSettings, Settings, Slot, Station
 from bulletins.schedule.service import desired_jobs
 from bulletins.schedule.times import (
     days_expr,
@@ -75,5 +75,18 @@ def test_desired_jobs_ids_and_triggers(tmp_path):
     assert (b.hour, b.minute, b.second) == (23, 40, 0)
     assert b.func == "bulletins.schedule.jobs:build_slot"
     assert b.args == (str(tmp_path), "xa-a", "sang")
-    p = jobs["play:xa-a:chieu"]
-    assert (p.hour, p.minute, p.second, p.misfire_grace_s) == (17, 0, 30, 600)
+    p = jobs["play:xa-a:chieu"]  # fires PREPARE_S early to prepare; grace still counts
+    assert (p.hour, p.minute, p.second, p.misfire_grace_s) == (17, 0, 0, 30 + 600)
+    p = jobs["play:xa-a:sang"]
+    assert (p.hour, p.minute, p.second) == (0, 9, 30)
+
+
+def test_a_play_prepares_within_half_the_lead(tmp_path):
+    """With a short lead the play job still fires after the build job (half the lead)."""
+    st = Station("xa-a", "A", slots=(Slot("sang", "05:30"),))
+    settings = Settings(home=tmp_path, stations=(st,),
+                        playback=PlaybackSettings(lead_minutes=0.5, grace_minutes=1))
+    jobs = desired_jobs(settings)
+    b, p = jobs["build:xa-a:sang"], jobs["play:xa-a:sang"]
+    assert (b.hour, b.minute, b.second) == (5, 29, 30)
+    assert (p.hour, p.minute, p.second, p.misfire_grace_s) == (5, 29, 45, 15 + 60)

@@ -99,25 +99,30 @@ class SpeechCache:
     def put(self, key: str, clip: Clip) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        pcm = to_pcm16(clip)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".wav")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(wav_bytes(clip))
+                fh.write(_wav(pcm, clip.rate))
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        # What get() would read back, kept as it reads it: quantized samples, read-only.
+        samples = Clip.from_pcm16(pcm, clip.rate).samples
+        samples.flags.writeable = False
+        with contextlib.suppress(OSError):
+            _memo.put(str(path), (stamp(os.stat(path)), clip.rate), samples)
 
 
-def wav_bytes(clip: Clip) -> bytes:
-    """A 16-bit mono WAV of `clip` with the checksum chunk after its samples."""
-    pcm = to_pcm16(clip)
+def _wav(pcm: bytes, rate: int) -> bytes:
+    """A 16-bit mono WAV of these samples with the checksum chunk after them."""
     buf = io.BytesIO()
     with wave.open(buf, "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
-        wav.setframerate(clip.rate)
+        wav.setframerate(rate)
         wav.writeframes(pcm)
     riff = buf.getvalue()
     digest = hashlib.sha256(pcm).digest()

@@ -154,56 +154,36 @@ def sentence_offsets(lengths: list[int], pause: int, rate: int) -> list[int] | N
     return offsets
 
 
-class LaidClip:
-    """A part whose sentences sit at `sentence_offsets` in silence, kept as the sentences
-    themselves: assemble() takes each as a piece of its own, so the part is laid into one
-    buffer only when something asks for its `samples`. Reads like a Clip."""
-
-    def __init__(self, sentences: list[np.ndarray], offsets: list[int], rate: int):
-        self.sentences, self.rate = tuple(sentences), rate
-        self.marks = tuple((at, len(c)) for at, c in zip(offsets, sentences, strict=True))
-        end = offsets[-1] + len(sentences[-1])
-        # Padded to a whole millisecond, so assemble() never cuts the last sentence short by
-        # a rounding that depends on the part's length.
-        self.length = _sample(-(-end * 1000 // rate), rate)
-
-    @property
-    def duration_ms(self) -> int:
-        return round(self.length * 1000 / self.rate)
-
-    @property
-    def duration_s(self) -> float:
-        return self.length / self.rate
-
-    @cached_property
-    def samples(self) -> np.ndarray:
-        buf = np.zeros(self.length, dtype=np.float32)
-        for (at, n), c in zip(self.marks, self.sentences, strict=True):
-            buf[at:at + n] = c
-        return buf
-
-
-def lay_out(clips: list[np.ndarray], pause: int, rate: int) -> LaidClip | None:
+def lay_out(clips: list[np.ndarray], pause: int, rate: int) -> Program | None:
     """One part from its sentences placed by `sentence_offsets` (at most `pause` samples
-    apart); None when the pause is too short for that."""
+    apart), kept as the sentences themselves: assemble() takes each as a piece of its own,
+    so the part is laid into one buffer only when something asks for its `samples`. None
+    when the pause is too short for that."""
     offsets = sentence_offsets([len(c) for c in clips], pause, rate)
-    return None if offsets is None else LaidClip(clips, offsets, rate)
+    if offsets is None:
+        return None
+    # Padded to a whole millisecond, so assemble() never cuts the last sentence short by a
+    # rounding that depends on the part's length.
+    length = _sample(-(-(offsets[-1] + len(clips[-1])) * 1000 // rate), rate)
+    return Program(rate, length, tuple((at, len(c)) for at, c in zip(offsets, clips, strict=True)),
+                   tuple(clips))
 
 
 def lay_sentences(clips: list[np.ndarray], pause: int,
                   rate: int) -> tuple[np.ndarray, tuple[tuple[int, int], ...]] | None:
     """lay_out's part as one buffer, with the marks (offset, length) of each sentence."""
     laid = lay_out(clips, pause, rate)
-    return None if laid is None else (laid.samples, laid.marks)
+    return None if laid is None else (laid.samples, laid.pieces)
 
 
 @dataclass(frozen=True, eq=False)
 class Program:
-    """An assembled bulletin as its pieces: each jingle, part or sentence at its first sample.
+    """Audio kept as its pieces, each at its first sample in silence: an assembled bulletin
+    (each jingle, part or sentence), or a part laid out sentence by sentence (lay_out).
 
-    The pieces are views of the parts' own samples, not copied into one buffer: a ten-minute
-    program is 53 MB of float32 that mastering never needs whole (it masters piece by piece).
-    """
+    The pieces are the sentences' and parts' own samples, not copied into one buffer: a
+    ten-minute program is 53 MB of float32 that mastering never needs whole (it masters
+    piece by piece). Reads like a Clip."""
 
     rate: int
     length: int  # samples, pauses included
@@ -276,7 +256,7 @@ def assemble(parts: list[SpokenPart], jingle: Clip, pause_ms: int) -> tuple[Prog
     for seg, src, start, marks in placed:
         n = min(src.length, _sample(seg.end_ms - seg.start_ms, rate), total - start)
         if marks:  # each sentence its own piece (sentence_offsets put them on the grid)
-            laid = src.sentences if isinstance(src, LaidClip) else None
+            laid = src.sources if isinstance(src, Program) else None
             for k, (at, m) in enumerate(marks):
                 if at < n:
                     pieces.append((start + at, min(m, n - at)))

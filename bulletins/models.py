@@ -68,7 +68,7 @@ class Part:
 @dataclass(frozen=True)
 class SpokenPart:
     part: Part
-    clip: Clip  # or a master.LaidClip (its sentences kept apart), which reads like one
+    clip: Clip  # or a master.Program (its sentences kept apart), which reads like one
     engine: str  # the engine that actually spoke it: "espeak", or "gtts+espeak" after a fallback
     # (offset, length) in samples of each sentence within `clip`, when they lie on the MP3
     # frame grid and apart enough to be mastered and cached one by one (master.sentence_offsets)

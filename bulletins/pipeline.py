@@ -734,7 +734,7 @@ def _by_sentence(job: _Job, info: Part, sents: list[str], announcer: int) -> Spo
     laid = lay_out(clips, round(job.settings.audio.sentence_pause_ms * rate / 1000), rate)
     if laid is None:
         return None
-    return SpokenPart(info, laid, "+".join(voices), laid.marks)
+    return SpokenPart(info, laid, "+".join(voices), laid.pieces)
 
 
 def _recording_part(job: _Job, item: Item) -> SpokenPart:

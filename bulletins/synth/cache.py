@@ -97,7 +97,8 @@ class SpeechCache:
         return Clip(samples, rate)
 
     def put(self, key: str, clip: Clip) -> None:
-        path = self.path(key)
+        where = self._where(key)
+        path = Path(where)
         path.parent.mkdir(parents=True, exist_ok=True)
         pcm = to_pcm16(clip)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".wav")
@@ -113,7 +114,7 @@ class SpeechCache:
         samples = Clip.from_pcm16(pcm, clip.rate).samples
         samples.flags.writeable = False
         with contextlib.suppress(OSError):
-            _memo.put(str(path), (stamp(os.stat(path)), clip.rate), samples)
+            _memo.put(where, (stamp(os.stat(where)), clip.rate), samples)
 
 
 def _wav(pcm: bytes, rate: int) -> bytes:

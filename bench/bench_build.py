@@ -117,14 +117,18 @@ def _stations_config(n: int) -> str:
 
 
 def _local_items(k: int, name: str, sample: list[dict]) -> list[dict]:
-    # A station's own news: every sentence differs from every other station's, by the
-    # commune's number at its end ("... ở xã 2."), so that an own item stays about as long
-    # as a shared one (with the station's whole name in each sentence they were 40 % longer:
-    # more own speech than "80 % of the items shared" means).
+    # A station's own news: three sample items taken in turn (station k the (3k)th to the
+    # (3k+2)th, wrapping round), so that over the stations own items are as long as the
+    # news on average, each made the station's own in every sentence by the commune's
+    # number: "Tại xã 2 ..." before the first (the normalizer cuts a long sentence into
+    # pieces, and the first would otherwise be the same in every copy) and "... ở xã 2."
+    # at the end of each.
     where = f" ở xã {k + 1}"
     out = []
-    for raw in sample[:3]:
-        body = raw["body"].replace(". ", f"{where}. ").rstrip(".") + f"{where}."
+    for j in range(3):
+        raw = sample[(3 * k + j) % len(sample)]
+        body = f"Tại xã {k + 1} {raw['body'][0].lower()}{raw['body'][1:]}"
+        body = body.replace(". ", f"{where}. ").rstrip(".") + f"{where}."
         out.append({"title": f"{raw['title']}{where}", "body": body, "priority": "high",
                     "category": raw.get("category", ""), "stations": f"xa-{k:02d}"})
     return out
@@ -148,7 +152,7 @@ def child_stations(home: Path, n: int, side: str) -> None:
         queue.add_many(_local_items(k, st.name, sample))
     shared = [{**raw, "priority": "normal" if raw["priority"] == "urgent" else raw["priority"]}
               for raw in sample]
-    # 3 local items, chosen first (high priority), beside ~11 of the 19 shared ones: about
+    # 3 own items, chosen first (high priority), beside about 12 of the 22 shared ones: about
     # 80 % of the items in each station's bulletin are shared with every other station.
     queue.add_many(shared)
     reqs = [BuildRequest(st.id, DAY, "sang", 600, "espeak", mark_aired=False)

@@ -317,3 +317,30 @@ def test_sentences_shared_by_two_bulletins_are_mastered_once(tmp_path: Path) -> 
     chapters = ID3(tmp_path / "b.mp3").getall("CHAP")
     assert sorted((c.start_time, c.end_time) for c in chapters) == [
         (s.start_ms, s.end_ms) for s in segs_b if s.kind in ("headlines", "item")]
+
+
+def test_the_programme_is_its_sentences_not_a_copy(tmp_path: Path) -> None:
+    # A ten-minute programme is 53 MB of float32: assemble() keeps each sentence's own
+    # samples as its piece, and master() writes the file from them; the figures it reports
+    # (hash, length) are those of the file on disk.
+    import hashlib
+
+    from bulletins.master import lay_out
+
+    clips = [speech_like(2 + k / 3, -20, seed=k).samples for k in range(3)]
+    laid = lay_out(clips, round(0.25 * RATE), RATE)
+    assert laid is not None
+    parts = [SpokenPart(Part("item", "…", item_id=1, title="Tin"), laid, "espeak", laid.pieces)]
+    prog, segs = assemble(parts, make_chime(RATE), 700)
+    spoken = [src for src in prog.sources if any(src is c for c in clips)]
+    assert len(spoken) == 3  # the sentences themselves, not copies
+    m = master(prog, segs, AudioSettings(), TAGS, tmp_path / "a.mp3")
+    data = (tmp_path / "a.mp3").read_bytes()
+    assert m.sha256 == hashlib.sha256(data).hexdigest()
+    assert data.startswith(b"ID3")  # the tag written in the same pass, ahead of the frames
+    assert [(c.start_time, c.end_time) for c in ID3(tmp_path / "a.mp3").getall("CHAP")] == [
+        (s.start_ms, s.end_ms) for s in segs if s.kind == "item"]
+    assert decoded_duration_s(tmp_path / "a.mp3") == pytest.approx(prog.duration_s, abs=0.002)
+    # Laid out on request, the samples are the sentences at their offsets in silence.
+    for (at, n), c in zip(laid.pieces, clips, strict=True):
+        assert np.array_equal(laid.samples[at:at + n], c)

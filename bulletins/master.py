@@ -169,13 +169,6 @@ def lay_out(clips: list[np.ndarray], pause: int, rate: int) -> Program | None:
                    tuple(clips))
 
 
-def lay_sentences(clips: list[np.ndarray], pause: int,
-                  rate: int) -> tuple[np.ndarray, tuple[tuple[int, int], ...]] | None:
-    """lay_out's part as one buffer, with the marks (offset, length) of each sentence."""
-    laid = lay_out(clips, pause, rate)
-    return None if laid is None else (laid.samples, laid.pieces)
-
-
 @dataclass(frozen=True, eq=False)
 class Program:
     """Audio kept as its pieces, each at its first sample in silence: an assembled bulletin

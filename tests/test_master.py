@@ -20,7 +20,7 @@ from bulletins.master import (
     Tags,
     assemble,
     decoded_duration_s,
-    lay_sentences,
+    lay_out,
     load_jingle,
     make_chime,
     master,
@@ -279,10 +279,10 @@ def test_damaged_piece_cache_entry_is_mastered_again(tmp_path: Path) -> None:
 def _sentences_part(kind: str, seeds: list[int], item_id: int | None = None) -> SpokenPart:
     clips = [speech_like(2 + seed % 3 + seed / 997, -22 - seed % 4, seed).samples
              for seed in seeds]  # lengths off the millisecond grid
-    laid = lay_sentences(clips, round(0.25 * RATE), RATE)
+    laid = lay_out(clips, round(0.25 * RATE), RATE)
     assert laid is not None
     return SpokenPart(Part(kind, "…", item_id=item_id, title="Tin" if item_id else ""),
-                      Clip(laid[0], RATE), "espeak", laid[1])
+                      laid, "espeak", laid.pieces)
 
 
 def test_sentence_offsets_sit_on_the_frame_grid_clear_of_the_encoded_frames() -> None:
@@ -324,8 +324,6 @@ def test_the_programme_is_its_sentences_not_a_copy(tmp_path: Path) -> None:
     # samples as its piece, and master() writes the file from them; the figures it reports
     # (hash, length) are those of the file on disk.
     import hashlib
-
-    from bulletins.master import lay_out
 
     clips = [speech_like(2 + k / 3, -20, seed=k).samples for k in range(3)]
     laid = lay_out(clips, round(0.25 * RATE), RATE)

@@ -501,8 +501,11 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
         total, pieces = len(samples), [((0, len(samples)), samples)]
     cache = PieceCache(cache_dir) if cache_dir is not None else None
     done: dict[str, _Piece] = {}  # the two jingles are one piece
-    # The body as the pieces' own frames between runs of silence, written as they are: no
-    # copy of the whole file is made in memory.
+    # The body as the pieces' own frames between runs of silence, written as they come
+    # after room for the tag and the Info frame (their sizes are known now): no copy of the
+    # whole file is made in memory.
+    tag = id3_tag(tags, segments)
+    out = _Output(out_path, len(tag) + mp3.frame_size(rate, kbps))
     body: list[bytes] = []
     size = 0
     silent = (mp3.silent_frame(rate, kbps), mp3.silent_frame(rate, kbps, padded=True))
@@ -511,6 +514,7 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
     def add(data: bytes) -> None:
         nonlocal size
         body.append(data)
+        out.write(data)
         size += len(data)
 
     def add_silence(count: int) -> None:
@@ -526,79 +530,152 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
     energy = np.zeros(total // hop + 2, dtype=np.float64)
     peak = 0.0
     frame = 0
-    for (start, n), src in pieces:
-        x = src if len(src) == n else src[:n]  # the array itself keeps its digest (_digest)
-        key = _piece_key(x, rate, audio)
-        piece = done.get(key) or (cache.get(key) if cache else None)
-        if piece is None:
-            piece = _master_piece(x, rate, audio)
-            if cache:
-                cache.put(key, piece)
-        done[key] = piece
-        first = start // spf
-        if first < frame:  # cannot happen for assemble()'s layouts; never write overlaps
-            raise AudioError("Không ghép được các đoạn âm thanh của bản tin.",
-                             detail=f"piece at frame {first} overlaps frame {frame}")
-        add_silence(first - frame)
-        add(piece.mp3)
-        frame = first + piece.frames
-        at = round(start / hop)
-        k = min(len(piece.energy), len(energy) - at)
-        energy[at:at + k] += piece.energy[:k]
-        peak = max(peak, piece.peak)
-    padding = frame * spf - mp3.ENCODER_DELAY - total
-    while padding < mp3.DECODER_DELAY:  # decoders need these samples after the last one
-        add_silence(1)
-        padding += spf
+    try:
+        for (start, n), src in pieces:
+            x = src if len(src) == n else src[:n]  # the array itself keeps its digest
+            key = _piece_key(x, rate, audio)
+            piece = done.get(key) or (cache.get(key) if cache else None)
+            if piece is None:
+                piece = _master_piece(x, rate, audio)
+                if cache:
+                    cache.put(key, piece)
+            done[key] = piece
+            first = start // spf
+            if first < frame:  # cannot happen for assemble()'s layouts; never write overlaps
+                raise AudioError("Không ghép được các đoạn âm thanh của bản tin.",
+                                 detail=f"piece at frame {first} overlaps frame {frame}")
+            add_silence(first - frame)
+            add(piece.mp3)
+            frame = first + piece.frames
+            at = round(start / hop)
+            k = min(len(piece.energy), len(energy) - at)
+            energy[at:at + k] += piece.energy[:k]
+            peak = max(peak, piece.peak)
+        padding = frame * spf - mp3.ENCODER_DELAY - total
+        while padding < mp3.DECODER_DELAY:  # decoders need these samples after the last one
+            add_silence(1)
+            padding += spf
+        head = [tag, mp3.info_frame(rate, kbps, frame, size, padding)]
+        out.finish(head)
+    except BaseException:
+        out.abandon()
+        raise
+    import hashlib
+
     from . import loudness
 
-    sha = _write_file(out_path, [id3_tag(tags, segments),
-                                 mp3.info_frame(rate, kbps, frame, size, padding), *body])
+    digest = hashlib.sha256()  # of the bytes as written: the file is not read back
+    for chunk in (*head, *body):
+        digest.update(chunk)
     return Mastered(path=out_path, duration_s=(frame * spf - mp3.ENCODER_DELAY - padding) / rate,
                     loudness_lufs=loudness.gated_lufs(energy, rate),
-                    true_peak_dbtp=20 * np.log10(peak) if peak > 0 else -np.inf, sha256=sha)
+                    true_peak_dbtp=20 * np.log10(peak) if peak > 0 else -np.inf,
+                    sha256=digest.hexdigest())
 
 
-def _write_file(path: Path, chunks: list[bytes]) -> str:
-    """Write the file in one pass (tag, Info frame, audio) and return its sha256, taken
-    from the bytes written: the MP3 is neither rewritten to insert its tag nor read back
-    to hash it. publish() owns atomicity: `path` is already a hidden temporary file."""
-    import hashlib
-    import os
+class _Output:
+    """The MP3 file, written while its pieces are still being mastered: the body at its
+    place after room for the head (ID3 tag and Info frame), from a thread, so that the
+    system's cost of new file pages (high on some virtual machines) overlaps the mastering;
+    the head last. Without os.pwrite (Windows) everything is written at the end. The tag is
+    rendered in memory, so the file is never rewritten to insert it. publish() owns
+    atomicity: the path is already a hidden temporary file."""
 
-    digest = hashlib.sha256()
-    for chunk in chunks:
-        digest.update(chunk)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    def __init__(self, path: Path, head_size: int):
+        import os
+        import queue
+        import threading
+
+        self.path, self.head_size, self.at = path, head_size, head_size
+        self.error: OSError | None = None
+        self.later: list[tuple[int, bytes]] = []
         try:
-            _write_all(fd, chunks)
+            self.fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except OSError as exc:
+            raise self._failed(exc) from exc
+        self.queue: queue.SimpleQueue[tuple[int, bytes] | None] | None = None
+        if hasattr(os, "pwrite"):
+            self.queue = queue.SimpleQueue()
+            self.thread = threading.Thread(target=self._run, name="mp3-writer", daemon=True)
+            self.thread.start()
+
+    def write(self, data: bytes, at: int | None = None) -> None:
+        if at is None:
+            at, self.at = self.at, self.at + len(data)
+        if self.queue is not None:
+            self.queue.put((at, data))
+        else:
+            self.later.append((at, data))
+
+    def _run(self) -> None:
+        assert self.queue is not None
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    _pwrite_all(self.fd, *item)
+                except OSError as exc:
+                    self.error = exc
+
+    def finish(self, head: list[bytes]) -> None:
+        """Write the head at the start, wait for the body, close; AudioError on failure."""
+        import os
+
+        at = 0
+        for chunk in head:
+            self.write(chunk, at)
+            at += len(chunk)
+        if at != self.head_size:  # cannot happen: the tag and the Info frame are sized ahead
+            self.error = self.error or OSError(f"head of {at} bytes, {self.head_size} planned")
+        self._stop()
+        try:
+            if self.error is None and self.later:
+                for offset, chunk in sorted(self.later, key=lambda c: c[0]):
+                    os.lseek(self.fd, offset, os.SEEK_SET)
+                    _write_rest(self.fd, memoryview(chunk))
+        except OSError as exc:
+            self.error = exc
         finally:
-            os.close(fd)
-    except OSError as exc:
-        raise AudioError(f"Không ghi được tệp MP3 «{path}».", detail=repr(exc)) from exc
-    return digest.hexdigest()
+            self._close()
+        if self.error is not None:
+            raise self._failed(self.error)
+
+    def abandon(self) -> None:
+        self._stop()
+        self._close()
+
+    def _close(self) -> None:
+        import contextlib
+        import os
+
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _stop(self) -> None:
+        if self.queue is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.queue = None
+
+    def _failed(self, exc: OSError) -> AudioError:
+        return AudioError(f"Không ghi được tệp MP3 «{self.path}».", detail=repr(exc))
 
 
-def _write_all(fd: int, chunks: list[bytes]) -> None:
-    """Write every chunk: os.writev in batches where there is one (not on Windows), and
-    plain writes for the rest of a partial one."""
+def _pwrite_all(fd: int, at: int, data: bytes) -> None:
     import os
 
-    def rest(data: memoryview) -> None:
-        while data:
-            data = data[os.write(fd, data):]
+    view = memoryview(data)
+    while view:
+        done = os.pwrite(fd, view, at)
+        view, at = view[done:], at + done
 
-    if not hasattr(os, "writev"):
-        for chunk in chunks:
-            rest(memoryview(chunk))
-        return
-    batch = 1024  # IOV_MAX on Linux and the BSDs
-    for i in range(0, len(chunks), batch):
-        group = chunks[i:i + batch]
-        done = os.writev(fd, group)
-        if done < sum(len(c) for c in group):  # rare: a signal, a nearly full disk
-            rest(memoryview(b"".join(group))[done:])
+
+def _write_rest(fd: int, view: memoryview) -> None:
+    import os
+
+    while view:
+        view = view[os.write(fd, view):]
 
 
 # --- tags -----------------------------------------------------------------------------------

@@ -342,3 +342,25 @@ def test_the_programme_is_its_sentences_not_a_copy(tmp_path: Path) -> None:
     # Laid out on request, the samples are the sentences at their offsets in silence.
     for (at, n), c in zip(laid.pieces, clips, strict=True):
         assert np.array_equal(laid.samples[at:at + n], c)
+
+
+def test_the_file_is_the_same_written_at_the_end_where_there_is_no_pwrite(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The body is written from a thread while pieces are mastered; without os.pwrite (as on
+    # Windows) the same bytes are written at the end.
+    import os
+
+    prog, segs = _two_part_program(3)
+    first = master(prog, segs, AudioSettings(), TAGS, tmp_path / "a.mp3")
+    monkeypatch.delattr(os, "pwrite")
+    second = master(prog, segs, AudioSettings(), TAGS, tmp_path / "b.mp3")
+    assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()
+    assert first.sha256 == second.sha256
+
+
+def test_a_file_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    # /dev/full refuses every write (ENOSPC): the writing thread's failure reaches the
+    # caller as the Vietnamese message, not as a traceback from the thread.
+    prog, segs = _two_part_program(3)
+    with pytest.raises(AudioError, match="Không ghi được tệp MP3"):
+        master(prog, segs, AudioSettings(), TAGS, Path("/dev/full"))

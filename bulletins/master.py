@@ -634,23 +634,26 @@ class _Output:
                     _write_rest(self.fd, memoryview(chunk))
         except OSError as exc:
             self.error = exc
-        finally:
-            self._close()
+        try:
+            self._close()  # a delayed write error can surface here: it counts
+        except OSError as exc:
+            self.error = self.error or exc
         if self.error is not None:
             raise self._failed(self.error)
 
     def abandon(self) -> None:
+        import contextlib
+
         self._stop()
-        self._close()
+        with contextlib.suppress(OSError):
+            self._close()
 
     def _close(self) -> None:
-        import contextlib
         import os
 
         if self.fd is not None:
             fd, self.fd = self.fd, None
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            os.close(fd)
 
     def _stop(self) -> None:
         if self.queue is not None:

@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import PublishError
+from .filememo import stamp
 
 TEMP_SUFFIX = ".part"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -73,25 +74,25 @@ def _temp_name(final: Path) -> Path:
 
 
 _sha_lock = threading.Lock()
-_sha_cache: dict[str, tuple[int, int, int, str]] = {}
+_sha_cache: dict[str, tuple[tuple[int, int, int], str]] = {}  # path -> (stamp, sha256)
 
 
 def file_sha256(path: Path | str) -> str:
-    """The file's sha256, cached by (inode, mtime, size): the feed asks for many files."""
+    """The file's sha256, cached by its stamp (inode, size, mtime): the feed asks for many
+    files."""
     p = str(path)
-    st = os.stat(p)
-    key = (st.st_ino, st.st_mtime_ns, st.st_size)
+    key = stamp(os.stat(p))
     with _sha_lock:
         hit = _sha_cache.get(p)
-    if hit and hit[:3] == key:
-        return hit[3]
+    if hit and hit[0] == key:
+        return hit[1]
     h = hashlib.sha256()
     with open(p, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     digest = h.hexdigest()
     with _sha_lock:
-        _sha_cache[p] = (*key, digest)
+        _sha_cache[p] = (key, digest)
     return digest
 
 
@@ -99,9 +100,9 @@ def note_sha256(path: Path | str, sha256: str) -> None:
     """Remember the hash of a file just written from bytes hashed on the way (master()), so
     publishing it does not read it back; any later change to the file changes its stamp."""
     p = str(path)
-    st = os.stat(p)
+    key = stamp(os.stat(p))
     with _sha_lock:
-        _sha_cache[p] = (st.st_ino, st.st_mtime_ns, st.st_size, sha256)
+        _sha_cache[p] = (key, sha256)
 
 
 def agrees(mp3: Path | str, sha256: object) -> bool:

@@ -91,10 +91,7 @@ class SpeechCache:
             log.warning("Bỏ qua mục hỏng trong bộ đệm giọng đọc %s: %s",
                         os.path.basename(path), problem)
             return None
-        samples = Clip.from_pcm16(pcm, rate).samples
-        samples.flags.writeable = False  # shared by every build that reads this sentence
-        _memo.put(path, valid, samples)
-        return Clip(samples, rate)
+        return Clip(_keep(path, valid, pcm, rate), rate)
 
     def put(self, key: str, clip: Clip) -> None:
         where = self._where(key)
@@ -110,11 +107,17 @@ class SpeechCache:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        # What get() would read back, kept as it reads it: quantized samples, read-only.
-        samples = Clip.from_pcm16(pcm, clip.rate).samples
-        samples.flags.writeable = False
-        with contextlib.suppress(OSError):
-            _memo.put(where, (stamp(os.stat(where)), clip.rate), samples)
+        with contextlib.suppress(OSError):  # what get() would read back, kept as it reads it
+            _keep(where, (stamp(os.stat(where)), clip.rate), pcm, clip.rate)
+
+
+def _keep(path: str, valid: tuple, pcm: bytes, rate: int) -> np.ndarray:
+    """The entry's samples, read-only (every build that reads the sentence shares them),
+    remembered for `path` while `valid` holds."""
+    samples = Clip.from_pcm16(pcm, rate).samples
+    samples.flags.writeable = False
+    _memo.put(path, valid, samples)
+    return samples
 
 
 def _wav(pcm: bytes, rate: int) -> bytes:

@@ -214,8 +214,7 @@ class Speaker:
             engine = self._engine(name, announcer)
         except SynthesisError:
             return None  # speak() skips it and tells why
-        clip = self._cache.get(cache_key(engine.name, engine.voice, engine.params, self.rate,
-                                         text), self.rate)
+        clip = self._cache.get(self._key(engine, text), self.rate)
         if clip is None:
             return None
         self._heard(name, engine.voice)
@@ -280,8 +279,11 @@ class Speaker:
             return name
         return None
 
+    def _key(self, engine: Engine, text: str) -> str:
+        return cache_key(engine.name, engine.voice, engine.params, self.rate, text)
+
     def _speak_with(self, name: str, engine: Engine, text: str) -> tuple[Clip, str, float | None]:
-        key = cache_key(engine.name, engine.voice, engine.params, self.rate, text)
+        key = self._key(engine, text)
         cached = self._cache.get(key, self.rate)
         if cached is not None:
             with self._lock:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, cached_property
@@ -403,15 +402,13 @@ _piece_memo: FileMemo[_Piece] = FileMemo(64 * 1024 * 1024, lambda p: len(p.mp3) 
 def _piece_key(x: np.ndarray, rate: int, audio: AudioSettings) -> str:
     import hashlib
 
-    import xxhash
-
     # The samples (all of a bulletin's speech on every build) through XXH3-128: seven times
     # faster than sha256 here, and as collision-free for content no one crafts against it;
     # the settings, a few bytes, through sha256. A damaged entry is caught by the frame
     # check in PieceCache.get, not by this key.
     settings = repr((_PIECE_VERSION, mp3.QUALITY, rate, audio.bitrate_kbps, audio.loudness_lufs,
                      audio.true_peak_dbtp, audio.highpass_hz, _TAIL_MS, len(x))).encode()
-    return (hashlib.sha256(settings).hexdigest()[:8] + _digest(x, xxhash.xxh3_128_hexdigest))[:40]
+    return (hashlib.sha256(settings).hexdigest()[:8] + _digest(x))[:40]
 
 
 # Digests of read-only arrays (sentences shared through the speech cache's memory) while they
@@ -419,19 +416,20 @@ def _piece_key(x: np.ndarray, rate: int, audio: AudioSettings) -> str:
 _digests: dict[int, tuple[weakref.ref, str]] = {}
 
 
-def _digest(x: np.ndarray, hexdigest: Callable[[memoryview], str]) -> str:
-    if x.flags.writeable or x.base is not None or x.dtype != np.float32:
-        return hexdigest(np.ascontiguousarray(x, dtype="<f4").data)
-    hit = _digests.get(id(x))
+def _digest(x: np.ndarray) -> str:
+    import xxhash
+
+    shared = not x.flags.writeable and x.base is None  # immutable while it lives
+    hit = _digests.get(id(x)) if shared else None
     if hit is not None and hit[0]() is x:
         return hit[1]
-    digest = hexdigest(np.ascontiguousarray(x, dtype="<f4").data)
+    digest = xxhash.xxh3_128_hexdigest(np.ascontiguousarray(x, dtype="<f4").data)
+    if shared:
+        def forget(ref: weakref.ref, k: int = id(x)) -> None:
+            if _digests.get(k, (None,))[0] is ref:
+                del _digests[k]
 
-    def forget(ref: weakref.ref, k: int = id(x)) -> None:
-        if _digests.get(k, (None,))[0] is ref:
-            del _digests[k]
-
-    _digests[id(x)] = (weakref.ref(x, forget), digest)
+        _digests[id(x)] = (weakref.ref(x, forget), digest)
     return digest
 
 
@@ -507,15 +505,12 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
     tag = id3_tag(tags, segments)
     out = _Output(out_path, len(tag) + mp3.frame_size(rate, kbps))
     body: list[bytes] = []
-    size = 0
     silent = (mp3.silent_frame(rate, kbps), mp3.silent_frame(rate, kbps, padded=True))
     exact = mp3.exact_frame_bytes(rate, kbps)
 
     def add(data: bytes) -> None:
-        nonlocal size
         body.append(data)
         out.write(data)
-        size += len(data)
 
     def add_silence(count: int) -> None:
         # Padded where the bytes so far fall behind the exact bitrate, as LAME does.
@@ -523,7 +518,7 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
         run = bytearray()
         for _ in range(count):
             frame += 1
-            run += silent[size + len(run) + len(silent[0]) < frame * exact - 0.5]
+            run += silent[out.body_size + len(run) + len(silent[0]) < frame * exact - 0.5]
         if run:
             add(bytes(run))
     hop = rate // 10
@@ -555,7 +550,7 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
         while padding < mp3.DECODER_DELAY:  # decoders need these samples after the last one
             add_silence(1)
             padding += spf
-        head = [tag, mp3.info_frame(rate, kbps, frame, size, padding)]
+        head = [tag, mp3.info_frame(rate, kbps, frame, out.body_size, padding)]
         out.finish(head)
     except BaseException:
         out.abandon()
@@ -598,6 +593,11 @@ class _Output:
             self.queue = queue.SimpleQueue()
             self.thread = threading.Thread(target=self._run, name="mp3-writer", daemon=True)
             self.thread.start()
+
+    @property
+    def body_size(self) -> int:
+        """Bytes of the body given so far."""
+        return self.at - self.head_size
 
     def write(self, data: bytes, at: int | None = None) -> None:
         if at is None:

@@ -232,8 +232,13 @@ def get_engine(url: str) -> Engine:
         try:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            # pre-ping: a server (PostgreSQL) may drop idle connections between slots
-            engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+            if url.startswith("sqlite"):
+                # No cap on connections: SQLite's own lock orders the writers. With a capped
+                # pool, 20 plays waiting on another process's write lock held every
+                # connection, and a reader that would have let it go waited for one.
+                engine = create_engine(url, max_overflow=-1)
+            else:  # pre-ping: a server (PostgreSQL) may drop idle connections between slots
+                engine = create_engine(url, pool_pre_ping=True)
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
             migrate(engine)

@@ -17,13 +17,18 @@ when the outcome is a success, so the log says what happened.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
-from collections.abc import Iterable
+import logging
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ParamSpec, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from ..config import Settings
 from ..db import BroadcastLog, session_factory
@@ -35,6 +40,35 @@ OUTCOME_VI = {
 }
 CSV_FIELDS = ("id", "station", "slot", "scheduled_at", "started_at", "finished_at", "file",
               "sha256", "items", "engine", "outcome", "error")
+# A log write that finds the database locked (another process writing, SQLite's busy timeout
+# spent) tries again for this long: a row is what says a bulletin aired.
+WRITE_RETRY_S = 60.0
+
+log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def retrying(write: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`write` again, with growing pauses, while the database says it is locked or gone
+    (OperationalError); the last error is raised once WRITE_RETRY_S has passed."""
+
+    @functools.wraps(write)
+    def again(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        deadline = time.monotonic() + WRITE_RETRY_S
+        pause = 0.05
+        while True:
+            try:
+                return write(*args, **kwargs)
+            except OperationalError as exc:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("broadcast log write failed (%s); trying again",
+                            str(exc.orig or exc).strip())
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    return again
 
 
 def naive_local(dt: datetime | None) -> datetime | None:
@@ -71,6 +105,7 @@ class BroadcastLogBook:
     def __init__(self, settings: Settings):
         self.Session = session_factory(settings.db_url)
 
+    @retrying
     def add(self, *, station: str, slot: str, outcome: str, scheduled_at: datetime | None = None,
             started_at: datetime | None = None, finished_at: datetime | None = None,
             file: str = "", sha256: str = "", items: Iterable[int] = (), engine: str = "",
@@ -86,14 +121,18 @@ class BroadcastLogBook:
             s.flush()
             return row.id
 
+    @retrying
     def finish(self, row_id: int, outcome: str, finished_at: datetime | None,
                error: str = "") -> None:
+        # One UPDATE, no read first: in WAL mode a read transaction that then writes fails at
+        # once (no busy wait) when another writer committed in between.
+        values: dict = {"outcome": outcome, "finished_at": naive_local(finished_at)}
+        if error:
+            old = BroadcastLog.error
+            values["error"] = case((or_(old.is_(None), old == ""), error),
+                                   else_=old + "; " + error)
         with self.Session.begin() as s:
-            row = s.get(BroadcastLog, row_id)
-            row.outcome = outcome
-            row.finished_at = naive_local(finished_at)
-            if error:
-                row.error = f"{row.error}; {error}" if row.error else error
+            s.execute(update(BroadcastLog).where(BroadcastLog.id == row_id).values(**values))
 
     def for_slot(self, station: str, slot: str, scheduled_at: datetime) -> list[Entry]:
         """Rows for one occurrence of a slot (to never play it twice)."""

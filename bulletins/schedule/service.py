@@ -12,11 +12,11 @@ Jobs (APScheduler 3, BackgroundScheduler, SQLAlchemyJobStore on the project data
   A service starting less than ``prepare_s`` before a slot runs that job at once.
 - ``late:…`` and ``catchup-build:…`` — one-off jobs added by the catch-up below.
 
-Start-up, in this order: take the home lock (lock.py); close log rows a dead run left
-``playing``; start APScheduler paused and reconcile the stored jobs with the config
-(remove jobs of slots no longer configured, add new ones, replace every configured one so
-its next run time is computed from now — no duplicates, ids are deterministic); catch up;
-resume.
+Start-up, in this order: take the home lock (lock.py); write the play closings the
+database refused (run/unlogged/, below); close log rows a dead run left ``playing``; start
+APScheduler paused and reconcile the stored jobs with the config (remove jobs of slots no
+longer configured, add new ones, replace every configured one so its next run time is
+computed from now — no duplicates, ids are deterministic); catch up; resume.
 
 Catch-up (missed/late detection). Replacing jobs drops APScheduler's memory of runs that
 fell while the machine was off, so the service finds them itself: the previous run's
@@ -64,6 +64,10 @@ emergency never waits for a build) and the player run; a file changed meanwhile 
 again. A play that starts more than LATE_AFTER_S after its slot time, or whose bulletin was
 built at play time, is ``late``.
 Items are marked aired only after a successful play (the null player counts as published).
+The log's writes wait out another process's lock (broadcast.retrying); a play's closing
+(its row, its items aired) that the database still refuses is kept in run/unlogged/ and
+written by a retry every UNLOGGED_RETRY_S, or at the next start before catching up: the
+sound never waits for the log, and a play that aired is never lost nor played again.
 
 Emergency: the main loop polls run/alerts/ (see alerts.py) several times a second; an
 alert stops the station's current play (logged ``failed``, "interrupted"), then plays.
@@ -87,6 +91,8 @@ from datetime import date, datetime, timedelta
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..config import Settings, Slot, Station
 from ..db import BulletinRecord, get_engine
 from ..errors import BulletinError, explain
@@ -94,7 +100,7 @@ from ..models import BuildRequest
 from ..news import NewsQueue
 from ..publish import agrees
 from . import alerts, jobs
-from .broadcast import BroadcastLogBook
+from .broadcast import BroadcastLogBook, retrying
 from .lock import HomeLock, heartbeat_status, run_dir, write_heartbeat
 from .occurrences import (
     BUILD_FAILED,
@@ -122,6 +128,7 @@ log = logging.getLogger("bulletins.schedule")
 LATE_AFTER_S = 3.0  # a play starting later than this after its slot time is "late"
 PREPARE_S = 30  # a play job fires this long before its slot (at most half of lead_minutes)
 HEARTBEAT_S = 2.0
+UNLOGGED_RETRY_S = 30.0  # how often play closings the database refused are tried again
 POLL_S = 0.2
 CATCH_UP_SLACK = timedelta(minutes=1)
 AIRED_FRACTION = 0.8  # a play cut off after this share of the bulletin counts as aired
@@ -347,6 +354,7 @@ class Service:
 
         status, previous, mtime = heartbeat_status(self.home)
         alerts.clean_stale(self.home)
+        self.flush_unlogged()  # plays that aired: logged before anything is judged or caught up
         self.recover_interrupted(previous["alive"] if previous else mtime)
         jobs.register(str(self.home), self)
         engine = get_engine(self.settings.db_url)
@@ -369,6 +377,7 @@ class Service:
         self.catch_up(*self.outage_start(status, previous, mtime, had_jobs))
         write_heartbeat(self.home, self._run_started, self.now())
         self.scheduler.resume()
+        threading.Thread(target=self._unlogged_loop, name="unlogged", daemon=True).start()
 
     def shutdown(self) -> None:
         self.stop_event.set()
@@ -728,16 +737,69 @@ class Service:
         ok, error = self._play(st.id, choice.path, choice.duration_s, entry,
                                lambda: row.append(self.book.add(outcome="playing", **entry)))
         outcome = ("late" if late else "aired") if ok else "failed"
-        if ok and choice.items:  # before the row is closed: a reader of the log sees both
-            NewsQueue(self.settings).mark_aired(choice.items, st.id, sched.date(), sl.name,
-                                                bulletin=choice.sha256)
-        if row:
-            self.book.finish(row[0], outcome, self.now(), error)
-        else:  # the row could not be written when the player started
-            self.book.add(outcome=outcome, finished_at=self.now(),
-                          **{**entry, "error": "; ".join(e for e in (choice.note, error) if e)})
+        self._close_play({"row": row[0] if row else None, "entry": entry, "outcome": outcome,
+                          "finished_at": self.now(), "error": error})
         occ.move(DONE if ok else FAILED)
         log.info("%s/%s at %s: %s %s", st.id, sl.name, sched, outcome, error)
+
+    # ------------------------------------------------------------------ closing a play
+    def _close_play(self, closing: dict) -> None:
+        """Mark the items aired and close the play's log row. What the database still
+        refuses after the log's retries (locked for minutes, gone) waits as a file in
+        run/unlogged/ and is written by the next attempt, at the latest at the next start,
+        before anything is caught up: a play that aired is never lost nor played again."""
+        try:
+            self._write_closing(closing)
+        except SQLAlchemyError as exc:
+            e = closing["entry"]
+            d = run_dir(self.home) / "unlogged"
+            d.mkdir(exist_ok=True)
+            name = f"{e['station']}-{e['slot']}-{e['scheduled_at']:%Y%m%dT%H%M%S}.json"
+            tmp = d / f".{name}.tmp"
+            tmp.write_text(json.dumps(_jsonable(closing)), encoding="utf-8")
+            os.replace(tmp, d / name)
+            log.error("%s/%s: cannot write the broadcast log (%s); kept in %s until the "
+                      "database takes it", e["station"], e["slot"], exc, d / name)
+
+    def _write_closing(self, closing: dict) -> None:
+        """Idempotent: marking items aired counts once per bulletin, and a row is added only
+        when the occurrence has none."""
+        e, outcome, error = closing["entry"], closing["outcome"], closing["error"]
+        if outcome in ("aired", "late") and e["items"]:
+            # before the row is closed: a reader of the log sees both
+            retrying(NewsQueue(self.settings).mark_aired)(
+                e["items"], e["station"], e["scheduled_at"].date(), e["slot"],
+                bulletin=e["sha256"])
+        if closing["row"] is not None:
+            self.book.finish(closing["row"], outcome, closing["finished_at"], error)
+        elif not self.book.for_slot(e["station"], e["slot"], e["scheduled_at"]):
+            # the row could not be written when the player started
+            self.book.add(outcome=outcome, finished_at=closing["finished_at"],
+                          **{**e, "error": "; ".join(x for x in (e["error"], error) if x)})
+
+    def flush_unlogged(self) -> int:
+        """Write the play closings kept in run/unlogged/; return how many were written."""
+        written = 0
+        for path in sorted((run_dir(self.home) / "unlogged").glob("*.json")):
+            try:
+                closing = _from_json(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.error("unreadable broadcast log record %s: %s", path, exc)
+                continue
+            try:
+                self._write_closing(closing)
+            except SQLAlchemyError as exc:
+                log.error("broadcast log still refused (%s); %s kept", exc, path.name)
+                return written
+            path.unlink(missing_ok=True)
+            written += 1
+            log.warning("%s: wrote a broadcast log row the database had refused", path.name)
+        return written
+
+    def _unlogged_loop(self) -> None:
+        while not self.stop_event.wait(UNLOGGED_RETRY_S):
+            if any((run_dir(self.home) / "unlogged").glob("*.json")):
+                self.flush_unlogged()
 
     def _choose(self, st: Station, sl: Slot, occ: Occurrence) -> _Choice:
         sched = occ.at
@@ -795,17 +857,24 @@ class Service:
         channel = self._channel(station_id)
         channel.begin(play)
         track = self._track_file(station_id)
+
+        def started() -> None:
+            if on_start is None:
+                return
+            try:
+                on_start()
+            except Exception:  # noqa: BLE001 - the row is written when the play ends
+                log.exception("%s: cannot write the log row as the play starts", station_id)
+
         try:
             if isinstance(self.player, CommandPlayer):
                 def spawned(pid: int, ticks: int | None) -> None:
                     self._write_track(track, pid, ticks, path, duration_s, entry)
-                    if on_start is not None:
-                        on_start()
+                    started()
 
                 self.player.play(path, timeout, play.cancel, on_spawn=spawned)
             else:
-                if on_start is not None:
-                    on_start()
+                started()  # a database that refuses the row never keeps the sound off air
                 self.player.play(path, timeout, play.cancel)
             return True, ""
         except PlayInterrupted:
@@ -841,8 +910,7 @@ class Service:
         """Where the player's process group is, written before anything can go wrong, with
         the log row's data (`entry`, times as ISO text) for a row not yet written."""
         tmp = track.with_suffix(".tmp")
-        log_row = {k: v.isoformat() if isinstance(v, datetime) else v
-                   for k, v in (entry or {}).items()}
+        log_row = _jsonable(entry or {})
         tmp.write_text(json.dumps({
             "pid": pid, "pgid": pid, "start_ticks": ticks, "started": self.now().isoformat(),
             "file": str(path), "duration_s": duration_s, "scheduler_pid": os.getpid(),
@@ -854,11 +922,9 @@ class Service:
         """A run killed between starting a player and writing its log row: write the row
         ("playing") from the player's record, so it is judged like any cut-off play."""
         for track in sorted((run_dir(self.home) / "players").glob("*.json")):
-            entry = dict((_read_json(track) or {}).get("log") or {})
+            entry = _from_json(dict((_read_json(track) or {}).get("log") or {}))
             if not entry.get("scheduled_at"):
                 continue
-            for key in ("scheduled_at", "started_at"):
-                entry[key] = datetime.fromisoformat(entry[key]) if entry.get(key) else None
             if not self.book.for_slot(entry["station"], entry["slot"], entry["scheduled_at"]):
                 log.warning("%s/%s: writing the log row a killed run left unwritten",
                             entry["station"], entry["slot"])
@@ -951,6 +1017,21 @@ class Service:
         for t in threads:
             t.join()
         alerts.complete(taken, results)
+
+
+_TIMES = ("scheduled_at", "started_at", "finished_at")
+
+
+def _jsonable(record: dict) -> dict:
+    """A log row's data (or a play's closing, its entry nested) with times as ISO text."""
+    return {k: v.isoformat() if isinstance(v, datetime) else
+            _jsonable(v) if isinstance(v, dict) else v for k, v in record.items()}
+
+
+def _from_json(record: dict) -> dict:
+    """The reverse of `_jsonable`."""
+    return {k: (datetime.fromisoformat(v) if v else None) if k in _TIMES else
+            _from_json(v) if isinstance(v, dict) else v for k, v in record.items()}
 
 
 def _read_json(path: Path) -> dict | None:

@@ -23,8 +23,10 @@ from pathlib import Path
 import pytest
 from schedule_harness import SlotSpec, make_mp3, publish, write_home
 
+from bulletins import db
 from bulletins.config import load_settings
 from bulletins.news import NewsQueue
+from bulletins.schedule import broadcast
 from bulletins.schedule.broadcast import BroadcastLogBook
 from bulletins.schedule.lock import heartbeat_status, write_heartbeat
 from bulletins.schedule.players import CommandPlayer, proc_start_ticks
@@ -440,6 +442,45 @@ def test_a_run_killed_before_writing_the_row_of_a_started_player_gets_it_written
     assert row.scheduled_at == T0.replace(tzinfo=None) and row.items == items
     restarted.play_slot("xa-a", "sang", T0)  # a catch-up of that slot: never twice
     assert restarted.player.played == [] and len(rows(home)) == 1
+
+
+def test_a_play_the_database_will_not_log_airs_and_is_logged_at_the_next_start(home,
+                                                                               monkeypatch):
+    """Another process holds the database through the whole play and all the log's retries:
+    the bulletin still airs, what it must record waits in run/unlogged/, and the next start
+    writes the row and marks the items before catching up, so the slot is not played again."""
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(broadcast, "WRITE_RETRY_S", 0.3)
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    mp3 = publish(svc.settings, "sang", T0.date(), items)
+    busy = sqlite3.connect(home / "bulletins.sqlite3", isolation_level=None)
+    busy.execute("BEGIN IMMEDIATE")
+    try:
+        svc.play_slot("xa-a", "sang", T0)
+        assert svc.player.played == [mp3]  # the sound was not held back by the log
+        [kept] = (home / "run" / "unlogged").glob("*.json")
+        svc.flush_unlogged()  # still locked: kept for later
+        assert kept.exists()
+    finally:
+        busy.execute("ROLLBACK")
+        busy.close()
+    assert rows(home) == []
+    assert all(i.status == "queued" for i in NewsQueue(svc.settings).list())
+    write_heartbeat(home, T0 - timedelta(hours=2), T0 + timedelta(seconds=30))  # then it died
+    clock.set(T0 + timedelta(minutes=1))  # within grace: a catch-up would play it again
+    restarted = Service(svc.settings, player=Recording(), clock=clock)
+    restarted.start()
+    try:
+        [row] = rows(home)
+        assert restarted.scheduler.get_job("late:xa-a:sang") is None
+    finally:
+        restarted.shutdown()
+    assert (row.outcome, row.file, row.items) == ("aired", str(mp3), items)
+    assert row.started_at == T0.replace(tzinfo=None) and row.finished_at is not None
+    assert not kept.exists() and restarted.player.played == []
+    assert all(i.status == "aired" and i.air_count == 1
+               for i in NewsQueue(svc.settings).list())
 
 
 @pytest.mark.parametrize("alive_s, outcome", [(95, "aired"), (10, "failed")])

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..news import NewsQueue
+from . import closing
 from .broadcast import BroadcastLogBook
 from .lock import read_heartbeat, run_dir
 
@@ -37,8 +38,10 @@ log = logging.getLogger("bulletins.schedule.alert")
 CLAIM_WAIT_S = 5.0
 ALIVE_WITHIN_S = 10.0
 
-# play_fn(path, duration_s) -> (ok, error)
-PlayFn = Callable[[Path, float], tuple[bool, str]]
+# play_fn(path, duration_s, entry, on_start) -> (ok, error): `entry` is the log row's data,
+# `on_start` writes it; the play runs it beside the sound once the player runs
+# (closing.Beside), so a busy database never holds up an emergency.
+PlayFn = Callable[[Path, float, dict, Callable[[], None]], tuple[bool, str]]
 
 
 def alerts_dir(home: Path) -> Path:
@@ -120,15 +123,16 @@ def play_emergency(settings: Settings, play_fn: PlayFn, bulletin: dict) -> dict:
                  items=bulletin["items"], engine=bulletin.get("engine", ""),
                  error=f"Không đọc được tệp tin khẩn cấp: {exc}")
         return {"station": bulletin["station"], "outcome": "failed", "error": str(exc)}
-    row = book.add(station=bulletin["station"], slot=bulletin["slot"], outcome="playing",
-                   scheduled_at=requested, started_at=started, file=str(path), sha256=digest,
-                   items=bulletin["items"], engine=bulletin.get("engine", ""))
-    ok, error = play_fn(path, float(bulletin.get("duration_s") or 0))
+    entry = dict(station=bulletin["station"], slot=bulletin["slot"], scheduled_at=requested,
+                 started_at=started, file=str(path), sha256=digest, items=bulletin["items"],
+                 engine=bulletin.get("engine", ""), error="")
+    row: list[int] = []
+    ok, error = play_fn(path, float(bulletin.get("duration_s") or 0), entry,
+                        lambda: row.append(book.add(outcome="playing", **entry)))
     outcome = "emergency" if ok else "failed"
-    if ok:
-        NewsQueue(settings).mark_aired(bulletin["items"], bulletin["station"], started.date(),
-                                       bulletin["slot"], bulletin=digest)
-    book.finish(row, outcome, datetime.now().astimezone(), error)
+    closing.close(settings, book, {"row": row[0] if row else None, "entry": entry,
+                                   "outcome": outcome, "finished_at": datetime.now().astimezone(),
+                                   "error": error})
     log.info("emergency bulletin at %s: %s %s", bulletin["station"], outcome, error)
     return {"station": bulletin["station"], "outcome": outcome, "error": error}
 
@@ -163,8 +167,11 @@ def direct_play_fn(settings: Settings) -> PlayFn:
 
     player = make_player(settings.playback)
 
-    def play(path: Path, duration_s: float) -> tuple[bool, str]:
+    def play(path: Path, duration_s: float, entry: dict,
+             on_start: Callable[[], None]) -> tuple[bool, str]:
         timeout = (duration_s or mp3_duration_s(path)) + settings.playback.timeout_margin_s
+        row = closing.Beside(on_start, entry["station"])
+        row.start()
         try:
             player.play(path, timeout, threading.Event())
             return True, ""
@@ -172,6 +179,8 @@ def direct_play_fn(settings: Settings) -> PlayFn:
             return False, "Bị ngắt."
         except PlayError as exc:
             return False, str(exc)
+        finally:
+            row.join()
 
     return play
 

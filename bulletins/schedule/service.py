@@ -88,10 +88,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings, Slot, Station
 from ..db import BulletinRecord, get_engine
@@ -99,8 +98,8 @@ from ..errors import BulletinError, explain
 from ..models import BuildRequest
 from ..news import NewsQueue
 from ..publish import agrees
-from . import alerts, jobs
-from .broadcast import BroadcastLogBook, retrying
+from . import alerts, closing, jobs
+from .broadcast import BroadcastLogBook
 from .lock import HomeLock, heartbeat_status, run_dir, write_heartbeat
 from .occurrences import (
     BUILD_FAILED,
@@ -354,7 +353,8 @@ class Service:
 
         status, previous, mtime = heartbeat_status(self.home)
         alerts.clean_stale(self.home)
-        self.flush_unlogged()  # plays that aired: logged before anything is judged or caught up
+        # plays that aired: logged before anything is judged or caught up
+        closing.flush(self.settings, self.book)
         self.recover_interrupted(previous["alive"] if previous else mtime)
         jobs.register(str(self.home), self)
         engine = get_engine(self.settings.db_url)
@@ -683,6 +683,7 @@ class Service:
                          choice.path.name, sched)
             if not self._until(sched):
                 return False
+            played = None
             with self._channel(station_id).lock:  # one sound at a time per station
                 if self.stop_event.is_set():
                     return False
@@ -690,8 +691,10 @@ class Service:
                     return True
                 # a stat when unchanged (publish.file_sha256 memoises by inode, mtime, size)
                 if agrees(choice.path, choice.sha256):
-                    self._air(st, sl, occ, choice)
-                    return True
+                    played = self._air(st, sl, occ, choice)
+            if played is not None:  # logged outside the lock: an emergency never waits for it
+                self._log_played(occ, played)
+                return True
             log.warning("%s/%s: %s changed after it was chosen; choosing again", station_id,
                         slot_name, choice.path)
         occ.move(FAILED)
@@ -723,9 +726,10 @@ class Service:
                 return False
         return not self.stop_event.is_set()
 
-    def _air(self, st: Station, sl: Slot, occ: Occurrence, choice: _Choice) -> None:
-        """Start the player at once; the log row is written once it runs (a database busy
-        with 50 stations' rows must not hold up the sound)."""
+    def _air(self, st: Station, sl: Slot, occ: Occurrence, choice: _Choice) -> dict:
+        """Start the player at once and return the play's closing (closing.py); its log row
+        is written beside the sound (a database busy with 50 stations' rows, or locked by
+        another process, must not hold it up)."""
         sched = occ.at
         started = self.now()
         late = choice.rebuilt or (started - sched).total_seconds() > LATE_AFTER_S
@@ -737,69 +741,19 @@ class Service:
         ok, error = self._play(st.id, choice.path, choice.duration_s, entry,
                                lambda: row.append(self.book.add(outcome="playing", **entry)))
         outcome = ("late" if late else "aired") if ok else "failed"
-        self._close_play({"row": row[0] if row else None, "entry": entry, "outcome": outcome,
-                          "finished_at": self.now(), "error": error})
-        occ.move(DONE if ok else FAILED)
-        log.info("%s/%s at %s: %s %s", st.id, sl.name, sched, outcome, error)
+        return {"row": row[0] if row else None, "entry": entry, "outcome": outcome,
+                "finished_at": self.now(), "error": error}
 
-    # ------------------------------------------------------------------ closing a play
-    def _close_play(self, closing: dict) -> None:
-        """Mark the items aired and close the play's log row. What the database still
-        refuses after the log's retries (locked for minutes, gone) waits as a file in
-        run/unlogged/ and is written by the next attempt, at the latest at the next start,
-        before anything is caught up: a play that aired is never lost nor played again."""
-        try:
-            self._write_closing(closing)
-        except SQLAlchemyError as exc:
-            e = closing["entry"]
-            d = run_dir(self.home) / "unlogged"
-            d.mkdir(exist_ok=True)
-            name = f"{e['station']}-{e['slot']}-{e['scheduled_at']:%Y%m%dT%H%M%S}.json"
-            tmp = d / f".{name}.tmp"
-            tmp.write_text(json.dumps(_jsonable(closing)), encoding="utf-8")
-            os.replace(tmp, d / name)
-            log.error("%s/%s: cannot write the broadcast log (%s); kept in %s until the "
-                      "database takes it", e["station"], e["slot"], exc, d / name)
-
-    def _write_closing(self, closing: dict) -> None:
-        """Idempotent: marking items aired counts once per bulletin, and a row is added only
-        when the occurrence has none."""
-        e, outcome, error = closing["entry"], closing["outcome"], closing["error"]
-        if outcome in ("aired", "late") and e["items"]:
-            # before the row is closed: a reader of the log sees both
-            retrying(NewsQueue(self.settings).mark_aired)(
-                e["items"], e["station"], e["scheduled_at"].date(), e["slot"],
-                bulletin=e["sha256"])
-        if closing["row"] is not None:
-            self.book.finish(closing["row"], outcome, closing["finished_at"], error)
-        elif not self.book.for_slot(e["station"], e["slot"], e["scheduled_at"]):
-            # the row could not be written when the player started
-            self.book.add(outcome=outcome, finished_at=closing["finished_at"],
-                          **{**e, "error": "; ".join(x for x in (e["error"], error) if x)})
-
-    def flush_unlogged(self) -> int:
-        """Write the play closings kept in run/unlogged/; return how many were written."""
-        written = 0
-        for path in sorted((run_dir(self.home) / "unlogged").glob("*.json")):
-            try:
-                closing = _from_json(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.error("unreadable broadcast log record %s: %s", path, exc)
-                continue
-            try:
-                self._write_closing(closing)
-            except SQLAlchemyError as exc:
-                log.error("broadcast log still refused (%s); %s kept", exc, path.name)
-                return written
-            path.unlink(missing_ok=True)
-            written += 1
-            log.warning("%s: wrote a broadcast log row the database had refused", path.name)
-        return written
+    def _log_played(self, occ: Occurrence, played: dict) -> None:
+        closing.close(self.settings, self.book, played)
+        occ.move(DONE if played["outcome"] != "failed" else FAILED)
+        log.info("%s/%s at %s: %s %s", occ.station, occ.slot, occ.at, played["outcome"],
+                 played["error"])
 
     def _unlogged_loop(self) -> None:
         while not self.stop_event.wait(UNLOGGED_RETRY_S):
-            if any((run_dir(self.home) / "unlogged").glob("*.json")):
-                self.flush_unlogged()
+            if closing.pending(self.settings):
+                closing.flush(self.settings, self.book)
 
     def _choose(self, st: Station, sl: Slot, occ: Occurrence) -> _Choice:
         sched = occ.at
@@ -857,24 +811,16 @@ class Service:
         channel = self._channel(station_id)
         channel.begin(play)
         track = self._track_file(station_id)
-
-        def started() -> None:
-            if on_start is None:
-                return
-            try:
-                on_start()
-            except Exception:  # noqa: BLE001 - the row is written when the play ends
-                log.exception("%s: cannot write the log row as the play starts", station_id)
-
+        row = closing.Beside(on_start, station_id)  # never before the sound
         try:
             if isinstance(self.player, CommandPlayer):
                 def spawned(pid: int, ticks: int | None) -> None:
                     self._write_track(track, pid, ticks, path, duration_s, entry)
-                    started()
+                    row.start()
 
                 self.player.play(path, timeout, play.cancel, on_spawn=spawned)
             else:
-                started()  # a database that refuses the row never keeps the sound off air
+                row.start()
                 self.player.play(path, timeout, play.cancel)
             return True, ""
         except PlayInterrupted:
@@ -889,6 +835,7 @@ class Service:
             log.exception("player crashed")
             return False, f"Trình phát lỗi: {exc!r}"
         finally:
+            row.join()
             track.unlink(missing_ok=True)
             channel.end(play)
 
@@ -910,7 +857,7 @@ class Service:
         """Where the player's process group is, written before anything can go wrong, with
         the log row's data (`entry`, times as ISO text) for a row not yet written."""
         tmp = track.with_suffix(".tmp")
-        log_row = _jsonable(entry or {})
+        log_row = closing.jsonable(entry or {})
         tmp.write_text(json.dumps({
             "pid": pid, "pgid": pid, "start_ticks": ticks, "started": self.now().isoformat(),
             "file": str(path), "duration_s": duration_s, "scheduler_pid": os.getpid(),
@@ -922,7 +869,7 @@ class Service:
         """A run killed between starting a player and writing its log row: write the row
         ("playing") from the player's record, so it is judged like any cut-off play."""
         for track in sorted((run_dir(self.home) / "players").glob("*.json")):
-            entry = _from_json(dict((_read_json(track) or {}).get("log") or {}))
+            entry = closing.from_json(dict((_read_json(track) or {}).get("log") or {}))
             if not entry.get("scheduled_at"):
                 continue
             if not self.book.for_slot(entry["station"], entry["slot"], entry["scheduled_at"]):
@@ -1008,8 +955,7 @@ class Service:
             if self.interrupt(sid, "Bị ngắt để phát tin khẩn cấp."):
                 log.warning("%s: current play interrupted by an emergency alert", sid)
             with self._channel(sid).lock:
-                results.append(alerts.play_emergency(
-                    self.settings, lambda p, d: self._play(sid, p, d), b))
+                results.append(alerts.play_emergency(self.settings, partial(self._play, sid), b))
 
         threads = [threading.Thread(target=one, args=(b,)) for b in payload["bulletins"]]
         for t in threads:
@@ -1017,21 +963,6 @@ class Service:
         for t in threads:
             t.join()
         alerts.complete(taken, results)
-
-
-_TIMES = ("scheduled_at", "started_at", "finished_at")
-
-
-def _jsonable(record: dict) -> dict:
-    """A log row's data (or a play's closing, its entry nested) with times as ISO text."""
-    return {k: v.isoformat() if isinstance(v, datetime) else
-            _jsonable(v) if isinstance(v, dict) else v for k, v in record.items()}
-
-
-def _from_json(record: dict) -> dict:
-    """The reverse of `_jsonable`."""
-    return {k: (datetime.fromisoformat(v) if v else None) if k in _TIMES else
-            _from_json(v) if isinstance(v, dict) else v for k, v in record.items()}
 
 
 def _read_json(path: Path) -> dict | None:

@@ -26,10 +26,10 @@ from schedule_harness import SlotSpec, make_mp3, publish, write_home
 from bulletins import db
 from bulletins.config import load_settings
 from bulletins.news import NewsQueue
-from bulletins.schedule import broadcast
+from bulletins.schedule import alerts, broadcast, closing
 from bulletins.schedule.broadcast import BroadcastLogBook
 from bulletins.schedule.lock import heartbeat_status, write_heartbeat
-from bulletins.schedule.players import CommandPlayer, proc_start_ticks
+from bulletins.schedule.players import CommandPlayer, PlayInterrupted, proc_start_ticks
 from bulletins.schedule.service import KILLED_VI, Service
 
 T0 = datetime(2026, 12, 1, 5, 30).astimezone()  # the slot "sang", a Tuesday
@@ -460,7 +460,7 @@ def test_a_play_the_database_will_not_log_airs_and_is_logged_at_the_next_start(h
         svc.play_slot("xa-a", "sang", T0)
         assert svc.player.played == [mp3]  # the sound was not held back by the log
         [kept] = (home / "run" / "unlogged").glob("*.json")
-        svc.flush_unlogged()  # still locked: kept for later
+        closing.flush(svc.settings, svc.book)  # still locked: kept for later
         assert kept.exists()
     finally:
         busy.execute("ROLLBACK")
@@ -481,6 +481,82 @@ def test_a_play_the_database_will_not_log_airs_and_is_logged_at_the_next_start(h
     assert not kept.exists() and restarted.player.played == []
     assert all(i.status == "aired" and i.air_count == 1
                for i in NewsQueue(svc.settings).list())
+
+
+class Interruptible(Recording):
+    """A player that plays until released or stopped (an emergency stops it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starts: list[threading.Event] = []
+
+    def play(self, path: Path, timeout_s: float, cancel: threading.Event) -> None:
+        self.played.append(path)
+        self.started.set()
+        while not self.gate.is_set():
+            if cancel.wait(0.02):
+                raise PlayInterrupted()
+
+
+class Busy:
+    """Another process holding the database's write lock (SQLite's busy timeout: 10 s)."""
+
+    def __init__(self, home: Path):
+        self.conn = sqlite3.connect(home / "bulletins.sqlite3", isolation_level=None,
+                                    check_same_thread=False)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
+def test_a_locked_database_never_holds_back_the_sound(home):
+    """The row a play writes as it starts goes beside the sound: with another process
+    writing, the built-in kind of player starts at once, and the row follows the lock."""
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    mp3 = publish(svc.settings, "sang", T0.date(), items)
+    busy = Busy(home)
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
+    try:
+        t.start()
+        assert svc.player.started.wait(3)  # before the 10 s busy timeout could pass
+        assert svc.player.played == [mp3]
+    finally:
+        busy.release()
+    t.join(20)
+    [row] = rows(home)
+    assert row.outcome == "aired" and row.items == items
+
+
+def test_an_emergency_never_waits_for_the_log_of_the_play_it_stops(home):
+    """The database locked by another process: the emergency stops the current play and
+    airs at once, both plays are logged once the lock is released."""
+    svc, clock = service(home, player=Interruptible())
+    svc.player.gate.clear()
+    mp3 = publish(svc.settings, "sang", T0.date(), [])
+    urgent = publish(svc.settings, "khan-cap", T0.date(), [], station="xa-a")
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
+    t.start()
+    assert svc.player.started.wait(5)
+    _wait(lambda: [e.outcome for e in rows(home)] == ["playing"], 10, "the row as it starts")
+    svc.player.started.clear()
+    busy = Busy(home)
+    try:
+        req = alerts.submit(home, {"bulletins": [{
+            "station": "xa-a", "slot": "khan-cap", "mp3": str(urgent), "items": [],
+            "engine": "espeak:vi", "duration_s": 2, "requested_at": T0.isoformat()}]})
+        svc.player.gate.set()  # the emergency plays through once it starts
+        svc._poll_alerts()
+        assert svc.player.started.wait(3)  # the stopped play's log waits; the alert does not
+        assert svc.player.played == [mp3, urgent]
+    finally:
+        busy.release()
+    t.join(20)
+    _wait(lambda: req.with_suffix(".done").exists(), 20, "the alert's result")
+    got = {e.slot: e.outcome for e in rows(home)}
+    assert got == {"sang": "failed", "khan-cap": "emergency"}
 
 
 @pytest.mark.parametrize("alive_s, outcome", [(95, "aired"), (10, "failed")])

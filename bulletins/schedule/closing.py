@@ -1,0 +1,132 @@
+"""Logging a play without ever holding up its sound or losing what it aired.
+
+A play writes its log row ("playing") beside the sound, in a thread started when the player
+runs (`Beside`), and closes it when the sound ends (`close`): its items marked aired, its
+row finished. Both go through the log's retries (broadcast.retrying), which wait out another
+process's write lock. What the database still refuses (locked for minutes, a server gone)
+is kept as a file in run/unlogged/ and written by `flush`: the scheduler tries it every
+UNLOGGED_RETRY_S, and at its next start before it catches anything up, so a play that aired
+is neither lost nor played a second time.
+
+A closing is plain data: ``{"row": id or None, "entry": the row's fields, "outcome",
+"finished_at", "error": the play's own error}``. Writing it again is harmless: marking items
+aired counts once per bulletin, and a row is added only when its occurrence has none.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..config import Settings
+from ..news import NewsQueue
+from .broadcast import BroadcastLogBook, retrying
+from .lock import run_dir
+
+log = logging.getLogger("bulletins.schedule")
+AIRED = ("aired", "late", "emergency")  # outcomes whose items count as aired
+_TIMES = ("scheduled_at", "started_at", "finished_at")
+
+
+class Beside:
+    """Run `write` (the row a play writes as it starts) in a thread beside the sound; `join`
+    when the sound ends. A failure is only logged: the closing then adds the row."""
+
+    def __init__(self, write: Callable[[], None] | None, station: str):
+        self._write, self._station = write, station
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._write is not None and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"row-{self._station}",
+                                            daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._write()
+        except Exception:  # noqa: BLE001 - the closing writes the row instead
+            log.exception("%s: cannot write the log row as the play starts", self._station)
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+
+def unlogged_dir(settings: Settings) -> Path:
+    return run_dir(settings.home) / "unlogged"
+
+
+def write(settings: Settings, book: BroadcastLogBook, closing: dict) -> None:
+    e, outcome, error = closing["entry"], closing["outcome"], closing["error"]
+    if outcome in AIRED and e["items"]:
+        # before the row is closed: a reader of the log sees both
+        day = (e["scheduled_at"] or e["started_at"]).date()
+        retrying(NewsQueue(settings).mark_aired)(e["items"], e["station"], day, e["slot"],
+                                                 bulletin=e["sha256"])
+    if closing["row"] is not None:
+        book.finish(closing["row"], outcome, closing["finished_at"], error)
+    elif not book.for_slot(e["station"], e["slot"], e["scheduled_at"]):
+        # the row could not be written when the player started
+        book.add(outcome=outcome, finished_at=closing["finished_at"],
+                 **{**e, "error": "; ".join(x for x in (e["error"], error) if x)})
+
+
+def close(settings: Settings, book: BroadcastLogBook, closing: dict) -> None:
+    """Write the closing, or keep it in run/unlogged/ for `flush`."""
+    try:
+        write(settings, book, closing)
+    except SQLAlchemyError as exc:
+        e = closing["entry"]
+        d = unlogged_dir(settings)
+        d.mkdir(parents=True, exist_ok=True)
+        stamp = e["scheduled_at"] or e["started_at"]
+        name = f"{e['station']}-{e['slot']}-{stamp:%Y%m%dT%H%M%S}.json"
+        tmp = d / f".{name}.tmp"
+        tmp.write_text(json.dumps(jsonable(closing)), encoding="utf-8")
+        os.replace(tmp, d / name)  # whole or absent, even on a power cut
+        log.error("%s/%s: cannot write the broadcast log (%s); kept in %s until the "
+                  "database takes it", e["station"], e["slot"], exc, d / name)
+
+
+def flush(settings: Settings, book: BroadcastLogBook) -> int:
+    """Write the closings kept in run/unlogged/; return how many were written."""
+    written = 0
+    for path in sorted(unlogged_dir(settings).glob("*.json")):
+        try:
+            closing = from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.error("unreadable broadcast log record %s: %s", path, exc)
+            continue
+        try:
+            write(settings, book, closing)
+        except SQLAlchemyError as exc:
+            log.error("broadcast log still refused (%s); %s kept", exc, path.name)
+            return written
+        path.unlink(missing_ok=True)
+        written += 1
+        log.warning("%s: wrote a broadcast log row the database had refused", path.name)
+    return written
+
+
+def pending(settings: Settings) -> bool:
+    return any(unlogged_dir(settings).glob("*.json"))
+
+
+def jsonable(record: dict) -> dict:
+    """A row's fields (or a closing, its entry nested) with times as ISO text."""
+    return {k: v.isoformat() if isinstance(v, datetime) else
+            jsonable(v) if isinstance(v, dict) else v for k, v in record.items()}
+
+
+def from_json(record: dict) -> dict:
+    """The reverse of `jsonable`."""
+    return {k: (datetime.fromisoformat(v) if v else None) if k in _TIMES else
+            from_json(v) if isinstance(v, dict) else v for k, v in record.items()}

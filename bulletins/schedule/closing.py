@@ -2,15 +2,17 @@
 
 A play writes its log row ("playing") beside the sound, in a thread started when the player
 runs (`Beside`), and closes it when the sound ends (`close`): its items marked aired, its
-row finished. Both go through the log's retries (broadcast.retrying), which wait out another
-process's write lock. What the database still refuses (locked for minutes, a server gone)
-is kept as a file in run/unlogged/ and written by `flush`: the scheduler tries it every
-UNLOGGED_RETRY_S, and at its next start before it catches anything up, so a play that aired
-is neither lost nor played a second time.
+row finished. The closing is first kept as a file in run/unlogged/, then written through the
+log's retries (broadcast.retrying), which wait out another process's write lock, then the
+file goes. What the database still refuses (locked for minutes, a server gone), or what a
+killed run left, is written by `flush`: the scheduler tries it every UNLOGGED_RETRY_S, and
+at its next start before it judges cut-off plays or catches anything up, so a play that
+aired is neither lost nor played a second time.
 
 A closing is plain data: ``{"row": id or None, "entry": the row's fields, "outcome",
 "finished_at", "error": the play's own error}``. Writing it again is harmless: marking items
-aired counts once per bulletin, and a row is added only when its occurrence has none.
+aired counts once per bulletin, a row is finished only while it says "playing", and one is
+added only when its occurrence has none.
 """
 
 from __future__ import annotations
@@ -71,35 +73,45 @@ def write(settings: Settings, book: BroadcastLogBook, closing: dict) -> None:
         day = (e["scheduled_at"] or e["started_at"]).date()
         retrying(NewsQueue(settings).mark_aired)(e["items"], e["station"], day, e["slot"],
                                                  bulletin=e["sha256"])
+    rows = book.for_slot(e["station"], e["slot"], e["scheduled_at"])
     if closing["row"] is not None:
-        book.finish(closing["row"], outcome, closing["finished_at"], error)
-    elif not book.for_slot(e["station"], e["slot"], e["scheduled_at"]):
-        # the row could not be written when the player started
+        if any(r.id == closing["row"] and r.outcome == "playing" for r in rows):
+            book.finish(closing["row"], outcome, closing["finished_at"], error)
+    elif not rows:  # the row could not be written when the player started
         book.add(outcome=outcome, finished_at=closing["finished_at"],
                  **{**e, "error": "; ".join(x for x in (e["error"], error) if x)})
 
 
 def close(settings: Settings, book: BroadcastLogBook, closing: dict) -> None:
-    """Write the closing, or keep it in run/unlogged/ for `flush`."""
+    """Write the closing. It is kept in run/unlogged/ first (as ``.writing`` while its play
+    writes it), so a run killed before the database has it, or a database that refuses it,
+    loses nothing: `flush` writes it."""
+    e = closing["entry"]
+    d = unlogged_dir(settings)
+    d.mkdir(parents=True, exist_ok=True)
+    stamp = e["scheduled_at"] or e["started_at"]
+    kept = d / f"{e['station']}-{e['slot']}-{stamp:%Y%m%dT%H%M%S}.json"
+    writing = kept.with_suffix(".writing")
+    tmp = d / f".{kept.name}.tmp"
+    tmp.write_text(json.dumps(jsonable(closing)), encoding="utf-8")
+    os.replace(tmp, writing)  # whole or absent
     try:
         write(settings, book, closing)
     except SQLAlchemyError as exc:
-        e = closing["entry"]
-        d = unlogged_dir(settings)
-        d.mkdir(parents=True, exist_ok=True)
-        stamp = e["scheduled_at"] or e["started_at"]
-        name = f"{e['station']}-{e['slot']}-{stamp:%Y%m%dT%H%M%S}.json"
-        tmp = d / f".{name}.tmp"
-        tmp.write_text(json.dumps(jsonable(closing)), encoding="utf-8")
-        os.replace(tmp, d / name)  # whole or absent, even on a power cut
+        os.replace(writing, kept)  # now the retries' (flush)
         log.error("%s/%s: cannot write the broadcast log (%s); kept in %s until the "
-                  "database takes it", e["station"], e["slot"], exc, d / name)
+                  "database takes it", e["station"], e["slot"], exc, kept)
+        return
+    writing.unlink(missing_ok=True)
 
 
-def flush(settings: Settings, book: BroadcastLogBook) -> int:
-    """Write the closings kept in run/unlogged/; return how many were written."""
+def flush(settings: Settings, book: BroadcastLogBook, at_start: bool = False) -> int:
+    """Write the closings kept in run/unlogged/; return how many were written. At start,
+    also those a killed run was writing (``.writing``); while it runs, those are its plays'."""
     written = 0
-    for path in sorted(unlogged_dir(settings).glob("*.json")):
+    d = unlogged_dir(settings)
+    found = [*d.glob("*.json"), *(d.glob("*.writing") if at_start else ())]
+    for path in sorted(found):
         try:
             closing = from_json(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -117,6 +129,7 @@ def flush(settings: Settings, book: BroadcastLogBook) -> int:
 
 
 def pending(settings: Settings) -> bool:
+    """Closings the database refused, waiting for `flush`."""
     return any(unlogged_dir(settings).glob("*.json"))
 
 

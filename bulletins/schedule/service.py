@@ -354,7 +354,7 @@ class Service:
         status, previous, mtime = heartbeat_status(self.home)
         alerts.clean_stale(self.home)
         # plays that aired: logged before anything is judged or caught up
-        closing.flush(self.settings, self.book)
+        closing.flush(self.settings, self.book, at_start=True)
         self.recover_interrupted(previous["alive"] if previous else mtime)
         jobs.register(str(self.home), self)
         engine = get_engine(self.settings.db_url)

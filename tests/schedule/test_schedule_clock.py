@@ -483,6 +483,37 @@ def test_a_play_the_database_will_not_log_airs_and_is_logged_at_the_next_start(h
                for i in NewsQueue(svc.settings).list())
 
 
+def test_a_run_killed_as_a_play_ended_before_its_log_was_closed_logs_it_aired(home,
+                                                                             monkeypatch):
+    """The sound played to the end and the run died before the database had the play's
+    closing: what it was about to write was kept first, so the next start logs it aired
+    and marks its items, not "cut off" (which would air them again)."""
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    mp3 = publish(svc.settings, "sang", T0.date(), items)
+
+    def killed(*_args: object) -> None:
+        raise KeyboardInterrupt  # the process dies here, inside the closing
+
+    monkeypatch.setattr(closing, "write", killed)
+    with pytest.raises(KeyboardInterrupt):
+        svc.play_slot("xa-a", "sang", T0)
+    monkeypatch.undo()
+    assert svc.player.played == [mp3] and [e.outcome for e in rows(home)] == ["playing"]
+    assert closing.flush(svc.settings, svc.book) == 0  # a running service's retries leave
+    # a closing its play is still writing (here: was, when the run died) to that play
+    write_heartbeat(home, T0 - timedelta(hours=2), T0)  # it died just after the slot began
+    clock.set(T0 + timedelta(minutes=1))
+    restarted = Service(svc.settings, player=Recording(), clock=clock)
+    restarted.start()
+    restarted.shutdown()
+    [row] = rows(home)
+    assert row.outcome == "aired" and KILLED_VI not in row.error
+    assert restarted.player.played == [] and not list((home / "run" / "unlogged").iterdir())
+    assert all(i.status == "aired" and i.air_count == 1
+               for i in NewsQueue(svc.settings).list())
+
+
 class Interruptible(Recording):
     """A player that plays until released or stopped (an emergency stops it)."""
 

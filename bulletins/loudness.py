@@ -22,6 +22,7 @@ _OVERSAMPLE = 4
 _TAPS = 48  # 12 per phase, the size BS.1770-4 Annex 2 uses for true peak
 _BLOCK = 256  # candidate search granularity, samples (more than the filter's reach)
 _MERGE_GAP = 16  # candidate runs this few blocks apart are oversampled together
+_MAX_RUN = 64  # blocks oversampled at once at most
 
 
 def hop_energies(x: np.ndarray, rate: int, partial: bool = False) -> np.ndarray:
@@ -92,7 +93,10 @@ def _candidate_runs(x: np.ndarray, level: float) -> list[tuple[int, int]]:
             runs[-1] = (runs[-1][0], b)
         else:
             runs.append((a, b))
-    return [(a * _BLOCK, min(n, b * _BLOCK)) for a, b in runs]
+    # Long runs in pieces: the oversampled copy of a whole loud minute would be tens of MB
+    # (the values are the same: each piece is oversampled with its neighbours' samples).
+    return [(c * _BLOCK, min(n, min(b, c + _MAX_RUN) * _BLOCK))
+            for a, b in runs for c in range(a, b, _MAX_RUN)]
 
 
 def _oversampled(x: np.ndarray, a: int, b: int) -> np.ndarray:

@@ -11,8 +11,10 @@ encode MP3 with ID3 tags and chapter marks, then measure what was actually writt
 from __future__ import annotations
 
 import logging
+import os
 import re
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, cached_property
@@ -41,6 +43,7 @@ _MP3_TOLERANCE_LU = 0.5
 _ENCODER_LOSS_LU = 0.45
 # Inputs quieter than this are silence for our purposes: there is nothing to normalize.
 _SILENCE_LUFS = -69.0
+_WORKERS = min(2, os.cpu_count() or 1)  # pieces mastered at once (more cores: more builds)
 
 
 @dataclass(frozen=True)
@@ -498,7 +501,6 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
         samples = clip.samples if clip.rate == rate else resample(clip, rate).samples
         total, pieces = len(samples), [((0, len(samples)), samples)]
     cache = PieceCache(cache_dir) if cache_dir is not None else None
-    done: dict[str, _Piece] = {}  # the two jingles are one piece
     # The body as the pieces' own frames between runs of silence, written as they come
     # after room for the tag and the Info frame (their sizes are known now): no copy of the
     # whole file is made in memory.
@@ -525,16 +527,26 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
     energy = np.zeros(total // hop + 2, dtype=np.float64)
     peak = 0.0
     frame = 0
+    # Pieces not in the cache are mastered by a small pool while earlier ones are written:
+    # filtering, LAME and decoding release the GIL, so a cold build uses both cores.
+    pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="master")
+    ready: dict[str, _Piece | Future] = {}  # by key: the two jingles are one piece
+    order: list[tuple[int, str]] = []
     try:
         for (start, n), src in pieces:
             x = src if len(src) == n else src[:n]  # the array itself keeps its digest
             key = _piece_key(x, rate, audio)
-            piece = done.get(key) or (cache.get(key) if cache else None)
-            if piece is None:
-                piece = _master_piece(x, rate, audio)
+            if key not in ready:
+                hit = cache.get(key) if cache else None
+                ready[key] = hit if hit is not None else pool.submit(_master_piece, x, rate,
+                                                                     audio)
+            order.append((start, key))
+        for start, key in order:
+            piece = ready[key]
+            if isinstance(piece, Future):
+                piece = ready[key] = piece.result()
                 if cache:
                     cache.put(key, piece)
-            done[key] = piece
             first = start // spf
             if first < frame:  # cannot happen for assemble()'s layouts; never write overlaps
                 raise AudioError("Không ghép được các đoạn âm thanh của bản tin.",
@@ -555,6 +567,8 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
     except BaseException:
         out.abandon()
         raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     import hashlib
 
     from . import loudness

@@ -11,10 +11,8 @@ encode MP3 with ID3 tags and chapter marks, then measure what was actually writt
 from __future__ import annotations
 
 import logging
-import os
 import re
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, cached_property
@@ -43,7 +41,6 @@ _MP3_TOLERANCE_LU = 0.5
 _ENCODER_LOSS_LU = 0.45
 # Inputs quieter than this are silence for our purposes: there is nothing to normalize.
 _SILENCE_LUFS = -69.0
-_WORKERS = min(2, os.cpu_count() or 1)  # pieces mastered at once (more cores: more builds)
 
 
 @dataclass(frozen=True)
@@ -527,26 +524,17 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
     energy = np.zeros(total // hop + 2, dtype=np.float64)
     peak = 0.0
     frame = 0
-    # Pieces not in the cache are mastered by a small pool while earlier ones are written:
-    # filtering, LAME and decoding release the GIL, so a cold build uses both cores.
-    pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="master")
-    ready: dict[str, _Piece | Future] = {}  # by key: the two jingles are one piece
-    order: list[tuple[int, str]] = []
+    done: dict[str, _Piece] = {}  # the two jingles are one piece
     try:
         for (start, n), src in pieces:
             x = src if len(src) == n else src[:n]  # the array itself keeps its digest
             key = _piece_key(x, rate, audio)
-            if key not in ready:
-                hit = cache.get(key) if cache else None
-                ready[key] = hit if hit is not None else pool.submit(_master_piece, x, rate,
-                                                                     audio)
-            order.append((start, key))
-        for start, key in order:
-            piece = ready[key]
-            if isinstance(piece, Future):
-                piece = ready[key] = piece.result()
+            piece = done.get(key) or (cache.get(key) if cache else None)
+            if piece is None:
+                piece = _master_piece(x, rate, audio)
                 if cache:
                     cache.put(key, piece)
+            done[key] = piece
             first = start // spf
             if first < frame:  # cannot happen for assemble()'s layouts; never write overlaps
                 raise AudioError("Không ghép được các đoạn âm thanh của bản tin.",
@@ -567,8 +555,6 @@ def master(program: Program | Clip, segments: list[Segment], audio: AudioSetting
     except BaseException:
         out.abandon()
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
     import hashlib
 
     from . import loudness

@@ -366,24 +366,10 @@ def test_a_file_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
         master(prog, segs, AudioSettings(), TAGS, Path("/dev/full"))
 
 
-def test_pieces_mastered_side_by_side_make_the_same_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # New pieces are mastered by a pool while earlier ones are written; the file is the one
-    # a single worker makes, byte for byte, and its figures are the same.
-    from bulletins import master as master_module
-
-    prog, segs = _two_part_program(6)
-    both = master(prog, segs, AudioSettings(), TAGS, tmp_path / "a.mp3")
-    monkeypatch.setattr(master_module, "_WORKERS", 1)
-    one = master(prog, segs, AudioSettings(), TAGS, tmp_path / "b.mp3")
-    assert (tmp_path / "a.mp3").read_bytes() == (tmp_path / "b.mp3").read_bytes()
-    assert both == replace(one, path=both.path)
-
-
 def test_a_piece_that_fails_to_master_fails_the_build_and_is_not_cached(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Its error, raised in the pool, reaches the caller (publish() then removes its
-    # temporary file); only pieces before it, whole, are in the cache.
+    # Its error reaches the caller (publish() then removes its temporary file); only
+    # pieces before it, whole, are in the cache.
     from bulletins import master as master_module
 
     real = master_module._master_piece

@@ -17,6 +17,7 @@ added only when its occurrence has none.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -88,21 +89,32 @@ def close(settings: Settings, book: BroadcastLogBook, closing: dict) -> None:
     loses nothing: `flush` writes it."""
     e = closing["entry"]
     d = unlogged_dir(settings)
-    d.mkdir(parents=True, exist_ok=True)
     stamp = e["scheduled_at"] or e["started_at"]
     kept = d / f"{e['station']}-{e['slot']}-{stamp:%Y%m%dT%H%M%S}.json"
     writing = kept.with_suffix(".writing")
     tmp = d / f".{kept.name}.tmp"
-    tmp.write_text(json.dumps(jsonable(closing)), encoding="utf-8")
-    os.replace(tmp, writing)  # whole or absent
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(jsonable(closing)), encoding="utf-8")
+        os.replace(tmp, writing)  # whole or absent
+    except OSError as exc:  # a full disk: the database may still take it
+        log.error("%s/%s: cannot keep the play's closing in %s: %s", e["station"], e["slot"],
+                  d, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     try:
         write(settings, book, closing)
     except SQLAlchemyError as exc:
+        if not writing.exists():
+            log.critical("%s/%s: the play is neither in the broadcast log (%s) nor kept: "
+                         "%s", e["station"], e["slot"], exc, jsonable(closing))
+            return
         os.replace(writing, kept)  # now the retries' (flush)
         log.error("%s/%s: cannot write the broadcast log (%s); kept in %s until the "
                   "database takes it", e["station"], e["slot"], exc, kept)
         return
-    writing.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # left behind, it is written again: harmless
+        writing.unlink(missing_ok=True)
 
 
 def flush(settings: Settings, book: BroadcastLogBook, at_start: bool = False) -> int:

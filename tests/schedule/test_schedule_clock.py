@@ -514,6 +514,21 @@ def test_a_run_killed_as_a_play_ended_before_its_log_was_closed_logs_it_aired(ho
                for i in NewsQueue(svc.settings).list())
 
 
+def test_a_play_whose_closing_cannot_be_kept_on_disk_is_still_logged(home):
+    """Keeping the closing first is a safety net, not a condition: with run/unlogged/ not
+    writable (here a file stands in its place; a full disk does the same) the row and the
+    items aired still go to the database."""
+    svc, clock = service(home)
+    items = [i.id for i in NewsQueue(svc.settings).list()]
+    publish(svc.settings, "sang", T0.date(), items)
+    (home / "run").mkdir(exist_ok=True)
+    (home / "run" / "unlogged").write_text("not a folder", encoding="utf-8")
+    svc.play_slot("xa-a", "sang", T0)
+    [row] = rows(home)
+    assert row.outcome == "aired" and row.items == items
+    assert all(i.status == "aired" for i in NewsQueue(svc.settings).list())
+
+
 class Interruptible(Recording):
     """A player that plays until released or stopped (an emergency stops it)."""
 

@@ -76,7 +76,7 @@ def test_writers_queued_on_a_lock_never_keep_a_reader_waiting(settings):
     read: list = []
     reader = threading.Thread(target=lambda: read.append(book.query()))
     reader.start()
-    reader.join(5)  # the busy timeout is 10 s: a reader queued behind it would still wait
+    reader.join(8)  # the busy timeout is 10 s: a reader queued behind it would still wait
     try:
         assert not reader.is_alive() and read == [[]]
     finally:

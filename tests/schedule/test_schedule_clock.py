@@ -567,7 +567,7 @@ def test_a_locked_database_never_holds_back_the_sound(home):
     t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
     try:
         t.start()
-        assert svc.player.started.wait(3)  # before the 10 s busy timeout could pass
+        assert svc.player.started.wait(8)  # before the 10 s busy timeout could pass
         assert svc.player.played == [mp3]
     finally:
         busy.release()
@@ -595,7 +595,7 @@ def test_an_emergency_never_waits_for_the_log_of_the_play_it_stops(home):
             "engine": "espeak:vi", "duration_s": 2, "requested_at": T0.isoformat()}]})
         svc.player.gate.set()  # the emergency plays through once it starts
         svc._poll_alerts()
-        assert svc.player.started.wait(3)  # the stopped play's log waits; the alert does not
+        assert svc.player.started.wait(8)  # the stopped play's log waits (10 s); the alert not
         assert svc.player.played == [mp3, urgent]
     finally:
         busy.release()

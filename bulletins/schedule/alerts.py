@@ -38,10 +38,10 @@ log = logging.getLogger("bulletins.schedule.alert")
 CLAIM_WAIT_S = 5.0
 ALIVE_WITHIN_S = 10.0
 
-# play_fn(path, duration_s, entry, on_start) -> (ok, error): `entry` is the log row's data,
-# `on_start` writes it; the play runs it beside the sound once the player runs
-# (closing.Beside), so a busy database never holds up an emergency.
-PlayFn = Callable[[Path, float, dict, Callable[[], None]], tuple[bool, str]]
+# play_fn(path, duration_s, entry, side) -> (ok, error): `entry` is the log row's data,
+# `side` (closing.Beside) writes it; the play starts it once the player runs, beside the
+# sound, so a busy database never holds up an emergency.
+PlayFn = Callable[[Path, float, dict, closing.Beside], tuple[bool, str]]
 
 
 def alerts_dir(home: Path) -> Path:
@@ -126,13 +126,12 @@ def play_emergency(settings: Settings, play_fn: PlayFn, bulletin: dict) -> dict:
     entry = dict(station=bulletin["station"], slot=bulletin["slot"], scheduled_at=requested,
                  started_at=started, file=str(path), sha256=digest, items=bulletin["items"],
                  engine=bulletin.get("engine", ""), error="")
-    row: list[int] = []
-    ok, error = play_fn(path, float(bulletin.get("duration_s") or 0), entry,
-                        lambda: row.append(book.add(outcome="playing", **entry)))
+    side = closing.Beside(lambda: book.add(outcome="playing", **entry), entry["station"])
+    ok, error = play_fn(path, float(bulletin.get("duration_s") or 0), entry, side)
     outcome = "emergency" if ok else "failed"
-    closing.close(settings, book, {"row": row[0] if row else None, "entry": entry,
-                                   "outcome": outcome, "finished_at": datetime.now().astimezone(),
-                                   "error": error})
+    closing.close(settings, book, {"entry": entry, "outcome": outcome,
+                                   "finished_at": datetime.now().astimezone(), "error": error},
+                  side)
     log.info("emergency bulletin at %s: %s %s", bulletin["station"], outcome, error)
     return {"station": bulletin["station"], "outcome": outcome, "error": error}
 
@@ -168,10 +167,9 @@ def direct_play_fn(settings: Settings) -> PlayFn:
     player = make_player(settings.playback)
 
     def play(path: Path, duration_s: float, entry: dict,
-             on_start: Callable[[], None]) -> tuple[bool, str]:
+             side: closing.Beside) -> tuple[bool, str]:
         timeout = (duration_s or mp3_duration_s(path)) + settings.playback.timeout_margin_s
-        row = closing.Beside(on_start, entry["station"])
-        row.start()
+        side.start()
         try:
             player.play(path, timeout, threading.Event())
             return True, ""
@@ -179,8 +177,6 @@ def direct_play_fn(settings: Settings) -> PlayFn:
             return False, "Bị ngắt."
         except PlayError as exc:
             return False, str(exc)
-        finally:
-            row.join()
 
     return play
 

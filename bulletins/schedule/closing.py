@@ -9,10 +9,10 @@ killed run left, is written by `flush`: the scheduler tries it every UNLOGGED_RE
 at its next start before it judges cut-off plays or catches anything up, so a play that
 aired is neither lost nor played a second time.
 
-A closing is plain data: ``{"row": id or None, "entry": the row's fields, "outcome",
-"finished_at", "error": the play's own error}``. Writing it again is harmless: marking items
-aired counts once per bulletin, a row is finished only while it says "playing", and one is
-added only when its occurrence has none.
+A closing is plain data: ``{"entry": the row's fields, "outcome", "finished_at", "error":
+the play's own error}``; its row is the occurrence's (station, slot, scheduled time), one at
+most. Writing it again is harmless: marking items aired counts once per bulletin, a row is
+finished only while it says "playing", and one is added only when the occurrence has none.
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ _TIMES = ("scheduled_at", "started_at", "finished_at")
 
 
 class Beside:
-    """Run `write` (the row a play writes as it starts) in a thread beside the sound; `join`
-    when the sound ends. A failure is only logged: the closing then adds the row."""
+    """Run `write` (the row a play writes as it starts) in a thread beside the sound, once
+    the player runs. `close` waits for it, after the station's sound lock is released: a
+    write stuck on a locked database holds up neither the sound nor an emergency. A failure
+    is only logged: the closing then adds the row."""
 
     def __init__(self, write: Callable[[], None] | None, station: str):
         self._write, self._station = write, station
@@ -75,18 +77,19 @@ def write(settings: Settings, book: BroadcastLogBook, closing: dict) -> None:
         retrying(NewsQueue(settings).mark_aired)(e["items"], e["station"], day, e["slot"],
                                                  bulletin=e["sha256"])
     rows = book.for_slot(e["station"], e["slot"], e["scheduled_at"])
-    if closing["row"] is not None:
-        if any(r.id == closing["row"] and r.outcome == "playing" for r in rows):
-            book.finish(closing["row"], outcome, closing["finished_at"], error)
-    elif not rows:  # the row could not be written when the player started
+    playing = [r for r in rows if r.outcome == "playing"]
+    if playing:  # the row written as the player started
+        book.finish(playing[0].id, outcome, closing["finished_at"], error)
+    elif not rows:  # it could not be written then
         book.add(outcome=outcome, finished_at=closing["finished_at"],
                  **{**e, "error": "; ".join(x for x in (e["error"], error) if x)})
 
 
-def close(settings: Settings, book: BroadcastLogBook, closing: dict) -> None:
-    """Write the closing. It is kept in run/unlogged/ first (as ``.writing`` while its play
-    writes it), so a run killed before the database has it, or a database that refuses it,
-    loses nothing: `flush` writes it."""
+def close(settings: Settings, book: BroadcastLogBook, closing: dict,
+          side: Beside | None = None) -> None:
+    """Write the closing, once `side` (the play's starting row) is done. It is kept in
+    run/unlogged/ first (as ``.writing`` while its play writes it), so a run killed before
+    the database has it, or a database that refuses it, loses nothing: `flush` writes it."""
     e = closing["entry"]
     d = unlogged_dir(settings)
     stamp = e["scheduled_at"] or e["started_at"]
@@ -102,6 +105,8 @@ def close(settings: Settings, book: BroadcastLogBook, closing: dict) -> None:
                   d, exc)
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+    if side is not None:
+        side.join()  # the row it writes is the one to finish (or it failed: then add one)
     try:
         write(settings, book, closing)
     except SQLAlchemyError as exc:

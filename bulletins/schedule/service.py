@@ -693,7 +693,7 @@ class Service:
                 if agrees(choice.path, choice.sha256):
                     played = self._air(st, sl, occ, choice)
             if played is not None:  # logged outside the lock: an emergency never waits for it
-                self._log_played(occ, played)
+                self._log_played(occ, *played)
                 return True
             log.warning("%s/%s: %s changed after it was chosen; choosing again", station_id,
                         slot_name, choice.path)
@@ -726,10 +726,11 @@ class Service:
                 return False
         return not self.stop_event.is_set()
 
-    def _air(self, st: Station, sl: Slot, occ: Occurrence, choice: _Choice) -> dict:
-        """Start the player at once and return the play's closing (closing.py); its log row
-        is written beside the sound (a database busy with 50 stations' rows, or locked by
-        another process, must not hold it up)."""
+    def _air(self, st: Station, sl: Slot, occ: Occurrence,
+             choice: _Choice) -> tuple[dict, closing.Beside]:
+        """Start the player at once; return the play's closing (closing.py) and the writer of
+        its starting row, which runs beside the sound (a database busy with 50 stations'
+        rows, or locked by another process, must not hold it up)."""
         sched = occ.at
         started = self.now()
         late = choice.rebuilt or (started - sched).total_seconds() > LATE_AFTER_S
@@ -737,15 +738,14 @@ class Service:
         entry = dict(station=st.id, slot=sl.name, scheduled_at=sched, started_at=started,
                      file=str(choice.path), sha256=choice.sha256, items=choice.items,
                      engine=choice.engine, error=choice.note)
-        row: list[int] = []
-        ok, error = self._play(st.id, choice.path, choice.duration_s, entry,
-                               lambda: row.append(self.book.add(outcome="playing", **entry)))
+        side = closing.Beside(lambda: self.book.add(outcome="playing", **entry), st.id)
+        ok, error = self._play(st.id, choice.path, choice.duration_s, entry, side)
         outcome = ("late" if late else "aired") if ok else "failed"
-        return {"row": row[0] if row else None, "entry": entry, "outcome": outcome,
-                "finished_at": self.now(), "error": error}
+        return {"entry": entry, "outcome": outcome, "finished_at": self.now(),
+                "error": error}, side
 
-    def _log_played(self, occ: Occurrence, played: dict) -> None:
-        closing.close(self.settings, self.book, played)
+    def _log_played(self, occ: Occurrence, played: dict, side: closing.Beside) -> None:
+        closing.close(self.settings, self.book, played, side)
         occ.move(DONE if played["outcome"] != "failed" else FAILED)
         log.info("%s/%s at %s: %s %s", occ.station, occ.slot, occ.at, played["outcome"],
                  played["error"])
@@ -801,26 +801,27 @@ class Service:
         raise _NoBulletin(reason + ".")
 
     def _play(self, station_id: str, path: Path, duration_s: float, entry: dict | None = None,
-              on_start: Callable[[], None] | None = None) -> tuple[bool, str]:
-        """Play `path` on the station's channel. `on_start` runs once the player runs (a
-        command player: once its process is recorded in run/players/ with `entry`, the
-        log row's data, so a killed run's next start can write the row itself)."""
+              side: closing.Beside | None = None) -> tuple[bool, str]:
+        """Play `path` on the station's channel. `side` (the starting row's writer) starts
+        once the player runs (a command player: once its process is recorded in run/players/
+        with `entry`, the log row's data, so a killed run's next start can write the row
+        itself); the caller's closing waits for it, not this."""
         duration_s = duration_s or mp3_duration_s(path)
         timeout = duration_s + self.settings.playback.timeout_margin_s
         play = _Play()
         channel = self._channel(station_id)
         channel.begin(play)
         track = self._track_file(station_id)
-        row = closing.Beside(on_start, station_id)  # never before the sound
+        started = side.start if side is not None else (lambda: None)  # never before the sound
         try:
             if isinstance(self.player, CommandPlayer):
                 def spawned(pid: int, ticks: int | None) -> None:
                     self._write_track(track, pid, ticks, path, duration_s, entry)
-                    row.start()
+                    started()
 
                 self.player.play(path, timeout, play.cancel, on_spawn=spawned)
             else:
-                row.start()
+                started()
                 self.player.play(path, timeout, play.cancel)
             return True, ""
         except PlayInterrupted:
@@ -835,7 +836,6 @@ class Service:
             log.exception("player crashed")
             return False, f"Trình phát lỗi: {exc!r}"
         finally:
-            row.join()
             track.unlink(missing_ok=True)
             channel.end(play)
 

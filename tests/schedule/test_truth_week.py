@@ -68,9 +68,9 @@ CRASH = textwrap.dedent("""
 """)
 
 
-def _plays_through(path: Path, duration_s: float, entry: dict, on_start) -> tuple[bool, str]:
+def _plays_through(path: Path, duration_s: float, entry: dict, side) -> tuple[bool, str]:
     """An emergency player that plays to the end (its row written as it starts)."""
-    on_start()
+    side.start()
     return True, ""
 
 

@@ -25,6 +25,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -109,8 +110,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def play_emergency(settings: Settings, play_fn: PlayFn, bulletin: dict) -> dict:
-    """Play one emergency bulletin, log it, mark its items aired on success."""
+def play_emergency(settings: Settings, play_fn: PlayFn, bulletin: dict,
+                   hold: AbstractContextManager | None = None) -> dict:
+    """Play one emergency bulletin, log it, mark its items aired on success. `hold` (the
+    station's sound lock, in the scheduler) is held while it plays, not while it is logged:
+    the station's next play never waits for this one's log."""
     book = BroadcastLogBook(settings)
     path = Path(bulletin["mp3"])
     started = datetime.now().astimezone()
@@ -123,11 +127,13 @@ def play_emergency(settings: Settings, play_fn: PlayFn, bulletin: dict) -> dict:
                  items=bulletin["items"], engine=bulletin.get("engine", ""),
                  error=f"Không đọc được tệp tin khẩn cấp: {exc}")
         return {"station": bulletin["station"], "outcome": "failed", "error": str(exc)}
-    entry = dict(station=bulletin["station"], slot=bulletin["slot"], scheduled_at=requested,
-                 started_at=started, file=str(path), sha256=digest, items=bulletin["items"],
-                 engine=bulletin.get("engine", ""), error="")
-    side = closing.Beside(lambda: book.add(outcome="playing", **entry), entry["station"])
-    ok, error = play_fn(path, float(bulletin.get("duration_s") or 0), entry, side)
+    with hold or nullcontext():
+        entry = dict(station=bulletin["station"], slot=bulletin["slot"],
+                     scheduled_at=requested, started_at=datetime.now().astimezone(),
+                     file=str(path), sha256=digest, items=bulletin["items"],
+                     engine=bulletin.get("engine", ""), error="")
+        side = closing.Beside(lambda: book.add(outcome="playing", **entry), entry["station"])
+        ok, error = play_fn(path, float(bulletin.get("duration_s") or 0), entry, side)
     outcome = "emergency" if ok else "failed"
     closing.close(settings, book, {"entry": entry, "outcome": outcome,
                                    "finished_at": datetime.now().astimezone(), "error": error},

@@ -954,8 +954,8 @@ class Service:
             sid = b["station"]
             if self.interrupt(sid, "Bị ngắt để phát tin khẩn cấp."):
                 log.warning("%s: current play interrupted by an emergency alert", sid)
-            with self._channel(sid).lock:
-                results.append(alerts.play_emergency(self.settings, partial(self._play, sid), b))
+            results.append(alerts.play_emergency(self.settings, partial(self._play, sid), b,
+                                                 hold=self._channel(sid).lock))
 
         threads = [threading.Thread(target=one, args=(b,)) for b in payload["bulletins"]]
         for t in threads:

@@ -610,6 +610,37 @@ def test_an_emergency_never_waits_for_the_log_of_the_play_it_stops(home, locked)
     assert got == [("khan-cap", "emergency"), ("sang", "failed")]
 
 
+def test_the_play_after_an_emergency_never_waits_for_the_emergency_s_log(home):
+    """A slot falls while an emergency plays and the database is locked: the slot's play
+    starts as soon as the emergency's sound ends, not once its log is written."""
+    svc, clock = service(home, player=Interruptible())
+    svc.player.gate.clear()
+    mp3 = publish(svc.settings, "sang", T0.date(), [])
+    urgent = publish(svc.settings, "khan-cap", T0.date(), [], station="xa-a")
+    req = alerts.submit(home, {"bulletins": [{
+        "station": "xa-a", "slot": "khan-cap", "mp3": str(urgent), "items": [],
+        "engine": "espeak:vi", "duration_s": 2, "requested_at": T0.isoformat()}]})
+    svc._poll_alerts()
+    assert svc.player.started.wait(8)
+    _wait(lambda: [e.outcome for e in rows(home)] == ["playing"], 10, "its row")
+    svc.player.started.clear()
+    busy = Busy(home)
+    t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
+    try:
+        t.start()  # waits for the station's sound
+        time.sleep(0.3)
+        assert svc.player.played == [urgent]
+        svc.player.gate.set()  # the emergency ends
+        assert svc.player.started.wait(8)  # its log waits on the lock (10 s); the slot not
+        assert svc.player.played == [urgent, mp3]
+    finally:
+        busy.release()
+    t.join(30)
+    _wait(lambda: req.with_suffix(".done").exists(), 30, "the alert's result")
+    got = sorted((e.slot, e.outcome) for e in rows(home))
+    assert got == [("khan-cap", "emergency"), ("sang", "aired")]
+
+
 @pytest.mark.parametrize("alive_s, outcome", [(95, "aired"), (10, "failed")])
 def test_a_player_that_died_with_the_scheduler_is_judged_by_the_heartbeat(home, alive_s,
                                                                            outcome):

@@ -7,9 +7,14 @@ the CLI can share one file.
 
 from __future__ import annotations
 
+import functools
+import logging
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import (
     Date,
@@ -25,7 +30,7 @@ from sqlalchemy import (
     inspect,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from .errors import QueueError, explain
@@ -212,7 +217,38 @@ class StationContact(Base):
 
 _engines: dict[str, Engine] = {}
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before "đang bận"
+# A write that must not be lost (a broadcast-log row, the items it aired) tries again for
+# this long when the database stays locked past the busy timeout, or is gone.
+WRITE_RETRY_S = 60.0
 _engines_lock = threading.Lock()
+
+
+log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def retrying(write: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`write` again, with growing pauses, while the database says it is locked or gone
+    (OperationalError); the last error is raised once WRITE_RETRY_S has passed. For writes
+    that are whole transactions, safe to repeat."""
+
+    @functools.wraps(write)
+    def again(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        deadline = time.monotonic() + WRITE_RETRY_S
+        pause = 0.05
+        while True:
+            try:
+                return write(*args, **kwargs)
+            except OperationalError as exc:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("%s: database write failed (%s); trying again", write.__name__,
+                            str(exc.orig or exc).strip())
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    return again
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001

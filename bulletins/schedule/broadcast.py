@@ -17,21 +17,16 @@ when the outcome is a success, so the log says what happened.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
-import logging
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import ParamSpec, TypeVar
 
 from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.exc import OperationalError
 
 from ..config import Settings
-from ..db import BroadcastLog, session_factory
+from ..db import BroadcastLog, retrying, session_factory
 
 OUTCOMES = ("aired", "late", "missed", "failed", "emergency", "playing", "published")
 OUTCOME_VI = {
@@ -40,37 +35,6 @@ OUTCOME_VI = {
 }
 CSV_FIELDS = ("id", "station", "slot", "scheduled_at", "started_at", "finished_at", "file",
               "sha256", "items", "engine", "outcome", "error")
-# A log write that finds the database locked (another process writing, SQLite's busy timeout
-# spent) tries again for this long: a row is what says a bulletin aired.
-WRITE_RETRY_S = 60.0
-
-log = logging.getLogger(__name__)
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def retrying(write: Callable[_P, _R]) -> Callable[_P, _R]:
-    """`write` again, with growing pauses, while the database says it is locked or gone
-    (OperationalError); the last error is raised once WRITE_RETRY_S has passed."""
-
-    @functools.wraps(write)
-    def again(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        deadline = time.monotonic() + WRITE_RETRY_S
-        pause = 0.05
-        while True:
-            try:
-                return write(*args, **kwargs)
-            except OperationalError as exc:
-                if time.monotonic() + pause > deadline:
-                    raise
-                log.warning("broadcast log write failed (%s); trying again",
-                            str(exc.orig or exc).strip())
-                time.sleep(pause)
-                pause = min(pause * 2, 2.0)
-
-    return again
-
-
 def naive_local(dt: datetime | None) -> datetime | None:
     """Aware → naive local wall-clock time (what the log stores)."""
     if dt is None or dt.tzinfo is None:

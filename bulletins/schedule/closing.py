@@ -3,7 +3,7 @@
 A play writes its log row ("playing") beside the sound, in a thread started when the player
 runs (`Beside`), and closes it when the sound ends (`close`): its items marked aired, its
 row finished. The closing is first kept as a file in run/unlogged/, then written through the
-log's retries (broadcast.retrying), which wait out another process's write lock, then the
+database's retries (db.retrying), which wait out another process's write lock, then the
 file goes. What the database still refuses (locked for minutes, a server gone), or what a
 killed run left, is written by `flush`: the scheduler tries it every UNLOGGED_RETRY_S, and
 at its next start before it judges cut-off plays or catches anything up, so a play that
@@ -29,8 +29,9 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
+from ..db import retrying
 from ..news import NewsQueue
-from .broadcast import BroadcastLogBook, retrying
+from .broadcast import BroadcastLogBook
 from .lock import run_dir
 
 log = logging.getLogger("bulletins.schedule")
@@ -44,12 +45,12 @@ class Beside:
     write stuck on a locked database holds up neither the sound nor an emergency. A failure
     is only logged: the closing then adds the row."""
 
-    def __init__(self, write: Callable[[], None] | None, station: str):
+    def __init__(self, write: Callable[[], object], station: str):
         self._write, self._station = write, station
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self._write is not None and self._thread is None:
+        if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"row-{self._station}",
                                             daemon=True)
             self._thread.start()
@@ -144,10 +145,6 @@ def flush(settings: Settings, book: BroadcastLogBook, at_start: bool = False) ->
         log.warning("%s: wrote a broadcast log row the database had refused", path.name)
     return written
 
-
-def pending(settings: Settings) -> bool:
-    """Closings the database refused, waiting for `flush`."""
-    return any(unlogged_dir(settings).glob("*.json"))
 
 
 def jsonable(record: dict) -> dict:

@@ -64,7 +64,7 @@ emergency never waits for a build) and the player run; a file changed meanwhile 
 again. A play that starts more than LATE_AFTER_S after its slot time, or whose bulletin was
 built at play time, is ``late``.
 Items are marked aired only after a successful play (the null player counts as published).
-The log's writes wait out another process's lock (broadcast.retrying); a play's closing
+The log's writes wait out another process's lock (db.retrying); a play's closing
 (its row, its items aired) that the database still refuses is kept in run/unlogged/ and
 written by a retry every UNLOGGED_RETRY_S, or at the next start before catching up: the
 sound never waits for the log, and a play that aired is never lost nor played again.
@@ -752,8 +752,7 @@ class Service:
 
     def _unlogged_loop(self) -> None:
         while not self.stop_event.wait(UNLOGGED_RETRY_S):
-            if closing.pending(self.settings):
-                closing.flush(self.settings, self.book)
+            closing.flush(self.settings, self.book)
 
     def _choose(self, st: Station, sl: Slot, occ: Occurrence) -> _Choice:
         sched = occ.at
@@ -800,8 +799,8 @@ class Service:
                            note=f"{reason}; phát lại bản tin cũ ngày {old.day:%d/%m/%Y}.")
         raise _NoBulletin(reason + ".")
 
-    def _play(self, station_id: str, path: Path, duration_s: float, entry: dict | None = None,
-              side: closing.Beside | None = None) -> tuple[bool, str]:
+    def _play(self, station_id: str, path: Path, duration_s: float, entry: dict,
+              side: closing.Beside) -> tuple[bool, str]:
         """Play `path` on the station's channel. `side` (the starting row's writer) starts
         once the player runs (a command player: once its process is recorded in run/players/
         with `entry`, the log row's data, so a killed run's next start can write the row
@@ -812,16 +811,15 @@ class Service:
         channel = self._channel(station_id)
         channel.begin(play)
         track = self._track_file(station_id)
-        started = side.start if side is not None else (lambda: None)  # never before the sound
-        try:
+        try:  # the row's writer starts once the player runs: never before the sound
             if isinstance(self.player, CommandPlayer):
                 def spawned(pid: int, ticks: int | None) -> None:
                     self._write_track(track, pid, ticks, path, duration_s, entry)
-                    started()
+                    side.start()
 
                 self.player.play(path, timeout, play.cancel, on_spawn=spawned)
             else:
-                started()
+                side.start()
                 self.player.play(path, timeout, play.cancel)
             return True, ""
         except PlayInterrupted:

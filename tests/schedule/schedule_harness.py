@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -205,3 +206,16 @@ def plays(home: Path) -> list[tuple[float, str, str]]:
 
 def started(home: Path, needle: str) -> list[float]:
     return [t for t, kind, path in plays(home) if kind == "start" and needle in Path(path).name]
+
+
+class Busy:
+    """Another process's writer holding an SQLite file's write lock until released (the
+    project's writers wait SQLite's busy timeout, 10 s, then retry)."""
+
+    def __init__(self, path: Path):
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.conn.execute("ROLLBACK")
+        self.conn.close()

@@ -5,29 +5,18 @@ waiting for a connection."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from datetime import datetime
 from pathlib import Path
+
+from schedule_harness import Busy
 
 from bulletins import db
 from bulletins.config import Settings
 from bulletins.schedule.broadcast import BroadcastLogBook
 
 T0 = datetime(2026, 12, 1, 5, 30)
-
-
-class Holder:
-    """Another process's writer: holds the database's write lock until released."""
-
-    def __init__(self, path: Path):
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def release(self) -> None:
-        self.conn.execute("ROLLBACK")
-        self.conn.close()
 
 
 def _db_file(settings: Settings) -> Path:
@@ -38,11 +27,11 @@ def _db_file(settings: Settings) -> Path:
 def test_a_log_write_waits_out_a_lock_longer_than_the_busy_timeout(settings, monkeypatch):
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)  # read when a connection opens
     book = BroadcastLogBook(settings)
-    holder = Holder(_db_file(settings))
+    holder = Busy(_db_file(settings))
     threading.Timer(0.8, holder.release).start()  # 16 busy timeouts
     row = book.add(station="xa-a", slot="sang", outcome="playing", scheduled_at=T0,
                    started_at=T0, error="phát lại bản tin cũ")
-    holder = Holder(_db_file(settings))
+    holder = Busy(_db_file(settings))
     threading.Timer(0.8, holder.release).start()
     book.finish(row, "aired", T0, "loa rè")
     [e] = book.query()
@@ -66,7 +55,7 @@ def test_writers_queued_on_a_lock_never_keep_a_reader_waiting(settings):
     connection, and a reader waited for one until their busy timeout ran out."""
     writers = 20
     book = BroadcastLogBook(settings)
-    holder = Holder(_db_file(settings))
+    holder = Busy(_db_file(settings))
     threads = [threading.Thread(target=book.add, kwargs=dict(
         station=f"xa-{i:02d}", slot="sang", outcome="aired", scheduled_at=T0))
         for i in range(writers)]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,18 +20,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from schedule_harness import SlotSpec, make_mp3, publish, write_home
+from schedule_harness import Busy, SlotSpec, make_mp3, publish, write_home
 
 from bulletins import db
 from bulletins.config import load_settings
 from bulletins.news import NewsQueue
-from bulletins.schedule import alerts, broadcast, closing
+from bulletins.schedule import alerts, closing
 from bulletins.schedule.broadcast import BroadcastLogBook
 from bulletins.schedule.lock import heartbeat_status, write_heartbeat
 from bulletins.schedule.players import CommandPlayer, PlayInterrupted, proc_start_ticks
 from bulletins.schedule.service import KILLED_VI, Service
 
 T0 = datetime(2026, 12, 1, 5, 30).astimezone()  # the slot "sang", a Tuesday
+DB = "bulletins.sqlite3"  # in the home folder
 
 
 class Clock:
@@ -253,15 +253,13 @@ def test_plays_prepared_before_their_slot_start_at_it_with_the_database_busy(hom
     _ready(caplog, len(ids))
     time.sleep(0.5)
     assert _starts(home) == []  # nothing plays before its slot
-    busy = sqlite3.connect(home / "bulletins.sqlite3", isolation_level=None)
-    busy.execute("BEGIN IMMEDIATE")  # a writer holds the database (busy timeout: 10 s)
+    busy = Busy(home / DB)  # a writer holds the database (busy timeout: 10 s)
     try:
         clock.set(T0)
         _wait(lambda: len(_starts(home)) == len(ids), 8, "players waited for the database")
         assert rows(home) == []  # the log rows come after the sound
     finally:
-        busy.execute("ROLLBACK")
-        busy.close()
+        busy.release()
     for t in threads:
         t.join(20)
     got = rows(home)
@@ -450,12 +448,11 @@ def test_a_play_the_database_will_not_log_airs_and_is_logged_at_the_next_start(h
     the bulletin still airs, what it must record waits in run/unlogged/, and the next start
     writes the row and marks the items before catching up, so the slot is not played again."""
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)
-    monkeypatch.setattr(broadcast, "WRITE_RETRY_S", 0.3)
+    monkeypatch.setattr(db, "WRITE_RETRY_S", 0.3)
     svc, clock = service(home)
     items = [i.id for i in NewsQueue(svc.settings).list()]
     mp3 = publish(svc.settings, "sang", T0.date(), items)
-    busy = sqlite3.connect(home / "bulletins.sqlite3", isolation_level=None)
-    busy.execute("BEGIN IMMEDIATE")
+    busy = Busy(home / DB)
     try:
         svc.play_slot("xa-a", "sang", T0)
         assert svc.player.played == [mp3]  # the sound was not held back by the log
@@ -463,8 +460,7 @@ def test_a_play_the_database_will_not_log_airs_and_is_logged_at_the_next_start(h
         closing.flush(svc.settings, svc.book)  # still locked: kept for later
         assert kept.exists()
     finally:
-        busy.execute("ROLLBACK")
-        busy.close()
+        busy.release()
     assert rows(home) == []
     assert all(i.status == "queued" for i in NewsQueue(svc.settings).list())
     write_heartbeat(home, T0 - timedelta(hours=2), T0 + timedelta(seconds=30))  # then it died
@@ -544,26 +540,13 @@ class Interruptible(Recording):
                 raise PlayInterrupted()
 
 
-class Busy:
-    """Another process holding the database's write lock (SQLite's busy timeout: 10 s)."""
-
-    def __init__(self, home: Path):
-        self.conn = sqlite3.connect(home / "bulletins.sqlite3", isolation_level=None,
-                                    check_same_thread=False)
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def release(self) -> None:
-        self.conn.execute("ROLLBACK")
-        self.conn.close()
-
-
 def test_a_locked_database_never_holds_back_the_sound(home):
     """The row a play writes as it starts goes beside the sound: with another process
     writing, the built-in kind of player starts at once, and the row follows the lock."""
     svc, clock = service(home)
     items = [i.id for i in NewsQueue(svc.settings).list()]
     mp3 = publish(svc.settings, "sang", T0.date(), items)
-    busy = Busy(home)
+    busy = Busy(home / DB)
     t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
     try:
         t.start()
@@ -585,14 +568,14 @@ def test_an_emergency_never_waits_for_the_log_of_the_play_it_stops(home, locked)
     svc.player.gate.clear()
     mp3 = publish(svc.settings, "sang", T0.date(), [])
     urgent = publish(svc.settings, "khan-cap", T0.date(), [], station="xa-a")
-    busy = Busy(home) if locked == "before it started" else None
+    busy = Busy(home / DB) if locked == "before it started" else None
     t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
     t.start()
     try:
         assert svc.player.started.wait(8)
         if busy is None:
             _wait(lambda: [e.outcome for e in rows(home)] == ["playing"], 10, "its row")
-            busy = Busy(home)
+            busy = Busy(home / DB)
         svc.player.started.clear()
         req = alerts.submit(home, {"bulletins": [{
             "station": "xa-a", "slot": "khan-cap", "mp3": str(urgent), "items": [],
@@ -624,7 +607,7 @@ def test_the_play_after_an_emergency_never_waits_for_the_emergency_s_log(home):
     assert svc.player.started.wait(8)
     _wait(lambda: [e.outcome for e in rows(home)] == ["playing"], 10, "its row")
     svc.player.started.clear()
-    busy = Busy(home)
+    busy = Busy(home / DB)
     t = threading.Thread(target=svc.play_slot, args=("xa-a", "sang", T0))
     try:
         t.start()  # waits for the station's sound

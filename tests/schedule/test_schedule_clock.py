@@ -580,11 +580,13 @@ def test_an_emergency_never_waits_for_the_log_of_the_play_it_stops(home, locked)
         req = alerts.submit(home, {"bulletins": [{
             "station": "xa-a", "slot": "khan-cap", "mp3": str(urgent), "items": [],
             "engine": "espeak:vi", "duration_s": 2, "requested_at": T0.isoformat()}]})
-        svc.player.gate.set()  # the emergency plays through once it starts
         svc._poll_alerts()
         assert svc.player.started.wait(8)  # the stopped play's log waits (10 s); the alert not
         assert svc.player.played == [mp3, urgent]
     finally:
+        # Only now may the emergency play through: released earlier, the gate let the first
+        # play end by itself before the alert could stop it (seen on a loaded machine).
+        svc.player.gate.set()
         if busy is not None:
             busy.release()
     t.join(30)
